@@ -1,0 +1,65 @@
+//! Choosing the compute device: burn's `flex` CPU backend everywhere, and its wgpu backend
+//! (WebGPU in the browser, Vulkan or Metal natively) when the `wgpu` feature is on.
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::tensor::Device;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Flex,
+    Wgpu,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("unknown backend `{0}`: expected flex or wgpu")]
+    Unknown(String),
+    #[error("this build has no wgpu backend (built without the `wgpu` feature)")]
+    WgpuNotBuilt,
+    #[cfg(feature = "wgpu")]
+    #[error("no usable GPU through wgpu: {0}")]
+    WgpuInit(#[from] burn::tensor::wgpu::WgpuInitError),
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Flex => "flex",
+            Self::Wgpu => "wgpu",
+        }
+    }
+
+    /// The device for training (autodiff on). Async because WebGPU's adapter request is; on
+    /// native targets it completes at once.
+    pub async fn init(self) -> Result<Device, BackendError> {
+        let device = match self {
+            Self::Flex => Device::flex(),
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => Device::wgpu_options().init_async().await?,
+            #[cfg(not(feature = "wgpu"))]
+            Self::Wgpu => return Err(BackendError::WgpuNotBuilt),
+        };
+        Ok(device.autodiff())
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for BackendKind {
+    type Err = BackendError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "flex" | "cpu" => Ok(Self::Flex),
+            "wgpu" | "webgpu" | "gpu" => Ok(Self::Wgpu),
+            other => Err(BackendError::Unknown(other.into())),
+        }
+    }
+}

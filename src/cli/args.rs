@@ -1,0 +1,104 @@
+use std::path::PathBuf;
+
+use cifar_lab::backend::BackendKind;
+use cifar_lab::model::Architecture;
+use cifar_lab::optim::OptimizerKind;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cifar-lab",
+    version,
+    about = "Train and evaluate the Keras CIFAR-10 tutorial's CNNs"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train a model and write its history, metrics, report and weights to --out.
+    Train(TrainArgs),
+    /// Re-evaluate saved weights on the test batch.
+    Evaluate(EvaluateArgs),
+    /// Time training steps on random data and print images per second.
+    Bench(BenchArgs),
+    /// Print a model's Keras-style summary.
+    Summary {
+        #[arg(long, default_value = "plain")]
+        model: Architecture,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// The official cifar-10-binary.tar.gz, or a folder of extracted batches.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "plain")]
+    pub model: Architecture,
+    /// Default: the tutorial's epochs for the model (8, 11 or 15).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// Train on the first N images after a seeded shuffle (validation: N/5 test images).
+    #[arg(long)]
+    pub subset: Option<usize>,
+    /// Validate on this fraction of the training images instead of the test batch.
+    #[arg(long)]
+    pub val_split: Option<f64>,
+    #[arg(long, default_value = "adadelta")]
+    pub optimizer: OptimizerKind,
+    /// Default: the optimizer's (Adadelta 1.0, Adam 0.001, SGD 0.01).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value = "flex")]
+    pub backend: BackendKind,
+    /// Batches between read-backs of the running loss and accuracy.
+    #[arg(long, default_value_t = 10)]
+    pub readback_every: usize,
+    /// Where to write history.json/.csv, confusion.csv, metrics.json, config.json, model.bpk.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvaluateArgs {
+    #[arg(long)]
+    pub data: PathBuf,
+    /// A model.bpk written by `train`.
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// Default: the model named in config.json beside the weights.
+    #[arg(long)]
+    pub model: Option<Architecture>,
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    #[arg(long, default_value = "flex")]
+    pub backend: BackendKind,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    #[arg(long, default_value = "plain")]
+    pub model: Architecture,
+    #[arg(long, default_value = "flex")]
+    pub backend: BackendKind,
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// Untimed steps first (kernel compilation, allocator warm-up).
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    /// Timed steps per run.
+    #[arg(long, default_value_t = 5)]
+    pub steps: usize,
+    /// Timed runs; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    #[arg(long, default_value = "adadelta")]
+    pub optimizer: OptimizerKind,
+}

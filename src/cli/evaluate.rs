@@ -1,0 +1,46 @@
+use cifar_lab::eval::{ClassificationReport, evaluate};
+use cifar_lab::model::{Architecture, load_weights};
+use cifar_lab::train::RunConfig;
+use futures_lite::future::block_on;
+
+use super::CliError;
+use super::args::EvaluateArgs;
+use super::run_dir::CONFIG_JSON;
+use super::train::load_data;
+
+/// The model named by `--model`, else by the run's config.json beside the weights.
+fn architecture(args: &EvaluateArgs) -> Result<Architecture, CliError> {
+    if let Some(model) = args.model {
+        return Ok(model);
+    }
+    let path = args.weights.with_file_name(CONFIG_JSON);
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|source| CliError::RunConfig {
+        path: shown.clone(),
+        reason: format!("{source}; pass --model to say which model the weights are for"),
+    })?;
+    let config: RunConfig = serde_json::from_str(&text).map_err(|e| CliError::RunConfig {
+        path: shown,
+        reason: format!("not a run config ({e}); pass --model"),
+    })?;
+    Ok(config.train.model)
+}
+
+pub fn run(args: EvaluateArgs) -> Result<(), CliError> {
+    let model_kind = architecture(&args)?;
+    let data = load_data(&args.data)?;
+    let device = block_on(args.backend.init())?;
+    let model = load_weights(model_kind, &args.weights, &device)?;
+    let evaluation = block_on(evaluate(&model, &data.test, args.batch_size, &device))?;
+    println!(
+        "`{model_kind}` on the {} test images: accuracy {:.4}, loss {:.4}\n",
+        data.test.len(),
+        evaluation.accuracy,
+        evaluation.loss
+    );
+    let report = ClassificationReport::new(&evaluation.confusion);
+    println!("{}", report.to_text(data.classes.as_slice()));
+    println!("Confusion matrix (rows: true class, columns: predicted):");
+    print!("{}", evaluation.confusion.to_csv(data.classes.as_slice()));
+    Ok(())
+}

@@ -1,0 +1,48 @@
+mod args;
+mod bench;
+mod evaluate;
+mod progress;
+mod run_dir;
+mod train;
+
+pub use args::Args;
+
+use args::Command;
+use cifar_lab::backend::BackendError;
+use cifar_lab::data::DataError;
+use cifar_lab::model::WeightsError;
+use cifar_lab::train::TrainError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    RunConfig { path: String, reason: String },
+    #[error("the compute device failed: {0}")]
+    Device(#[from] burn::tensor::ExecutionError),
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    match args.command {
+        Command::Train(a) => train::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Summary { model } => {
+            println!("{}", cifar_lab::model::Summary::new(model));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,20 @@
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use super::{IMAGE_CHANNELS, IMAGE_SIDE, ImageSet};
+
+/// The images at `indices` as an `[n, 3, 32, 32]` f32 tensor scaled to [0, 1]. Records are
+/// already channel-major, so this is a straight copy.
+pub fn images_to_tensor(set: &ImageSet, indices: &[usize], device: &Device) -> Tensor<4> {
+    let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
+    for &i in indices {
+        values.extend(set.image(i).iter().map(|&p| p as f32 / 255.0));
+    }
+    let shape = [indices.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE];
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// The labels at `indices` as class ids.
+pub fn labels_to_tensor(set: &ImageSet, indices: &[usize], device: &Device) -> Tensor<1, Int> {
+    let labels: Vec<i64> = indices.iter().map(|&i| set.labels[i] as i64).collect();
+    Tensor::from_data(TensorData::new(labels, [indices.len()]), device)
+}

@@ -1,0 +1,213 @@
+use super::{DataError, IMAGE_BYTES, SeededRng};
+
+/// Labelled images kept as raw CHW bytes, as they come from the batch files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageSet {
+    pub labels: Vec<u8>,
+    pub pixels: Vec<u8>,
+}
+
+/// Where validation data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "fraction")]
+pub enum ValidationSource {
+    /// The 10,000 test images, as the tutorial does.
+    TestBatch,
+    /// A held-out fraction of the training batches, so test data never steers training.
+    HeldOut(f64),
+}
+
+/// The sets one training run uses.
+#[derive(Debug, Clone)]
+pub struct Splits {
+    pub train: ImageSet,
+    pub validation: ImageSet,
+}
+
+impl ImageSet {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    pub fn image(&self, index: usize) -> &[u8] {
+        &self.pixels[index * IMAGE_BYTES..(index + 1) * IMAGE_BYTES]
+    }
+
+    /// The images at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> ImageSet {
+        let mut out = ImageSet {
+            labels: Vec::with_capacity(indices.len()),
+            pixels: Vec::with_capacity(indices.len() * IMAGE_BYTES),
+        };
+        for &i in indices {
+            out.labels.push(self.labels[i]);
+            out.pixels.extend_from_slice(self.image(i));
+        }
+        out
+    }
+
+    /// How many images of each class.
+    pub fn class_counts(&self, classes: usize) -> Vec<usize> {
+        let mut counts = vec![0; classes];
+        for &l in &self.labels {
+            counts[l as usize] += 1;
+        }
+        counts
+    }
+}
+
+impl Splits {
+    /// Builds the train/validation sets of a run.
+    ///
+    /// `subset` keeps the first N training images after a seeded shuffle (and, for the
+    /// test-batch validation, N/5 test images, the tutorial's 5:1 ratio, unless that would be
+    /// more than there are). The held-out split is taken after the subset.
+    pub fn new(
+        train: &ImageSet,
+        test: &ImageSet,
+        validation: ValidationSource,
+        subset: Option<usize>,
+        seed: u64,
+    ) -> Result<Self, DataError> {
+        let mut order = SeededRng::derive(seed, u64::MAX).permutation(train.len());
+        if let Some(n) = subset {
+            order.truncate(n);
+        }
+        let splits = match validation {
+            ValidationSource::TestBatch => {
+                let validation = match subset {
+                    Some(n) => {
+                        let take = (n / 5).clamp(1, test.len());
+                        let mut test_order =
+                            SeededRng::derive(seed, u64::MAX - 1).permutation(test.len());
+                        test_order.truncate(take);
+                        test.select(&test_order)
+                    }
+                    None => test.clone(),
+                };
+                Splits {
+                    train: train.select(&order),
+                    validation,
+                }
+            }
+            ValidationSource::HeldOut(fraction) => {
+                if !(fraction > 0.0 && fraction < 1.0) {
+                    return Err(DataError::BadSplit(fraction));
+                }
+                let held = ((order.len() as f64) * fraction).round() as usize;
+                let (val_idx, train_idx) = order.split_at(held);
+                Splits {
+                    train: train.select(train_idx),
+                    validation: train.select(val_idx),
+                }
+            }
+        };
+        let subset = subset.unwrap_or(train.len());
+        if splits.train.is_empty() {
+            return Err(DataError::EmptySet {
+                what: "training",
+                subset,
+                purpose: "train on",
+            });
+        }
+        if splits.validation.is_empty() {
+            return Err(DataError::EmptySet {
+                what: "validation",
+                subset,
+                purpose: "validate on",
+            });
+        }
+        Ok(splits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(n: usize) -> ImageSet {
+        ImageSet {
+            labels: (0..n).map(|i| (i % 10) as u8).collect(),
+            pixels: (0..n).flat_map(|i| vec![i as u8; IMAGE_BYTES]).collect(),
+        }
+    }
+
+    #[test]
+    fn subset_is_seeded_and_keeps_images_with_labels() {
+        let train = numbered(100);
+        let test = numbered(50);
+        let a = Splits::new(&train, &test, ValidationSource::TestBatch, Some(20), 1).unwrap();
+        let b = Splits::new(&train, &test, ValidationSource::TestBatch, Some(20), 1).unwrap();
+        let c = Splits::new(&train, &test, ValidationSource::TestBatch, Some(20), 2).unwrap();
+        assert_eq!(a.train, b.train);
+        assert_ne!(a.train, c.train);
+        assert_eq!(a.train.len(), 20);
+        assert_eq!(a.validation.len(), 4);
+        for i in 0..a.train.len() {
+            let original = a.train.image(i)[0] as usize;
+            assert_eq!(a.train.labels[i] as usize, original % 10);
+        }
+    }
+
+    #[test]
+    fn full_test_batch_is_validation_by_default() {
+        let train = numbered(30);
+        let test = numbered(12);
+        let s = Splits::new(&train, &test, ValidationSource::TestBatch, None, 0).unwrap();
+        assert_eq!(s.train.len(), 30);
+        assert_eq!(s.validation, test);
+    }
+
+    #[test]
+    fn held_out_split_is_disjoint_and_complete() {
+        let train = numbered(200);
+        let s = Splits::new(
+            &train,
+            &numbered(5),
+            ValidationSource::HeldOut(0.1),
+            None,
+            3,
+        )
+        .unwrap();
+        assert_eq!(s.validation.len(), 20);
+        assert_eq!(s.train.len(), 180);
+        let mut seen: Vec<u8> = s
+            .train
+            .pixels
+            .chunks(IMAGE_BYTES)
+            .chain(s.validation.pixels.chunks(IMAGE_BYTES))
+            .map(|img| img[0])
+            .collect();
+        seen.sort();
+        assert_eq!(seen, (0..200).map(|i| i as u8).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bad_split_and_empty_sets_are_errors() {
+        let train = numbered(10);
+        for f in [0.0, 1.0, -0.5, f64::NAN] {
+            assert!(matches!(
+                Splits::new(&train, &train, ValidationSource::HeldOut(f), None, 0),
+                Err(DataError::BadSplit(_))
+            ));
+        }
+        assert!(matches!(
+            Splits::new(&train, &train, ValidationSource::HeldOut(0.01), None, 0),
+            Err(DataError::EmptySet {
+                what: "validation",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Splits::new(&train, &train, ValidationSource::TestBatch, Some(0), 0),
+            Err(DataError::EmptySet {
+                what: "training",
+                ..
+            })
+        ));
+    }
+}

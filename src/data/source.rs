@@ -1,0 +1,196 @@
+//! Loading the whole data set from the official archive, from a folder of extracted batches, or
+//! from batch files fetched one by one (the browser). All three feed one [`Assembler`], so the
+//! checks are the same whatever the source.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::{ClassNames, DataError, ImageSet, parse_batch};
+
+/// The folder the official archive unpacks to.
+pub const ARCHIVE_DIR: &str = "cifar-10-batches-bin";
+pub const TRAIN_BATCHES: [&str; 5] = [
+    "data_batch_1.bin",
+    "data_batch_2.bin",
+    "data_batch_3.bin",
+    "data_batch_4.bin",
+    "data_batch_5.bin",
+];
+pub const TEST_BATCH: &str = "test_batch.bin";
+pub const META_FILE: &str = "batches.meta.txt";
+
+/// The whole data set: five training batches in order, the test batch, and the label names.
+#[derive(Debug, Clone)]
+pub struct Cifar10 {
+    pub train: ImageSet,
+    pub test: ImageSet,
+    pub classes: ClassNames,
+}
+
+/// One file of the data set, by its file name (`data_batch_3.bin`, `test_batch.bin`,
+/// `batches.meta.txt`).
+pub struct BatchFile<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchKind {
+    Train(usize),
+    Test,
+    Meta,
+}
+
+/// What a file of the data set is, from its file name.
+pub fn batch_kind(file_name: &str) -> Option<BatchKind> {
+    if file_name == TEST_BATCH {
+        return Some(BatchKind::Test);
+    }
+    if file_name == META_FILE {
+        return Some(BatchKind::Meta);
+    }
+    TRAIN_BATCHES
+        .iter()
+        .position(|b| *b == file_name)
+        .map(BatchKind::Train)
+}
+
+#[derive(Default)]
+struct Assembler {
+    train: [Option<ImageSet>; 5],
+    test: Option<ImageSet>,
+    classes: Option<ClassNames>,
+}
+
+impl Assembler {
+    /// `shown` names the file in errors (with its archive or folder); `kind` says what it is.
+    fn add(&mut self, shown: &str, kind: BatchKind, bytes: &[u8]) -> Result<(), DataError> {
+        let parse = |bytes: &[u8]| {
+            let mut set = ImageSet::default();
+            parse_batch(shown, bytes, &mut set.labels, &mut set.pixels)?;
+            Ok::<_, DataError>(set)
+        };
+        match kind {
+            BatchKind::Train(i) => self.train[i] = Some(parse(bytes)?),
+            BatchKind::Test => self.test = Some(parse(bytes)?),
+            BatchKind::Meta => {
+                let text = std::str::from_utf8(bytes).map_err(|_| DataError::BadLabelNames {
+                    file: shown.into(),
+                    reason: "not UTF-8 text".into(),
+                })?;
+                self.classes = Some(ClassNames::parse(shown, text)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// `place` is prefixed to missing file names, e.g. `archive.tar.gz: cifar-10-batches-bin/`.
+    fn finish(self, place: &str) -> Result<Cifar10, DataError> {
+        let missing = |name: &str, expected: &str| DataError::MissingFile {
+            file: format!("{place}{name}"),
+            expected: expected.into(),
+        };
+        let mut train = ImageSet::default();
+        for (slot, name) in self.train.into_iter().zip(TRAIN_BATCHES) {
+            let batch = slot.ok_or_else(|| missing(name, "one of the five training batches"))?;
+            train.labels.extend(batch.labels);
+            train.pixels.extend(batch.pixels);
+        }
+        let test = self
+            .test
+            .ok_or_else(|| missing(TEST_BATCH, "the test batch, used for validation"))?;
+        Ok(Cifar10 {
+            train,
+            test,
+            // The official names; only a present but broken meta file is an error.
+            classes: self.classes.unwrap_or_default(),
+        })
+    }
+}
+
+impl Cifar10 {
+    /// Loads from the official `cifar-10-binary.tar.gz`, or from a folder holding the batches
+    /// (either directly or in a `cifar-10-batches-bin/` sub-folder).
+    pub fn load(path: &Path) -> Result<Self, DataError> {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| DataError::io(&shown, e))?;
+        if meta.is_dir() {
+            Self::from_dir(path)
+        } else {
+            let file = std::fs::File::open(path).map_err(|e| DataError::io(&shown, e))?;
+            Self::from_archive(&shown, std::io::BufReader::new(file))
+        }
+    }
+
+    pub fn from_dir(dir: &Path) -> Result<Self, DataError> {
+        let nested = dir.join(ARCHIVE_DIR);
+        let dir = if nested.is_dir() {
+            nested
+        } else {
+            dir.to_path_buf()
+        };
+        let mut assembler = Assembler::default();
+        let names = TRAIN_BATCHES.iter().chain([&TEST_BATCH, &META_FILE]);
+        for name in names {
+            let path = dir.join(name);
+            let shown = path.display().to_string();
+            let kind = batch_kind(name).expect("known file name");
+            match std::fs::read(&path) {
+                Ok(bytes) => assembler.add(&shown, kind, &bytes)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(DataError::io(shown, e)),
+            }
+        }
+        assembler.finish(&format!("{}/", dir.display()))
+    }
+
+    /// Reads the gzip stream as it comes: no temporary files, and each batch is parsed as soon
+    /// as its tar entry has been read.
+    pub fn from_archive(name: &str, reader: impl Read) -> Result<Self, DataError> {
+        let bad = |e: std::io::Error| DataError::BadArchive {
+            file: name.into(),
+            reason: format!("cannot read it as a .tar.gz archive ({e})"),
+        };
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
+        let mut assembler = Assembler::default();
+        let mut saw_dir = false;
+        for entry in archive.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            let path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
+            let Some(rest) = path
+                .trim_start_matches("./")
+                .strip_prefix(ARCHIVE_DIR)
+                .and_then(|r| r.strip_prefix('/'))
+            else {
+                continue;
+            };
+            saw_dir = true;
+            let Some(kind) = batch_kind(rest) else {
+                continue;
+            };
+            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            entry.read_to_end(&mut bytes).map_err(bad)?;
+            assembler.add(&format!("{name}: {path}"), kind, &bytes)?;
+        }
+        if !saw_dir {
+            return Err(DataError::NotCifarArchive { file: name.into() });
+        }
+        assembler.finish(&format!("{name}: {ARCHIVE_DIR}/"))
+    }
+
+    /// Assembles the set from files fetched one by one; `place` names where they came from
+    /// (a URL) in errors.
+    pub fn from_files<'a>(
+        place: &str,
+        files: impl IntoIterator<Item = BatchFile<'a>>,
+    ) -> Result<Self, DataError> {
+        let mut assembler = Assembler::default();
+        for file in files {
+            let Some(kind) = batch_kind(file.name) else {
+                continue;
+            };
+            assembler.add(&format!("{place}{}", file.name), kind, file.bytes)?;
+        }
+        assembler.finish(place)
+    }
+}

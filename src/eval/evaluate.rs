@@ -1,0 +1,76 @@
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, ExecutionError, Transaction};
+
+use super::ConfusionMatrix;
+use crate::data::{ImageSet, NUM_CLASSES, images_to_tensor, labels_to_tensor};
+use crate::model::Cnn;
+
+/// A model's predictions on a labelled set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Mean cross-entropy.
+    pub loss: f64,
+    pub accuracy: f64,
+    /// The predicted class of each image, in the set's order.
+    pub predictions: Vec<u8>,
+    /// The softmax probability of each predicted class.
+    pub confidence: Vec<f32>,
+    pub confusion: ConfusionMatrix,
+}
+
+/// Runs `model` over `set` in batches without gradients. Every read-back is asynchronous and
+/// happens once at the end, so this works on WebGPU and never stalls between batches.
+pub async fn evaluate(
+    model: &Cnn,
+    set: &ImageSet,
+    batch_size: usize,
+    device: &Device,
+) -> Result<Evaluation, ExecutionError> {
+    let model = model.valid();
+    let device = device.clone().without_autodiff();
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let indices: Vec<usize> = (0..set.len()).collect();
+    let mut reads = Transaction::default();
+    for chunk in indices.chunks(batch_size.max(1)) {
+        let images = images_to_tensor(set, chunk, &device);
+        let targets = labels_to_tensor(set, chunk, &device);
+        let logits = model.forward(images);
+        // Summed, not averaged, so uneven last batches weigh right.
+        let loss_sum = loss_fn
+            .forward(logits.clone(), targets)
+            .mul_scalar(chunk.len() as f64);
+        let probabilities = softmax(logits, 1);
+        let predicted = probabilities.clone().argmax(1);
+        let confidence = probabilities.max_dim(1);
+        reads = reads
+            .register(loss_sum)
+            .register(predicted)
+            .register(confidence);
+    }
+    let data = reads.execute_async().await?;
+    let mut loss_sum = 0.0;
+    let mut predictions = Vec::with_capacity(set.len());
+    let mut confidence = Vec::with_capacity(set.len());
+    for batch in data.chunks_exact(3) {
+        loss_sum += read_f64(&batch[0]).iter().sum::<f64>();
+        predictions.extend(read_f64(&batch[1]).iter().map(|&p| p as u8));
+        confidence.extend(read_f64(&batch[2]).iter().map(|&c| c as f32));
+    }
+    let confusion = ConfusionMatrix::from_labels(NUM_CLASSES, &set.labels, &predictions);
+    Ok(Evaluation {
+        loss: loss_sum / set.len().max(1) as f64,
+        accuracy: confusion.accuracy(),
+        predictions,
+        confidence,
+        confusion,
+    })
+}
+
+/// Any numeric read-back as f64 (ints come back as the backend's int type).
+pub(crate) fn read_f64(data: &burn::tensor::TensorData) -> Vec<f64> {
+    data.clone()
+        .try_into_vec_as::<f64>()
+        .expect("numeric tensor data converts to f64")
+}

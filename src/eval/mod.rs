@@ -1,0 +1,16 @@
+//! Judging a trained model: predictions on the validation set, the confusion matrix, per-class
+//! precision/recall/F1 (scikit-learn's definitions), the most confused pairs, and an
+//! overfitting diagnosis from the history.
+
+mod confusion;
+mod diagnosis;
+mod evaluate;
+mod metrics;
+mod report;
+
+pub use confusion::{ConfusedPair, ConfusionMatrix, Normalization};
+pub use diagnosis::{Diagnosis, Verdict};
+pub(crate) use evaluate::read_f64;
+pub use evaluate::{Evaluation, evaluate};
+pub use metrics::RunMetrics;
+pub use report::{Averages, ClassMetrics, ClassificationReport};

@@ -1,0 +1,13 @@
+//! cifar-lab: the tutorial's CIFAR-10 CNNs, trained and judged natively or in the browser.
+//!
+//! The pipeline, one module each: [`data`] (CIFAR-10 batches) → [`model`] (the three CNNs) →
+//! [`optim`] (Adadelta and friends) → [`train`] (the loop and its history) → [`eval`]
+//! (confusion matrix, per-class metrics, overfitting diagnosis). [`backend`] picks the device.
+//! Nothing here touches web-sys: the browser layer is a thin shell around this crate.
+
+pub mod backend;
+pub mod data;
+pub mod eval;
+pub mod model;
+pub mod optim;
+pub mod train;

@@ -1,0 +1,212 @@
+use std::fmt;
+
+use super::{Architecture, LayerSpec, Padding};
+use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE};
+
+/// One row of a Keras-style model summary. Shapes are shown channels-last, as Keras does.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SummaryRow {
+    /// Keras' layer name, e.g. `conv2d_1 (Conv2D)`.
+    pub layer: String,
+    /// The output shape without the batch dimension: `[30, 30, 32]` or `[128]`.
+    pub output_shape: Vec<usize>,
+    pub params: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub model: Architecture,
+    pub rows: Vec<SummaryRow>,
+    pub total_params: usize,
+}
+
+/// The shape after each layer, `[h, w, c]` before flattening and `[n]` after, with the layer's
+/// parameter count. Shared by the summary and by the network builder.
+pub(crate) fn layer_shapes(layers: &[LayerSpec]) -> Vec<(Vec<usize>, usize)> {
+    let mut shape = vec![IMAGE_SIDE, IMAGE_SIDE, IMAGE_CHANNELS];
+    layers
+        .iter()
+        .map(|layer| {
+            let params = match *layer {
+                LayerSpec::Conv2d {
+                    filters,
+                    kernel,
+                    padding,
+                } => {
+                    let (h, w, c) = (shape[0], shape[1], shape[2]);
+                    let shrink = match padding {
+                        Padding::Valid => kernel - 1,
+                        Padding::Same => 0,
+                    };
+                    shape = vec![h - shrink, w - shrink, filters];
+                    kernel * kernel * c * filters + filters
+                }
+                LayerSpec::MaxPool2d { size } => {
+                    shape = vec![shape[0] / size, shape[1] / size, shape[2]];
+                    0
+                }
+                LayerSpec::Dropout { .. } => 0,
+                LayerSpec::Flatten => {
+                    shape = vec![shape.iter().product()];
+                    0
+                }
+                LayerSpec::Dense { units, .. } => {
+                    let inputs = shape[0];
+                    shape = vec![units];
+                    inputs * units + units
+                }
+            };
+            (shape.clone(), params)
+        })
+        .collect()
+}
+
+fn keras_type(layer: &LayerSpec) -> (&'static str, &'static str) {
+    match layer {
+        LayerSpec::Conv2d { .. } => ("conv2d", "Conv2D"),
+        LayerSpec::MaxPool2d { .. } => ("max_pooling2d", "MaxPooling2D"),
+        LayerSpec::Dropout { .. } => ("dropout", "Dropout"),
+        LayerSpec::Flatten => ("flatten", "Flatten"),
+        LayerSpec::Dense { .. } => ("dense", "Dense"),
+    }
+}
+
+impl Summary {
+    pub fn new(model: Architecture) -> Self {
+        let layers = model.layers();
+        let mut seen: Vec<&str> = Vec::new();
+        let rows: Vec<SummaryRow> = layers
+            .iter()
+            .zip(layer_shapes(&layers))
+            .map(|(layer, (output_shape, params))| {
+                let (base, class) = keras_type(layer);
+                // Keras numbers repeated layer types: conv2d, conv2d_1, conv2d_2…
+                let n = seen.iter().filter(|s| **s == base).count();
+                seen.push(base);
+                let name = if n == 0 {
+                    base.to_string()
+                } else {
+                    format!("{base}_{n}")
+                };
+                SummaryRow {
+                    layer: format!("{name} ({class})"),
+                    output_shape,
+                    params,
+                }
+            })
+            .collect();
+        let total_params = rows.iter().map(|r| r.params).sum();
+        Self {
+            model,
+            rows,
+            total_params,
+        }
+    }
+}
+
+/// Formats like Keras' `model.summary()`.
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rule = "_".repeat(65);
+        writeln!(f, "Model: \"{}\"", self.model)?;
+        writeln!(f, "{rule}")?;
+        writeln!(
+            f,
+            "{:<29}{:<26}{:>10}",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
+        writeln!(f, "{}", "=".repeat(65))?;
+        for (i, row) in self.rows.iter().enumerate() {
+            let dims: Vec<String> = row.output_shape.iter().map(|d| d.to_string()).collect();
+            let shape = format!("(None, {})", dims.join(", "));
+            writeln!(
+                f,
+                "{:<29}{:<26}{:>10}",
+                row.layer,
+                shape,
+                group_thousands(row.params)
+            )?;
+            if i + 1 < self.rows.len() {
+                writeln!(f)?;
+            }
+        }
+        writeln!(f, "{}", "=".repeat(65))?;
+        writeln!(f, "Total params: {}", group_thousands(self.total_params))?;
+        writeln!(
+            f,
+            "Trainable params: {}",
+            group_thousands(self.total_params)
+        )?;
+        writeln!(f, "Non-trainable params: 0")?;
+        write!(f, "{rule}")
+    }
+}
+
+/// `1626442` → `1,626,442`.
+pub fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_counts_match_the_tutorial() {
+        assert_eq!(Summary::new(Architecture::Plain).total_params, 1_626_442);
+        assert_eq!(Summary::new(Architecture::Dropout).total_params, 1_626_442);
+        assert_eq!(Summary::new(Architecture::Deeper).total_params, 1_250_858);
+    }
+
+    #[test]
+    fn plain_rows_match_keras() {
+        let s = Summary::new(Architecture::Plain);
+        let rows: Vec<(&str, Vec<usize>, usize)> = s
+            .rows
+            .iter()
+            .map(|r| (r.layer.as_str(), r.output_shape.clone(), r.params))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("conv2d (Conv2D)", vec![30, 30, 32], 896),
+                ("conv2d_1 (Conv2D)", vec![28, 28, 64], 18_496),
+                ("max_pooling2d (MaxPooling2D)", vec![14, 14, 64], 0),
+                ("flatten (Flatten)", vec![12_544], 0),
+                ("dense (Dense)", vec![128], 1_605_760),
+                ("dense_1 (Dense)", vec![10], 1_290),
+            ]
+        );
+        let text = s.to_string();
+        assert!(text.contains("Total params: 1,626,442"));
+        assert!(text.contains("(None, 30, 30, 32)"));
+    }
+
+    #[test]
+    fn deeper_shapes() {
+        let s = Summary::new(Architecture::Deeper);
+        let shapes: Vec<Vec<usize>> = s.rows.iter().map(|r| r.output_shape.clone()).collect();
+        assert_eq!(shapes[0], [32, 32, 32]);
+        assert_eq!(shapes[1], [30, 30, 32]);
+        assert_eq!(shapes[2], [15, 15, 32]);
+        assert_eq!(shapes[5], [13, 13, 64]);
+        assert_eq!(shapes[6], [6, 6, 64]);
+        assert_eq!(shapes[8], [2304]);
+    }
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(1_250_858), "1,250,858");
+    }
+}

@@ -1,0 +1,47 @@
+use serde::{Deserialize, Serialize};
+
+use crate::data::ValidationSource;
+use crate::model::Architecture;
+use crate::optim::OptimizerKind;
+
+/// What the training loop needs to know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub model: Architecture,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    /// Fixes weight init, shuffling and dropout on a given backend.
+    pub seed: u64,
+    /// Batches between read-backs of loss and accuracy. Reading back stalls a GPU, so it is
+    /// done every few batches, not every one.
+    pub readback_every: usize,
+}
+
+impl TrainConfig {
+    /// The tutorial's settings for `model`: its epochs, batch 128, Adadelta lr 1.0.
+    pub fn tutorial(model: Architecture) -> Self {
+        Self {
+            model,
+            epochs: model.tutorial_epochs(),
+            batch_size: 128,
+            optimizer: OptimizerKind::Adadelta,
+            lr: OptimizerKind::Adadelta.default_lr(),
+            seed: 42,
+            readback_every: 10,
+        }
+    }
+}
+
+/// A whole run's settings, as saved beside its results: the loop's, the data's and where it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub train: TrainConfig,
+    /// Training images used (after the subset), and validation images.
+    pub train_samples: usize,
+    pub val_samples: usize,
+    pub subset: Option<usize>,
+    pub validation: ValidationSource,
+    pub backend: String,
+}

@@ -1,0 +1,137 @@
+//! The per-epoch record of a run, like Keras' `History`, with JSON and CSV forms.
+
+use serde::{Deserialize, Serialize};
+
+/// One epoch's numbers. `acc` and `loss` are averaged over the epoch's training batches (as
+/// Keras reports them); `val_*` are measured on the validation set after the epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based.
+    pub epoch: usize,
+    pub loss: f64,
+    pub acc: f64,
+    pub val_loss: f64,
+    pub val_acc: f64,
+    /// Wall time of the epoch: training and validation.
+    pub seconds: f64,
+    /// Training time per training sample, in microseconds.
+    pub us_per_sample: f64,
+    pub lr: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct History {
+    pub epochs: Vec<EpochRecord>,
+}
+
+/// Keras' CSVLogger order, plus the epoch's wall time.
+pub const CSV_HEADER: &str = "epoch,acc,loss,val_acc,val_loss,seconds";
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("history JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("history CSV: the header is `{found}`, expected `{CSV_HEADER}`")]
+    CsvHeader { found: String },
+    #[error("history CSV line {line}: {reason}")]
+    CsvLine { line: usize, reason: String },
+}
+
+impl History {
+    pub fn push(&mut self, record: EpochRecord) {
+        self.epochs.push(record);
+    }
+
+    pub fn len(&self) -> usize {
+        self.epochs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.epochs.is_empty()
+    }
+
+    pub fn last(&self) -> Option<&EpochRecord> {
+        self.epochs.last()
+    }
+
+    /// The epoch with the highest validation accuracy (the first, on ties).
+    pub fn best(&self) -> Option<&EpochRecord> {
+        self.epochs
+            .iter()
+            .reduce(|best, e| if e.val_acc > best.val_acc { e } else { best })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("history serialises")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, HistoryError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// Keras CSVLogger columns. Floats are written with Rust's shortest round-trip form, so
+    /// reading the CSV back gives the same numbers. (`us_per_sample` and `lr` live in the JSON.)
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(CSV_HEADER);
+        out.push('\n');
+        for e in &self.epochs {
+            // Keras' CSVLogger numbers epochs from 0.
+            out.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                e.epoch - 1,
+                e.acc,
+                e.loss,
+                e.val_acc,
+                e.val_loss,
+                e.seconds
+            ));
+        }
+        out
+    }
+
+    /// Reads what [`History::to_csv`] writes. The CSV has no `us_per_sample` or `lr`; those
+    /// come back as 0.
+    pub fn from_csv(text: &str) -> Result<Self, HistoryError> {
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or("").trim();
+        if header != CSV_HEADER {
+            return Err(HistoryError::CsvHeader {
+                found: header.into(),
+            });
+        }
+        let mut history = History::default();
+        for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let line_no = i + 2;
+            let bad = |reason: String| HistoryError::CsvLine {
+                line: line_no,
+                reason,
+            };
+            let fields: Vec<&str> = line.trim().split(',').collect();
+            if fields.len() != 6 {
+                return Err(bad(format!("{} fields, expected 6", fields.len())));
+            }
+            let epoch: usize = fields[0]
+                .parse()
+                .map_err(|_| bad(format!("epoch `{}` is not a whole number", fields[0])))?;
+            let mut numbers = [0.0; 5];
+            for (slot, field) in numbers.iter_mut().zip(&fields[1..]) {
+                *slot = field
+                    .parse()
+                    .map_err(|_| bad(format!("`{field}` is not a number")))?;
+            }
+            let [acc, loss, val_acc, val_loss, seconds] = numbers;
+            history.push(EpochRecord {
+                epoch: epoch + 1,
+                loss,
+                acc,
+                val_loss,
+                val_acc,
+                seconds,
+                us_per_sample: 0.0,
+                lr: 0.0,
+            });
+        }
+        Ok(history)
+    }
+}

@@ -1,0 +1,11 @@
+//! The training loop, written once for the CLI and the browser.
+
+mod config;
+mod events;
+mod history;
+mod trainer;
+
+pub use config::{RunConfig, TrainConfig};
+pub use events::{BatchProgress, CancelToken, NoObserver, Observer, TrainEvent};
+pub use history::{CSV_HEADER, EpochRecord, History, HistoryError};
+pub use trainer::{RunEnd, TrainError, TrainOutcome, train};

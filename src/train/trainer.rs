@@ -1,0 +1,236 @@
+//! The loop itself, read top to bottom: for each epoch, shuffle, step through the batches,
+//! read the running loss and accuracy back every few batches, then evaluate on the
+//! validation set and record the epoch.
+
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, ExecutionError, Int, Tensor, Transaction};
+use web_time::Instant;
+
+use super::{BatchProgress, CancelToken, EpochRecord, History, Observer, TrainConfig, TrainEvent};
+use crate::data::{SeededRng, Splits, images_to_tensor, labels_to_tensor};
+use crate::eval::{Evaluation, evaluate};
+use crate::model::Cnn;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(
+        "the training loss became {loss} at epoch {epoch}, batch {batch}: training diverged \
+         (try a smaller learning rate); the history up to epoch {} is kept", epoch - 1
+    )]
+    NonFiniteLoss {
+        epoch: usize,
+        batch: usize,
+        loss: f64,
+    },
+    /// The device failed: lost, out of memory, or a kernel error.
+    #[error("the compute device failed at epoch {epoch}: {source}")]
+    Device {
+        epoch: usize,
+        #[source]
+        source: ExecutionError,
+    },
+    #[error("invalid training settings: {0}")]
+    Config(String),
+}
+
+/// How a run ended. Every ending keeps the history of the completed epochs.
+#[derive(Debug)]
+pub enum RunEnd {
+    Completed,
+    /// Stopped by the user before `batch` (1-based) of `epoch`.
+    Cancelled {
+        epoch: usize,
+        batch: usize,
+    },
+    Failed(TrainError),
+}
+
+pub struct TrainOutcome {
+    pub model: Cnn,
+    pub history: History,
+    /// The validation evaluation of the last completed epoch.
+    pub evaluation: Option<Evaluation>,
+    pub end: RunEnd,
+}
+
+/// Trains `model` (built on the autodiff `device`) on `splits`, reporting to `observer`.
+pub async fn train(
+    config: &TrainConfig,
+    mut model: Cnn,
+    splits: &Splits,
+    device: &Device,
+    observer: &mut impl Observer,
+    cancel: &CancelToken,
+) -> TrainOutcome {
+    let mut history = History::default();
+    let mut evaluation = None;
+    let end = |model, history, evaluation, end| TrainOutcome {
+        model,
+        history,
+        evaluation,
+        end,
+    };
+    if config.batch_size == 0
+        || config.readback_every == 0
+        || !config.lr.is_finite()
+        || config.lr <= 0.0
+    {
+        let reason = format!(
+            "batch size {}, read-back every {} batches and learning rate {} must all be positive",
+            config.batch_size, config.readback_every, config.lr
+        );
+        return end(
+            model,
+            history,
+            None,
+            RunEnd::Failed(TrainError::Config(reason)),
+        );
+    }
+    let train_set = &splits.train;
+    let samples = train_set.len();
+    let batches = samples.div_ceil(config.batch_size);
+    observer.on_event(TrainEvent::Started {
+        epochs: config.epochs,
+        batches_per_epoch: batches,
+        train_samples: samples,
+        val_samples: splits.validation.len(),
+    });
+    let mut optimizer = config.optimizer.init();
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+
+    for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        let order = SeededRng::derive(config.seed, epoch as u64).permutation(samples);
+        let mut totals = RunningTotals::default();
+        // Per-batch (loss × batch size, correct count), still on the device.
+        let mut pending: Vec<(Tensor<1>, Tensor<1, Int>, usize)> = Vec::new();
+
+        for (index, chunk) in order.chunks(config.batch_size).enumerate() {
+            if cancel.is_cancelled() {
+                let cancelled = RunEnd::Cancelled {
+                    epoch,
+                    batch: index + 1,
+                };
+                return end(model, history, evaluation, cancelled);
+            }
+            let images = images_to_tensor(train_set, chunk, device);
+            let targets = labels_to_tensor(train_set, chunk, device);
+            let logits = model.forward(images);
+            let loss = loss_fn.forward(logits.clone(), targets.clone());
+            let correct = logits.detach().argmax(1).flatten::<1>(0, 1).equal(targets);
+            pending.push((
+                loss.clone().detach().mul_scalar(chunk.len() as f64),
+                correct.int().sum(),
+                chunk.len(),
+            ));
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(config.lr, model, grads);
+
+            let done = index + 1;
+            if pending.len() < config.readback_every && done < batches {
+                continue;
+            }
+            let first_batch = done - pending.len() + 1;
+            match totals.read_back(std::mem::take(&mut pending)).await {
+                Ok(None) => {}
+                Ok(Some((offset, loss))) => {
+                    let failed = TrainError::NonFiniteLoss {
+                        epoch,
+                        batch: first_batch + offset,
+                        loss,
+                    };
+                    return end(model, history, evaluation, RunEnd::Failed(failed));
+                }
+                Err(source) => {
+                    let failed = TrainError::Device { epoch, source };
+                    return end(model, history, evaluation, RunEnd::Failed(failed));
+                }
+            }
+            observer.on_event(TrainEvent::BatchDone(BatchProgress {
+                epoch,
+                epochs: config.epochs,
+                batch: done,
+                batches,
+                samples_done: totals.samples,
+                samples_total: samples,
+                elapsed: started.elapsed().as_secs_f64(),
+                loss: totals.loss(),
+                acc: totals.acc(),
+            }));
+            observer.pause().await;
+        }
+        let train_seconds = started.elapsed().as_secs_f64();
+
+        observer.on_event(TrainEvent::ValidationStarted { epoch });
+        let validation = match evaluate(&model, &splits.validation, config.batch_size, device).await
+        {
+            Ok(v) => v,
+            Err(source) => {
+                let failed = TrainError::Device { epoch, source };
+                return end(model, history, evaluation, RunEnd::Failed(failed));
+            }
+        };
+        observer.on_event(TrainEvent::EvaluationDone {
+            epoch,
+            evaluation: &validation,
+        });
+        let record = EpochRecord {
+            epoch,
+            loss: totals.loss(),
+            acc: totals.acc(),
+            val_loss: validation.loss,
+            val_acc: validation.accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+            us_per_sample: train_seconds * 1e6 / samples as f64,
+            lr: config.lr,
+        };
+        observer.on_event(TrainEvent::EpochDone(&record));
+        history.push(record);
+        evaluation = Some(validation);
+        observer.pause().await;
+    }
+    end(model, history, evaluation, RunEnd::Completed)
+}
+
+#[derive(Default)]
+struct RunningTotals {
+    loss_sum: f64,
+    correct: f64,
+    samples: usize,
+}
+
+impl RunningTotals {
+    /// Reads the pending batches back in one transaction and adds them up. Returns the offset
+    /// and value of the first non-finite batch loss, if any.
+    async fn read_back(
+        &mut self,
+        pending: Vec<(Tensor<1>, Tensor<1, Int>, usize)>,
+    ) -> Result<Option<(usize, f64)>, ExecutionError> {
+        let sizes: Vec<usize> = pending.iter().map(|p| p.2).collect();
+        let reads = pending
+            .into_iter()
+            .fold(Transaction::default(), |t, (loss, correct, _)| {
+                t.register(loss).register(correct)
+            });
+        let data = reads.execute_async().await?;
+        for (offset, (pair, size)) in data.chunks_exact(2).zip(sizes).enumerate() {
+            let loss_sum = crate::eval::read_f64(&pair[0])[0];
+            if !loss_sum.is_finite() {
+                return Ok(Some((offset, loss_sum / size as f64)));
+            }
+            self.loss_sum += loss_sum;
+            self.correct += crate::eval::read_f64(&pair[1])[0];
+            self.samples += size;
+        }
+        Ok(None)
+    }
+
+    fn loss(&self) -> f64 {
+        self.loss_sum / self.samples.max(1) as f64
+    }
+
+    fn acc(&self) -> f64 {
+        self.correct / self.samples.max(1) as f64
+    }
+}

@@ -1,0 +1,129 @@
+//! The command line end to end: train on a small generated archive, check the run folder,
+//! re-evaluate the saved weights, and bad input.
+
+#![cfg(feature = "cli")]
+
+mod common;
+
+use std::process::Command;
+
+use cifar_lab::eval::RunMetrics;
+use cifar_lab::train::{History, RunConfig};
+
+fn cifar_lab(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cifar-lab"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn train_then_evaluate_from_an_archive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("cifar-10-binary.tar.gz");
+    std::fs::write(&archive, common::official_tar_gz(&common::files(16, 40))).unwrap();
+    let out = tmp.path().join("run");
+    let (ok, stdout, stderr) = cifar_lab(&[
+        "train",
+        "--data",
+        archive.to_str().unwrap(),
+        "--model",
+        "plain",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--subset",
+        "64",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("Total params: 1,626,442"), "{stdout}");
+    assert!(
+        stdout.contains("Train on 64 samples, validate on 12 samples"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("epoch 2 - "), "{stdout}");
+    assert!(stdout.contains("macro avg"), "{stdout}");
+    assert!(stdout.contains("Diagnosis: "), "{stdout}");
+
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    let history = History::from_json(&read("history.json")).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(History::from_csv(&read("history.csv")).unwrap().len(), 2);
+    let metrics: RunMetrics = serde_json::from_str(&read("metrics.json")).unwrap();
+    assert_eq!(metrics.confusion.total(), 12);
+    assert!((metrics.accuracy - history.last().unwrap().val_acc).abs() < 1e-12);
+    let confusion = read("confusion.csv");
+    assert!(confusion.starts_with("true\\predicted,airplane,automobile"));
+    assert_eq!(confusion.lines().count(), 11);
+    let config: RunConfig = serde_json::from_str(&read("config.json")).unwrap();
+    assert_eq!((config.train_samples, config.val_samples), (64, 12));
+    assert!(out.join("model.bpk").exists());
+
+    // Re-evaluate on the whole test batch (40 images) with the model read from config.json.
+    let (ok, stdout, stderr) = cifar_lab(&[
+        "evaluate",
+        "--data",
+        archive.to_str().unwrap(),
+        "--weights",
+        out.join("model.bpk").to_str().unwrap(),
+    ]);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("`plain` on the 40 test images: accuracy"),
+        "{stdout}"
+    );
+
+    // Weights of one model offered as another's.
+    let (ok, _, stderr) = cifar_lab(&[
+        "evaluate",
+        "--data",
+        archive.to_str().unwrap(),
+        "--weights",
+        out.join("model.bpk").to_str().unwrap(),
+        "--model",
+        "deeper",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("do not fit the `deeper` model"), "{stderr}");
+}
+
+#[test]
+fn bad_data_gives_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = common::files(4, 4);
+    files[2].1.truncate(5000);
+    common::write_dir(tmp.path(), &files);
+    let (ok, _, stderr) = cifar_lab(&[
+        "train",
+        "--data",
+        tmp.path().to_str().unwrap(),
+        "--out",
+        tmp.path().join("run").to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("data_batch_3.bin"), "{stderr}");
+    assert!(
+        stderr.contains("not a whole number of 3,073-byte CIFAR-10 records"),
+        "{stderr}"
+    );
+
+    let (ok, _, stderr) = cifar_lab(&["train", "--data", "x", "--model", "resnet", "--out", "y"]);
+    assert!(!ok);
+    assert!(stderr.contains("unknown model `resnet`"), "{stderr}");
+}
+
+#[test]
+fn summary_prints_keras_style() {
+    let (ok, stdout, _) = cifar_lab(&["summary", "--model", "deeper"]);
+    assert!(ok);
+    assert!(stdout.contains("Total params: 1,250,858"), "{stdout}");
+    assert!(stdout.contains("conv2d_3 (Conv2D)"), "{stdout}");
+}

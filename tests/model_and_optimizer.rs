@@ -1,0 +1,186 @@
+//! The three CNNs (shapes, parameter counts, init, dropout) and Adadelta against values
+//! worked by hand.
+
+use burn::module::{Module, Param};
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor, TensorData};
+use cifar_lab::model::{Architecture, Cnn, Summary};
+use cifar_lab::optim::AdadeltaConfig;
+
+fn device() -> Device {
+    Device::flex().autodiff()
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().try_into_vec_as::<f32>().unwrap()
+}
+
+#[test]
+fn parameter_counts_are_the_tutorials() {
+    let device = device();
+    let expected = [
+        (Architecture::Plain, 1_626_442),
+        (Architecture::Dropout, 1_626_442),
+        (Architecture::Deeper, 1_250_858),
+    ];
+    for (arch, params) in expected {
+        let model = Cnn::new(arch, &device);
+        assert_eq!(model.num_params(), params, "{arch}");
+        assert_eq!(Summary::new(arch).total_params, params, "{arch}");
+    }
+}
+
+#[test]
+fn every_model_maps_images_to_ten_logits() {
+    let device = device();
+    for arch in Architecture::ALL {
+        let model = Cnn::new(arch, &device);
+        let out = model.forward(Tensor::zeros([3, 3, 32, 32], &device));
+        assert_eq!(out.dims(), [3, 10], "{arch}");
+    }
+}
+
+#[test]
+fn keras_init_glorot_kernels_and_zero_biases() {
+    let device = device();
+    device.seed(1);
+    let model = Cnn::new(Architecture::Plain, &device);
+    let cifar_lab::model::ImageLayer::Conv(conv) = &model.image_layers[1] else {
+        panic!("second layer is a convolution");
+    };
+    // fan_in = 3·3·32, fan_out = 3·3·64: limit √(6/(288+576)).
+    let limit = (6.0f32 / (288.0 + 576.0)).sqrt();
+    let w = values(conv.weight.val());
+    assert_eq!(w.len(), 64 * 32 * 9);
+    assert!(w.iter().all(|v| v.abs() <= limit));
+    let max = w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(max > 0.9 * limit, "uniform over the whole range, max {max}");
+    assert!(
+        values(conv.bias.as_ref().unwrap().val())
+            .iter()
+            .all(|&b| b == 0.0)
+    );
+}
+
+#[test]
+fn dropout_is_active_only_in_training() {
+    let device = device();
+    device.seed(3);
+    let model = Cnn::new(Architecture::Dropout, &device);
+    let input = Tensor::<4>::ones([2, 3, 32, 32], &device).mul_scalar(0.5);
+    let train_a = values(model.forward(input.clone()));
+    let train_b = values(model.forward(input.clone()));
+    assert_ne!(train_a, train_b, "training passes drop different units");
+
+    let valid = model.valid();
+    let input =
+        Tensor::<4>::ones([2, 3, 32, 32], &device.clone().without_autodiff()).mul_scalar(0.5);
+    assert_eq!(
+        values(valid.forward(input.clone())),
+        values(valid.forward(input))
+    );
+
+    // The plain model has no dropout: training passes agree.
+    let plain = Cnn::new(Architecture::Plain, &device);
+    let input = Tensor::<4>::ones([2, 3, 32, 32], &device);
+    assert_eq!(
+        values(plain.forward(input.clone())),
+        values(plain.forward(input))
+    );
+}
+
+#[test]
+fn seed_fixes_initial_weights() {
+    let device = device();
+    let weights = |seed| {
+        device.seed(seed);
+        let m = Cnn::new(Architecture::Plain, &device);
+        let cifar_lab::model::VectorLayer::DenseLogits(d) = &m.vector_layers[1] else {
+            panic!("last layer is the output");
+        };
+        values(d.weight.val())
+    };
+    assert_eq!(weights(5), weights(5));
+    assert_ne!(weights(5), weights(6));
+}
+
+/// One parameter vector `w`; loss = Σ cᵢ·wᵢ²/2, so the gradient is cᵢ·wᵢ.
+#[derive(Module, Debug)]
+struct Quadratic {
+    w: Param<Tensor<1>>,
+}
+
+#[test]
+fn adadelta_matches_hand_computed_steps() {
+    let device = device();
+    let c = [1.0f64, 4.0, 0.5];
+    let mut model = Quadratic {
+        w: Param::from_tensor(Tensor::from_data(
+            TensorData::from([1.0f32, -2.0, 3.0]),
+            &device,
+        )),
+    };
+    let mut optim = AdadeltaConfig::default().init();
+    let coeffs = Tensor::<1>::from_data(TensorData::from([1.0f32, 4.0, 0.5]), &device);
+
+    // Keras' update, worked in f64 step by step:
+    // a ← ρa + (1−ρ)g²; u = g·√(d+ε)/√(a+ε); w ← w − lr·u; d ← ρd + (1−ρ)u²
+    let (rho, eps, lr) = (0.95f64, 1e-7f64, 1.0f64);
+    let mut w = [1.0f64, -2.0, 3.0];
+    let (mut a, mut d) = ([0.0f64; 3], [0.0f64; 3]);
+    for step in 0..4 {
+        let loss = (model.w.val().square() * coeffs.clone())
+            .sum()
+            .mul_scalar(0.5);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(lr, model, grads);
+        for i in 0..3 {
+            let g = c[i] * w[i];
+            a[i] = rho * a[i] + (1.0 - rho) * g * g;
+            let u = g * (d[i] + eps).sqrt() / (a[i] + eps).sqrt();
+            w[i] -= lr * u;
+            d[i] = rho * d[i] + (1.0 - rho) * u * u;
+        }
+        let got = values(model.w.val());
+        for i in 0..3 {
+            assert!(
+                (got[i] as f64 - w[i]).abs() < 1e-6,
+                "step {step}, w[{i}]: {} vs {}",
+                got[i],
+                w[i]
+            );
+        }
+    }
+    // The first step is √ε/√((1−ρ)+ε/g²) ≈ 0.0014142 whatever the gradient's size — Adadelta's
+    // unit-free first move; check it literally for w[0] (g = 1).
+    let first = (1e-7f64).sqrt() / (0.05f64 + 1e-7).sqrt();
+    assert!((first - 0.001_414_21).abs() < 1e-8);
+}
+
+#[test]
+fn adadelta_state_survives_a_byte_round_trip() {
+    let device = device();
+    let coeffs = Tensor::<1>::from_data(TensorData::from([2.0f32, 1.0]), &device);
+    let grads = |m: &Quadratic| {
+        let loss = (m.w.val().square() * coeffs.clone()).sum();
+        GradientsParams::from_grads(loss.backward(), m)
+    };
+    let mut model = Quadratic {
+        w: Param::from_tensor(Tensor::from_data(TensorData::from([0.5f32, -1.5]), &device)),
+    };
+    let mut original = AdadeltaConfig::default().init();
+    for _ in 0..3 {
+        let g = grads(&model);
+        model = original.step(1.0, model, g);
+    }
+    let bytes = original.into_bytes().unwrap();
+    let mut restored = AdadeltaConfig::default().init().from_bytes(bytes).unwrap();
+    let a = original.step(1.0, model.clone(), grads(&model));
+    let b = restored.step(1.0, model.clone(), grads(&model));
+    assert_eq!(values(a.w.val()), values(b.w.val()));
+    // A fresh optimizer (no state) moves differently: the state mattered.
+    let c = AdadeltaConfig::default()
+        .init()
+        .step(1.0, model.clone(), grads(&model));
+    assert_ne!(values(a.w.val()), values(c.w.val()));
+}

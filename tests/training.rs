@@ -1,0 +1,307 @@
+//! The training loop end to end on a small learnable data set, and the ways a run can end.
+
+use std::sync::Mutex;
+
+use burn::tensor::Device;
+use cifar_lab::data::{ImageSet, Splits, ValidationSource, synthetic};
+use cifar_lab::eval::{RunMetrics, evaluate};
+use cifar_lab::model::{Architecture, Cnn, WeightsError, load_weights, save_weights};
+use cifar_lab::optim::OptimizerKind;
+use cifar_lab::train::{
+    BatchProgress, CancelToken, History, NoObserver, Observer, RunEnd, TrainConfig, TrainError,
+    TrainEvent, TrainOutcome, train,
+};
+use futures_lite::future::block_on;
+
+// The flex backend's random generator is global, so any test that draws from it (every model
+// init does) would disturb a reproducibility check running beside it: they all take turns.
+static SEEDED: Mutex<()> = Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    SEEDED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn device() -> Device {
+    Device::flex().autodiff()
+}
+
+fn splits(train: usize, val: usize) -> Splits {
+    Splits {
+        train: synthetic::banded(train, 1),
+        validation: synthetic::banded(val, 2),
+    }
+}
+
+fn config(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        batch_size: 32,
+        readback_every: 2,
+        ..TrainConfig::tutorial(Architecture::Plain)
+    }
+}
+
+#[derive(Default)]
+struct Recorder {
+    progress: Vec<BatchProgress>,
+    epochs_done: usize,
+    evaluations: usize,
+    cancel_after_progress: Option<(usize, CancelToken)>,
+}
+
+impl Observer for Recorder {
+    fn on_event(&mut self, event: TrainEvent<'_>) {
+        match event {
+            TrainEvent::BatchDone(p) => {
+                self.progress.push(p);
+                if let Some((n, token)) = &self.cancel_after_progress
+                    && self.progress.len() == *n
+                {
+                    token.cancel();
+                }
+            }
+            TrainEvent::EvaluationDone { evaluation, .. } => {
+                assert_eq!(
+                    evaluation.predictions.len(),
+                    evaluation.confusion.total() as usize
+                );
+                self.evaluations += 1;
+            }
+            TrainEvent::EpochDone(_) => self.epochs_done += 1,
+            _ => {}
+        }
+    }
+}
+
+fn run(config: &TrainConfig, splits: &Splits, observer: &mut impl Observer) -> TrainOutcome {
+    let device = device();
+    device.seed(config.seed);
+    let model = Cnn::new(config.model, &device);
+    block_on(train(
+        config,
+        model,
+        splits,
+        &device,
+        observer,
+        &CancelToken::new(),
+    ))
+}
+
+#[test]
+fn learns_a_learnable_data_set_and_reports_progress() {
+    let _turn = take_turn();
+    let splits = splits(200, 60);
+    let mut recorder = Recorder::default();
+    let outcome = run(&config(6), &splits, &mut recorder);
+    assert!(
+        matches!(outcome.end, RunEnd::Completed),
+        "{:?}",
+        outcome.end
+    );
+    let h = &outcome.history;
+    assert_eq!(h.len(), 6);
+    let last = h.last().unwrap();
+    assert!(
+        last.val_acc >= 0.9,
+        "validation accuracy {:.3}: {h:?}",
+        last.val_acc
+    );
+    assert!(last.acc >= 0.8, "training accuracy {:.3}", last.acc);
+    assert!(h.epochs[0].loss > last.loss, "loss falls");
+    assert!(
+        h.epochs
+            .iter()
+            .all(|e| e.seconds > 0.0 && e.us_per_sample > 0.0 && e.lr == 1.0)
+    );
+
+    // 200 images / 32 = 7 batches; read back after batches 2, 4, 6 and 7.
+    assert_eq!(recorder.epochs_done, 6);
+    assert_eq!(recorder.evaluations, 6);
+    let first_epoch: Vec<(usize, usize)> = recorder
+        .progress
+        .iter()
+        .filter(|p| p.epoch == 1)
+        .map(|p| (p.batch, p.samples_done))
+        .collect();
+    assert_eq!(first_epoch, [(2, 64), (4, 128), (6, 192), (7, 200)]);
+    let end_of_first = recorder.progress[3].clone();
+    // The running numbers at the epoch's end are the epoch's record.
+    assert!((end_of_first.loss - h.epochs[0].loss).abs() < 1e-12);
+    assert!((end_of_first.acc - h.epochs[0].acc).abs() < 1e-12);
+
+    // The final evaluation agrees with a fresh one of the returned model.
+    let device = device();
+    let evaluation = outcome.evaluation.unwrap();
+    let again = block_on(evaluate(&outcome.model, &splits.validation, 50, &device)).unwrap();
+    assert_eq!(again.predictions, evaluation.predictions);
+    assert!((again.accuracy - last.val_acc).abs() < 1e-12);
+    assert_eq!(evaluation.confusion.total(), 60);
+    assert!(
+        evaluation
+            .confidence
+            .iter()
+            .all(|&c| (0.1..=1.0).contains(&c))
+    );
+    let metrics = RunMetrics::new(&evaluation, h, &Default::default());
+    assert!((metrics.report.accuracy - last.val_acc).abs() < 1e-12);
+}
+
+#[test]
+fn same_seed_same_run() {
+    let _turn = take_turn();
+    let splits = splits(64, 20);
+    let config = TrainConfig {
+        model: Architecture::Dropout,
+        ..config(2)
+    };
+    let a = run(&config, &splits, &mut NoObserver).history;
+    let b = run(&config, &splits, &mut NoObserver).history;
+    let strip = |h: &History| -> Vec<(f64, f64, f64, f64)> {
+        h.epochs
+            .iter()
+            .map(|e| (e.loss, e.acc, e.val_loss, e.val_acc))
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+    let c = run(&TrainConfig { seed: 7, ..config }, &splits, &mut NoObserver).history;
+    assert_ne!(strip(&a), strip(&c));
+}
+
+#[test]
+fn cancel_stops_within_one_batch_and_keeps_history() {
+    let _turn = take_turn();
+    let splits = splits(96, 20);
+    let token = CancelToken::new();
+    // 3 batches of 32 per epoch, read back every batch: cancel after the 5th read-back, which
+    // is batch 2 of epoch 2.
+    let config = TrainConfig {
+        readback_every: 1,
+        ..config(3)
+    };
+    let mut recorder = Recorder {
+        cancel_after_progress: Some((5, token.clone())),
+        ..Default::default()
+    };
+    let device = device();
+    let model = Cnn::new(config.model, &device);
+    let outcome = block_on(train(
+        &config,
+        model,
+        &splits,
+        &device,
+        &mut recorder,
+        &token,
+    ));
+    assert!(
+        matches!(outcome.end, RunEnd::Cancelled { epoch: 2, batch: 3 }),
+        "{:?}",
+        outcome.end
+    );
+    assert_eq!(outcome.history.len(), 1);
+    assert_eq!(recorder.progress.len(), 5);
+    assert!(outcome.evaluation.is_some());
+}
+
+#[test]
+fn diverging_loss_stops_with_epoch_and_batch() {
+    let _turn = take_turn();
+    let splits = splits(64, 20);
+    let config = TrainConfig {
+        optimizer: OptimizerKind::Sgd,
+        lr: 1e30,
+        readback_every: 4,
+        ..config(3)
+    };
+    let outcome = run(&config, &splits, &mut NoObserver);
+    let RunEnd::Failed(TrainError::NonFiniteLoss { epoch, batch, loss }) = outcome.end else {
+        panic!("expected a non-finite loss, got {:?}", outcome.end);
+    };
+    assert!(!loss.is_finite());
+    assert!(
+        batch >= 2,
+        "the first batch's loss is finite, got batch {batch}"
+    );
+    assert_eq!(outcome.history.len(), epoch - 1);
+    let message = TrainError::NonFiniteLoss { epoch, batch, loss }.to_string();
+    assert!(
+        message.contains(&format!("epoch {epoch}, batch {batch}")),
+        "{message}"
+    );
+}
+
+#[test]
+fn invalid_settings_fail_cleanly() {
+    let _turn = take_turn();
+    let outcome = run(
+        &TrainConfig {
+            batch_size: 0,
+            ..config(1)
+        },
+        &splits(10, 10),
+        &mut NoObserver,
+    );
+    assert!(matches!(outcome.end, RunEnd::Failed(TrainError::Config(_))));
+}
+
+#[test]
+fn held_out_validation_never_uses_the_test_batch() {
+    let train_set = synthetic::banded(100, 1);
+    let test = ImageSet {
+        labels: vec![0; 5],
+        pixels: vec![255; 5 * 3072],
+    };
+    let s = Splits::new(&train_set, &test, ValidationSource::HeldOut(0.2), None, 0).unwrap();
+    assert_eq!(s.validation.len(), 20);
+    assert!(
+        !s.validation
+            .pixels
+            .chunks(3072)
+            .any(|img| img == test.image(0))
+    );
+}
+
+#[test]
+fn weights_round_trip_and_mismatches_are_reported() {
+    let _turn = take_turn();
+    let device = device();
+    let splits = splits(40, 30);
+    let model = Cnn::new(Architecture::Deeper, &device);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("model.bpk");
+    save_weights(&model, &path).unwrap();
+    let loaded = load_weights(Architecture::Deeper, &path, &device).unwrap();
+    let a = block_on(evaluate(&model, &splits.validation, 16, &device)).unwrap();
+    let b = block_on(evaluate(&loaded, &splits.validation, 16, &device)).unwrap();
+    assert_eq!(a.predictions, b.predictions);
+    assert_eq!(a.loss, b.loss);
+
+    let err = load_weights(Architecture::Plain, &path, &device).unwrap_err();
+    assert!(matches!(err, WeightsError::Mismatch { .. }), "{err}");
+    assert!(err.to_string().contains("`plain` model"), "{err}");
+
+    let junk = tmp.path().join("junk.bpk");
+    std::fs::write(&junk, b"not weights at all").unwrap();
+    let err = load_weights(Architecture::Deeper, &junk, &device).unwrap_err();
+    assert!(matches!(err, WeightsError::Read { .. }), "{err}");
+    assert!(err.to_string().contains("junk.bpk"));
+}
+
+#[test]
+fn history_round_trips_through_json_and_csv() {
+    let _turn = take_turn();
+    let history = run(&config(2), &splits(40, 20), &mut NoObserver).history;
+    assert_eq!(History::from_json(&history.to_json()).unwrap(), history);
+    let csv = history.to_csv();
+    assert!(csv.starts_with("epoch,acc,loss,val_acc,val_loss,seconds\n0,"));
+    let back = History::from_csv(&csv).unwrap();
+    for (a, b) in back.epochs.iter().zip(&history.epochs) {
+        assert_eq!(
+            (a.epoch, a.acc, a.loss, a.val_acc, a.val_loss, a.seconds),
+            (b.epoch, b.acc, b.loss, b.val_acc, b.val_loss, b.seconds)
+        );
+    }
+    assert!(History::from_csv("epoch,loss\n").is_err());
+    let err =
+        History::from_csv("epoch,acc,loss,val_acc,val_loss,seconds\n0,x,1,1,1,1\n").unwrap_err();
+    assert!(err.to_string().contains("line 2"), "{err}");
+}
