@@ -2,7 +2,9 @@
 //!
 //! The pipeline, one module each: [`data`] (CIFAR-10 batches) → [`model`] (the three CNNs) →
 //! [`optim`] (Adadelta and friends) → [`train`] (the loop and its history) → [`eval`]
-//! (confusion matrix, per-class metrics, overfitting diagnosis). [`backend`] picks the device.
+//! (confusion matrix, per-class metrics, overfitting diagnosis) → [`plot`] (curves and
+//! heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
+//! [`backend`] picks the device.
 //! Nothing here touches web-sys: the browser layer is a thin shell around this crate.
 
 pub mod backend;
@@ -10,4 +12,7 @@ pub mod data;
 pub mod eval;
 pub mod model;
 pub mod optim;
+pub mod plot;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod report;
 pub mod train;

@@ -66,6 +66,32 @@ fn train_then_evaluate_from_an_archive() {
     let config: RunConfig = serde_json::from_str(&read("config.json")).unwrap();
     assert_eq!((config.train_samples, config.val_samples), (64, 12));
     assert!(out.join("model.bpk").exists());
+    let report = read("report.html");
+    assert!(report.starts_with("<!doctype html>"));
+    assert!(report.contains("<svg") && report.contains("Diagnosis:"));
+    assert!(
+        !report.contains("<script") && !report.contains("src=\"http"),
+        "self-contained"
+    );
+
+    // A report comparing two runs (the same one twice, under two names).
+    let twin = tmp.path().join("twin");
+    std::fs::create_dir_all(&twin).unwrap();
+    for name in ["history.json", "metrics.json", "config.json"] {
+        std::fs::copy(out.join(name), twin.join(name)).unwrap();
+    }
+    let both = tmp.path().join("both.html");
+    let (ok, stdout, stderr) = cifar_lab(&[
+        "report",
+        out.to_str().unwrap(),
+        twin.to_str().unwrap(),
+        "--out",
+        both.to_str().unwrap(),
+    ]);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let both = std::fs::read_to_string(both).unwrap();
+    assert!(both.contains("validation (run)") && both.contains("validation (twin)"));
+    assert_eq!(both.matches("<h2>Run ").count(), 2);
 
     // Re-evaluate on the whole test batch (40 images) with the model read from config.json.
     let (ok, stdout, stderr) = cifar_lab(&[
@@ -118,6 +144,13 @@ fn bad_data_gives_a_clear_message() {
     let (ok, _, stderr) = cifar_lab(&["train", "--data", "x", "--model", "resnet", "--out", "y"]);
     assert!(!ok);
     assert!(stderr.contains("unknown model `resnet`"), "{stderr}");
+}
+
+#[test]
+fn report_of_a_missing_run_names_the_file() {
+    let (ok, _, stderr) = cifar_lab(&["report", "/no/such/run", "--out", "/tmp/x.html"]);
+    assert!(!ok);
+    assert!(stderr.contains("/no/such/run/history.json"), "{stderr}");
 }
 
 #[test]

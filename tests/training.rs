@@ -241,6 +241,31 @@ fn invalid_settings_fail_cleanly() {
         &mut NoObserver,
     );
     assert!(matches!(outcome.end, RunEnd::Failed(TrainError::Config(_))));
+    for bad in [
+        TrainConfig {
+            epochs: 0,
+            ..config(1)
+        },
+        TrainConfig {
+            lr: f64::NAN,
+            ..config(1)
+        },
+        TrainConfig {
+            lr: -1.0,
+            ..config(1)
+        },
+        TrainConfig {
+            readback_every: 0,
+            ..config(1)
+        },
+    ] {
+        let outcome = run(&bad, &splits(10, 10), &mut NoObserver);
+        let RunEnd::Failed(TrainError::Config(reason)) = outcome.end else {
+            panic!("{bad:?} should be refused");
+        };
+        assert!(reason.contains("must all be positive"), "{reason}");
+        assert!(outcome.history.is_empty());
+    }
 }
 
 #[test]

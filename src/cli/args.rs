@@ -24,6 +24,8 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Time training steps on random data and print images per second.
     Bench(BenchArgs),
+    /// Write one self-contained HTML report comparing training runs.
+    Report(ReportArgs),
     /// Print a model's Keras-style summary.
     Summary {
         #[arg(long, default_value = "plain")]
@@ -101,4 +103,13 @@ pub struct BenchArgs {
     pub runs: usize,
     #[arg(long, default_value = "adadelta")]
     pub optimizer: OptimizerKind,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Run folders written by `train` (each holds history.json, metrics.json, config.json).
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    #[arg(long, default_value = "report.html")]
+    pub out: PathBuf,
 }

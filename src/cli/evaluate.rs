@@ -5,15 +5,15 @@ use futures_lite::future::block_on;
 
 use super::CliError;
 use super::args::EvaluateArgs;
-use super::run_dir::CONFIG_JSON;
 use super::train::load_data;
+use cifar_lab::report::RunFiles;
 
 /// The model named by `--model`, else by the run's config.json beside the weights.
 fn architecture(args: &EvaluateArgs) -> Result<Architecture, CliError> {
     if let Some(model) = args.model {
         return Ok(model);
     }
-    let path = args.weights.with_file_name(CONFIG_JSON);
+    let path = args.weights.with_file_name(RunFiles::CONFIG_JSON);
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|source| CliError::RunConfig {
         path: shown.clone(),

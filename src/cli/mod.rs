@@ -2,6 +2,7 @@ mod args;
 mod bench;
 mod evaluate;
 mod progress;
+mod report;
 mod run_dir;
 mod train;
 
@@ -11,6 +12,8 @@ use args::Command;
 use cifar_lab::backend::BackendError;
 use cifar_lab::data::DataError;
 use cifar_lab::model::WeightsError;
+use cifar_lab::plot::render::RenderError;
+use cifar_lab::report::RunLoadError;
 use cifar_lab::train::TrainError;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,10 @@ pub enum CliError {
     },
     #[error("{path}: {reason}")]
     RunConfig { path: String, reason: String },
+    #[error(transparent)]
+    RunLoad(#[from] RunLoadError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
     #[error("the compute device failed: {0}")]
     Device(#[from] burn::tensor::ExecutionError),
 }
@@ -40,6 +47,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Command::Train(a) => train::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Report(a) => report::run(a),
         Command::Summary { model } => {
             println!("{}", cifar_lab::model::Summary::new(model));
             Ok(())

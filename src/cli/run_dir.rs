@@ -4,13 +4,6 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 
-pub const HISTORY_JSON: &str = "history.json";
-pub const HISTORY_CSV: &str = "history.csv";
-pub const CONFUSION_CSV: &str = "confusion.csv";
-pub const METRICS_JSON: &str = "metrics.json";
-pub const CONFIG_JSON: &str = "config.json";
-pub const WEIGHTS: &str = "model.bpk";
-
 pub struct RunDir(PathBuf);
 
 impl RunDir {

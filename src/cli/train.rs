@@ -9,7 +9,8 @@ use futures_lite::future::block_on;
 use super::CliError;
 use super::args::TrainArgs;
 use super::progress::ConsoleProgress;
-use super::run_dir::{self, RunDir};
+use super::run_dir::RunDir;
+use cifar_lab::report::{RunFiles, RunSummary, report_html};
 
 pub fn load_data(path: &std::path::Path) -> Result<Cifar10, CliError> {
     let started = Instant::now();
@@ -22,6 +23,24 @@ pub fn load_data(path: &std::path::Path) -> Result<Cifar10, CliError> {
         started.elapsed().as_secs_f64()
     );
     Ok(data)
+}
+
+/// The first Ctrl-C stops training before the next batch and still writes the run; a second
+/// one quits at once.
+fn stop_on_ctrl_c() -> CancelToken {
+    let cancel = CancelToken::new();
+    let flag = cancel.clone();
+    let installed = ctrlc::set_handler(move || {
+        if flag.is_cancelled() {
+            std::process::exit(130);
+        }
+        eprintln!("\nStopping after this batch; the run so far is kept (Ctrl-C again quits now)");
+        flag.cancel();
+    });
+    if let Err(e) = installed {
+        eprintln!("note: Ctrl-C will quit without saving ({e})");
+    }
+    cancel
 }
 
 pub fn run(args: TrainArgs) -> Result<(), CliError> {
@@ -50,7 +69,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     };
     let out = RunDir::create(&args.out)?;
     out.write(
-        run_dir::CONFIG_JSON,
+        RunFiles::CONFIG_JSON,
         &serde_json::to_string_pretty(&run_config).expect("config serialises"),
     )?;
 
@@ -62,26 +81,30 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         config.model, config.epochs, args.backend, config.batch_size, config.optimizer, config.lr
     );
     let model = Cnn::new(config.model, &device);
+    let cancel = stop_on_ctrl_c();
     let outcome = block_on(train(
         &config,
         model,
         &splits,
         &device,
         &mut ConsoleProgress::new(),
-        &CancelToken::new(),
+        &cancel,
     ));
 
     // Whatever happened, keep what was learned so far.
     let history = &outcome.history;
-    out.write(run_dir::HISTORY_JSON, &history.to_json())?;
-    out.write(run_dir::HISTORY_CSV, &history.to_csv())?;
-    if let Some(evaluation) = &outcome.evaluation {
-        let metrics = RunMetrics::new(evaluation, history, &data.classes);
+    out.write(RunFiles::HISTORY_JSON, &history.to_json())?;
+    out.write(RunFiles::HISTORY_CSV, &history.to_csv())?;
+    let metrics = outcome
+        .evaluation
+        .as_ref()
+        .map(|evaluation| RunMetrics::new(evaluation, history, &data.classes));
+    if let (Some(evaluation), Some(metrics)) = (&outcome.evaluation, &metrics) {
         out.write(
-            run_dir::CONFUSION_CSV,
+            RunFiles::CONFUSION_CSV,
             &evaluation.confusion.to_csv(data.classes.as_slice()),
         )?;
-        out.write(run_dir::METRICS_JSON, &metrics.to_json())?;
+        out.write(RunFiles::METRICS_JSON, &metrics.to_json())?;
         println!("\n{}", metrics.report.to_text(data.classes.as_slice()));
         println!("Most confused (true → predicted):");
         for pair in &metrics.top_confusions {
@@ -96,13 +119,26 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         }
         println!("\nDiagnosis: {}", metrics.diagnosis.summary);
     }
+    let summary = RunSummary {
+        name: args
+            .out
+            .file_name()
+            .map_or("run".into(), |n| n.to_string_lossy().into_owned()),
+        config: Some(run_config),
+        history: outcome.history.clone(),
+        metrics,
+    };
+    out.write(RunFiles::REPORT_HTML, &report_html(&[summary])?)?;
     match outcome.end {
-        RunEnd::Completed | RunEnd::Cancelled { .. } => {
-            save_weights(&outcome.model, &out.path(run_dir::WEIGHTS))?;
+        // The weights of a diverged run are NaN: not worth saving.
+        RunEnd::Failed(error) => Err(error.into()),
+        end => {
+            if let RunEnd::Cancelled { epoch, batch } = end {
+                println!("Stopped by the user at epoch {epoch}, batch {batch}");
+            }
+            save_weights(&outcome.model, &out.path(RunFiles::WEIGHTS))?;
             println!("Wrote {}", args.out.display());
             Ok(())
         }
-        // The weights of a diverged run are NaN: not worth saving.
-        RunEnd::Failed(error) => Err(error.into()),
     }
 }

@@ -168,7 +168,8 @@ impl Cifar10 {
             let Some(kind) = batch_kind(rest) else {
                 continue;
             };
-            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            // The header's size only sizes the buffer; a lying header cannot make us allocate much.
+            let mut bytes = Vec::with_capacity(entry.size().min(1 << 26) as usize);
             entry.read_to_end(&mut bytes).map_err(bad)?;
             assembler.add(&format!("{name}: {path}"), kind, &bytes)?;
         }

@@ -20,6 +20,8 @@ pub struct Diagnosis {
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     NoData,
+    /// One epoch: there is no curve to read yet.
+    TooEarly,
     Overfitting,
     StillImproving,
     NoOverfitting,
@@ -48,7 +50,16 @@ impl Diagnosis {
         let gap_best = best.acc - best.val_acc;
         let gap_last = last.acc - last.val_acc;
         let previous = history.epochs.iter().rev().nth(1);
-        let (verdict, summary) = if best.epoch < last.epoch
+        let (verdict, summary) = if history.len() == 1 {
+            (
+                Verdict::TooEarly,
+                format!(
+                    "one epoch so far (training accuracy {:.3}, validation {:.3}): too early to \
+                     judge overfitting",
+                    last.acc, last.val_acc
+                ),
+            )
+        } else if best.epoch < last.epoch
             && last.acc > best.acc
             && gap_last >= WIDENING
             && gap_last - gap_best >= WIDENING
@@ -163,6 +174,13 @@ mod tests {
     fn flat_close_curves_are_no_overfitting() {
         let d = Diagnosis::new(&history(&[(0.6, 0.6), (0.62, 0.61), (0.62, 0.612)]));
         assert_eq!(d.verdict, Verdict::NoOverfitting);
+    }
+
+    #[test]
+    fn one_epoch_is_too_early_to_judge() {
+        let d = Diagnosis::new(&history(&[(0.9, 0.5)]));
+        assert_eq!(d.verdict, Verdict::TooEarly);
+        assert_eq!(d.best_epoch, 1);
     }
 
     #[test]

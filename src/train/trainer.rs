@@ -71,14 +71,16 @@ pub async fn train(
         evaluation,
         end,
     };
-    if config.batch_size == 0
+    if config.epochs == 0
+        || config.batch_size == 0
         || config.readback_every == 0
         || !config.lr.is_finite()
         || config.lr <= 0.0
     {
         let reason = format!(
-            "batch size {}, read-back every {} batches and learning rate {} must all be positive",
-            config.batch_size, config.readback_every, config.lr
+            "epochs {}, batch size {}, read-back every {} batches and learning rate {} must all \
+             be positive",
+            config.epochs, config.batch_size, config.readback_every, config.lr
         );
         return end(
             model,

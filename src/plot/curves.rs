@@ -1,0 +1,281 @@
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{DrawError, run_colour};
+use crate::train::{EpochRecord, History};
+
+/// One run's curves on a chart.
+#[derive(Debug, Clone, Copy)]
+pub struct CurveRun<'a> {
+    pub name: &'a str,
+    pub history: &'a History,
+    /// The epoch under way: its position in epochs (e.g. 3.4 = 40% through epoch 4 counts as
+    /// 3.4) and its running training accuracy and loss, drawn as the training curve's tip.
+    pub running: Option<RunningPoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunningPoint {
+    pub position: f64,
+    pub acc: f64,
+    pub loss: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Accuracy,
+    Loss,
+}
+
+impl Metric {
+    fn label(self) -> &'static str {
+        match self {
+            Metric::Accuracy => "accuracy",
+            Metric::Loss => "loss",
+        }
+    }
+
+    fn training(self, e: &EpochRecord) -> f64 {
+        match self {
+            Metric::Accuracy => e.acc,
+            Metric::Loss => e.loss,
+        }
+    }
+
+    fn validation(self, e: &EpochRecord) -> f64 {
+        match self {
+            Metric::Accuracy => e.val_acc,
+            Metric::Loss => e.val_loss,
+        }
+    }
+
+    fn running(self, p: &RunningPoint) -> f64 {
+        match self {
+            Metric::Accuracy => p.acc,
+            Metric::Loss => p.loss,
+        }
+    }
+}
+
+/// Accuracy on the left half of `area`, loss on the right.
+pub fn draw_curves<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    runs: &[CurveRun<'_>],
+) -> Result<(), DrawError<DB::ErrorType>> {
+    let (width, _) = area.dim_in_pixel();
+    let (left, right) = area.split_horizontally(width / 2);
+    draw_metric(&left, runs, Metric::Accuracy)?;
+    draw_metric(&right, runs, Metric::Loss)
+}
+
+/// The y range: the tutorial's 0.4–1.1 for accuracy, widened to fit the data; 0 to a bit
+/// above the highest loss.
+fn y_range(runs: &[CurveRun<'_>], metric: Metric) -> (f64, f64) {
+    let values = runs.iter().flat_map(|r| {
+        let epochs = r.history.epochs.iter();
+        epochs
+            .flat_map(move |e| [metric.training(e), metric.validation(e)])
+            .chain(r.running.map(|p| metric.running(&p)))
+            .filter(|v| v.is_finite())
+    });
+    match metric {
+        Metric::Accuracy => {
+            let lowest = values.fold(f64::INFINITY, f64::min);
+            // Down to the tenth below the lowest point, keeping a little air under it.
+            let low = if lowest - 0.02 >= 0.4 {
+                0.4
+            } else {
+                (((lowest - 0.02) * 10.0 + 1e-9).floor() / 10.0).max(0.0)
+            };
+            (low, 1.1)
+        }
+        Metric::Loss => {
+            let high = values.fold(0.0f64, f64::max);
+            (0.0, if high > 0.0 { high * 1.1 } else { 1.0 })
+        }
+    }
+}
+
+/// One metric of every run: training dashed and lighter, validation solid, points marked, the
+/// best-validation epoch ringed, legend top-left.
+pub fn draw_metric<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    runs: &[CurveRun<'_>],
+    metric: Metric,
+) -> Result<(), DrawError<DB::ErrorType>> {
+    area.fill(&WHITE)?;
+    let running_epochs = runs
+        .iter()
+        .filter_map(|r| r.running.map(|p| p.position.ceil() as usize));
+    let epochs = runs
+        .iter()
+        .map(|r| r.history.len())
+        .chain(running_epochs)
+        .max()
+        .unwrap_or(0);
+    let (y_low, y_high) = y_range(runs, metric);
+    let mut chart = ChartBuilder::on(area)
+        .caption(metric.label(), ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d(0.5f64..(epochs.max(1) as f64 + 0.5), y_low..y_high)?;
+    // Epochs are whole numbers: label only the integer ticks, from 1.
+    let epoch_label = |x: &f64| {
+        let whole = x.round();
+        if (x - whole).abs() < 1e-6 && whole >= 1.0 {
+            format!("{whole}")
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc(metric.label())
+        .x_labels(epochs.clamp(1, 15))
+        .x_label_formatter(&epoch_label)
+        .y_label_formatter(&|y| format!("{y:.1}"))
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 14))
+        .light_line_style(RGBColor(238, 238, 238))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()?;
+
+    if epochs == 0 {
+        let (w, h) = area.dim_in_pixel();
+        let grey = RGBColor(110, 110, 110);
+        let style = ("sans-serif", 15)
+            .into_font()
+            .color(&grey)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        area.draw(&Text::new(
+            "no epochs yet",
+            (w as i32 / 2, h as i32 / 2),
+            style,
+        ))?;
+        return Ok(());
+    }
+
+    for (index, run) in runs.iter().enumerate() {
+        let colour = run_colour(index);
+        let light = colour.mix(0.6);
+        let training: Vec<(f64, f64)> = run
+            .history
+            .epochs
+            .iter()
+            .map(|e| (e.epoch as f64, metric.training(e)))
+            .chain(run.running.map(|p| (p.position, metric.running(&p))))
+            .collect();
+        let validation: Vec<(f64, f64)> = run
+            .history
+            .epochs
+            .iter()
+            .map(|e| (e.epoch as f64, metric.validation(e)))
+            .collect();
+
+        chart
+            .draw_series(DashedLineSeries::new(
+                training.clone(),
+                10,
+                6,
+                light.stroke_width(3),
+            ))?
+            .label(format!("training ({})", run.name))
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (8, 0)], light.stroke_width(3))
+                    + PathElement::new(vec![(13, 0), (21, 0)], light.stroke_width(3))
+            });
+        chart.draw_series(
+            training
+                .iter()
+                .take(run.history.len())
+                .map(|&p| Circle::new(p, 4, light.stroke_width(2))),
+        )?;
+
+        chart
+            .draw_series(LineSeries::new(validation.clone(), colour.stroke_width(3)))?
+            .label(format!("validation ({})", run.name))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 21, y)], colour.stroke_width(3))
+            });
+        chart.draw_series(
+            validation
+                .iter()
+                .map(|&p| Circle::new(p, 4, colour.filled())),
+        )?;
+
+        if let Some(best) = run.history.best() {
+            let point = (best.epoch as f64, metric.validation(best));
+            chart.draw_series(std::iter::once(Circle::new(
+                point,
+                9,
+                colour.stroke_width(2),
+            )))?;
+            if metric == Metric::Accuracy {
+                let style = ("sans-serif", 12)
+                    .into_font()
+                    .color(&colour)
+                    .pos(Pos::new(HPos::Center, VPos::Bottom));
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(point)
+                        + Text::new(format!("best {:.3}", best.val_acc), (0, -12), style),
+                ))?;
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::EpochRecord;
+
+    fn history(points: &[(f64, f64)]) -> History {
+        History {
+            epochs: points
+                .iter()
+                .enumerate()
+                .map(|(i, &(acc, val_acc))| EpochRecord {
+                    epoch: i + 1,
+                    loss: 2.0 - acc,
+                    acc,
+                    val_loss: 2.0 - val_acc,
+                    val_acc,
+                    seconds: 1.0,
+                    us_per_sample: 1.0,
+                    lr: 1.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn accuracy_range_defaults_to_the_tutorials_and_widens() {
+        let h = history(&[(0.5, 0.6), (0.9, 0.7)]);
+        let run = |h| CurveRun {
+            name: "a",
+            history: h,
+            running: None,
+        };
+        assert_eq!(y_range(&[run(&h)], Metric::Accuracy), (0.4, 1.1));
+        let low = history(&[(0.12, 0.2)]);
+        let (lo, hi) = y_range(&[run(&low)], Metric::Accuracy);
+        assert!((lo - 0.1).abs() < 1e-9, "{lo}");
+        assert_eq!(hi, 1.1);
+        let (lo, hi) = y_range(&[run(&h)], Metric::Loss);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 1.5 * 1.1).abs() < 1e-9);
+        assert_eq!(y_range(&[], Metric::Loss), (0.0, 1.0));
+    }
+}

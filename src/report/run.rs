@@ -1,0 +1,80 @@
+use std::path::Path;
+
+use crate::eval::RunMetrics;
+use crate::train::{History, HistoryError, RunConfig};
+
+/// The files a training run leaves in its folder.
+pub struct RunFiles;
+
+impl RunFiles {
+    pub const HISTORY_JSON: &str = "history.json";
+    pub const HISTORY_CSV: &str = "history.csv";
+    pub const CONFUSION_CSV: &str = "confusion.csv";
+    pub const METRICS_JSON: &str = "metrics.json";
+    pub const CONFIG_JSON: &str = "config.json";
+    pub const WEIGHTS: &str = "model.bpk";
+    pub const REPORT_HTML: &str = "report.html";
+}
+
+/// What a report shows of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub name: String,
+    pub config: Option<RunConfig>,
+    pub history: History,
+    /// Absent when no epoch finished.
+    pub metrics: Option<RunMetrics>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunLoadError {
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {reason}")]
+    Invalid { file: String, reason: String },
+}
+
+impl RunSummary {
+    /// Reads a run folder written by `cifar-lab train`: history.json is required, metrics.json
+    /// and config.json are shown when present. The folder's name names the run.
+    pub fn load(dir: &Path) -> Result<Self, RunLoadError> {
+        let path = |name: &str| dir.join(name);
+        let shown = |name: &str| path(name).display().to_string();
+        let read = |name: &str| {
+            std::fs::read_to_string(path(name)).map_err(|source| RunLoadError::Io {
+                file: shown(name),
+                source,
+            })
+        };
+        let invalid = |name: &str, reason: String| RunLoadError::Invalid {
+            file: shown(name),
+            reason,
+        };
+        let history = History::from_json(&read(RunFiles::HISTORY_JSON)?)
+            .map_err(|e: HistoryError| invalid(RunFiles::HISTORY_JSON, e.to_string()))?;
+        let optional = |name: &str| path(name).exists().then(|| read(name)).transpose();
+        let metrics = optional(RunFiles::METRICS_JSON)?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| invalid(RunFiles::METRICS_JSON, format!("not run metrics ({e})")))?;
+        let config = optional(RunFiles::CONFIG_JSON)?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| invalid(RunFiles::CONFIG_JSON, format!("not a run config ({e})")))?;
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| dir.display().to_string());
+        Ok(Self {
+            name,
+            config,
+            history,
+            metrics,
+        })
+    }
+}
