@@ -215,10 +215,16 @@ pub fn draw_metric<DB: DrawingBackend>(
                 colour.stroke_width(2),
             )))?;
             if metric == Metric::Accuracy {
+                // At the last epoch the label would run past the plot: right-align it there.
+                let h = if best.epoch == epochs {
+                    HPos::Right
+                } else {
+                    HPos::Center
+                };
                 let style = ("sans-serif", 12)
                     .into_font()
                     .color(&colour)
-                    .pos(Pos::new(HPos::Center, VPos::Bottom));
+                    .pos(Pos::new(h, VPos::Bottom));
                 chart.draw_series(std::iter::once(
                     EmptyElement::at(point)
                         + Text::new(format!("best {:.3}", best.val_acc), (0, -12), style),
