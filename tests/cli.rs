@@ -87,11 +87,17 @@ fn train_then_evaluate_from_an_archive() {
         twin.to_str().unwrap(),
         "--out",
         both.to_str().unwrap(),
+        "--png",
+        tmp.path().join("charts").to_str().unwrap(),
     ]);
     assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let both = std::fs::read_to_string(both).unwrap();
     assert!(both.contains("validation (run)") && both.contains("validation (twin)"));
     assert_eq!(both.matches("<h2>Run ").count(), 2);
+    for png in ["curves.png", "run-confusion.png", "twin-confusion.png"] {
+        let bytes = std::fs::read(tmp.path().join("charts").join(png)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{png} is a PNG");
+    }
 
     // Re-evaluate on the whole test batch (40 images) with the model read from config.json.
     let (ok, stdout, stderr) = cifar_lab(&[

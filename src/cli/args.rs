@@ -112,4 +112,7 @@ pub struct ReportArgs {
     pub runs: Vec<PathBuf>,
     #[arg(long, default_value = "report.html")]
     pub out: PathBuf,
+    /// Also write the charts as PNG files into this folder (curves.png, RUN-confusion.png).
+    #[arg(long)]
+    pub png: Option<PathBuf>,
 }

@@ -1,3 +1,8 @@
+use std::path::Path;
+
+use cifar_lab::eval::Normalization;
+use cifar_lab::plot::render::png;
+use cifar_lab::plot::{CurveRun, draw_confusion, draw_curves};
 use cifar_lab::report::{RunSummary, report_html};
 
 use super::CliError;
@@ -15,5 +20,48 @@ pub fn run(args: ReportArgs) -> Result<(), CliError> {
         source,
     })?;
     println!("Wrote {} ({} runs)", args.out.display(), runs.len());
+    if let Some(dir) = &args.png {
+        write_pngs(dir, &runs)?;
+        println!("Wrote the charts as PNG to {}", dir.display());
+    }
+    Ok(())
+}
+
+fn write_pngs(dir: &Path, runs: &[RunSummary]) -> Result<(), CliError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| CliError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let curves: Vec<CurveRun<'_>> = runs
+        .iter()
+        .map(|r| CurveRun {
+            name: &r.name,
+            history: &r.history,
+            running: None,
+        })
+        .collect();
+    let chart = png(1100, 430, |area| draw_curves(area, &curves).map(|_| vec![]))?;
+    let path = dir.join("curves.png");
+    std::fs::write(&path, chart).map_err(io(&path))?;
+    for run in runs {
+        let Some(metrics) = &run.metrics else {
+            continue;
+        };
+        let title = format!("{}: confusion matrix (counts)", run.name);
+        let chart = png(600, 560, |area| {
+            let classes = metrics.classes.as_slice();
+            draw_confusion(
+                area,
+                &metrics.confusion,
+                classes,
+                Normalization::Counts,
+                &title,
+            )
+            .map(|layout| layout.angled_labels)
+        })?;
+        let path = dir.join(format!("{}-confusion.png", run.name));
+        std::fs::write(&path, chart).map_err(io(&path))?;
+    }
     Ok(())
 }

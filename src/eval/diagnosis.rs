@@ -87,9 +87,9 @@ impl Diagnosis {
             (
                 Verdict::StillImproving,
                 format!(
-                    "validation accuracy is still rising at epoch {} ({:.3}), {:.3} below \
-                     training accuracy: no overfitting yet — more epochs may help",
-                    last.epoch, last.val_acc, gap_last
+                    "validation accuracy is still rising at epoch {} ({:.3}, training {:.3}): \
+                     no overfitting yet — more epochs may help",
+                    last.epoch, last.val_acc, last.acc
                 ),
             )
         } else {
