@@ -1,0 +1,55 @@
+//! The GPU self-check: one training step on a GPU backend against the CPU backend.
+//!
+//! The wgpu case runs on whatever adapter wgpu finds; `scripts/test` installs Mesa's lavapipe
+//! (a Vulkan driver on the CPU) so there is always one. Set `CIFAR_LAB_NO_GPU=1` on a machine
+//! that cannot have one to skip that case explicitly.
+
+use burn::tensor::Device;
+use cifar_lab::backend::BackendKind;
+use cifar_lab::data::synthetic;
+use cifar_lab::train::{ParityReport, step_parity};
+use futures_lite::future::block_on;
+
+#[test]
+fn identical_backends_agree_exactly() {
+    let cpu = Device::flex().autodiff();
+    let batch = synthetic::banded(8, 3);
+    let report = block_on(step_parity(&cpu, &cpu, &batch, 1)).unwrap();
+    assert!(report.agrees(), "{report:?}");
+    assert_eq!(report.max_relative_difference, 0.0);
+    assert!(report.loss_reference > 1.0 && report.loss_reference < 4.0);
+}
+
+#[test]
+fn wgpu_step_matches_the_cpu_backend() {
+    if std::env::var_os("CIFAR_LAB_NO_GPU").is_some() {
+        eprintln!("CIFAR_LAB_NO_GPU is set: the wgpu self-check is skipped");
+        return;
+    }
+    let gpu =
+        block_on(BackendKind::Wgpu.init()).expect("a wgpu adapter (install mesa-vulkan-drivers)");
+    let cpu = Device::flex().autodiff();
+    let batch = synthetic::banded(16, 4);
+    let report = block_on(step_parity(&cpu, &gpu, &batch, 2)).unwrap();
+    eprintln!("wgpu vs flex: {report:?}");
+    assert!(report.agrees(), "{report:?}");
+    assert!(!report.non_finite);
+    assert!(
+        (report.loss_reference - report.loss_candidate).abs() < 1e-3,
+        "{report:?}"
+    );
+}
+
+#[test]
+fn a_mismatch_or_nan_does_not_agree() {
+    let report = |diff, non_finite| ParityReport {
+        loss_reference: 2.3,
+        loss_candidate: 2.3,
+        max_relative_difference: diff,
+        non_finite,
+    };
+    assert!(report(1e-6, false).agrees());
+    assert!(!report(0.01, false).agrees());
+    assert!(!report(0.0, true).agrees());
+    assert!(!report(f64::INFINITY, false).agrees());
+}
