@@ -33,14 +33,7 @@ fn write_pngs(dir: &Path, runs: &[RunSummary]) -> Result<(), CliError> {
         move |source| CliError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let curves: Vec<CurveRun<'_>> = runs
-        .iter()
-        .map(|r| CurveRun {
-            name: &r.name,
-            history: &r.history,
-            running: None,
-        })
-        .collect();
+    let curves: Vec<CurveRun<'_>> = runs.iter().map(RunSummary::curves).collect();
     let chart = png(1100, 430, |area| draw_curves(area, &curves).map(|_| vec![]))?;
     let path = dir.join("curves.png");
     std::fs::write(&path, chart).map_err(io(&path))?;

@@ -115,25 +115,9 @@ impl Diagnosis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::EpochRecord;
 
     fn history(points: &[(f64, f64)]) -> History {
-        History {
-            epochs: points
-                .iter()
-                .enumerate()
-                .map(|(i, &(acc, val_acc))| EpochRecord {
-                    epoch: i + 1,
-                    loss: 1.0,
-                    acc,
-                    val_loss: 1.0,
-                    val_acc,
-                    seconds: 1.0,
-                    us_per_sample: 1.0,
-                    lr: 1.0,
-                })
-                .collect(),
-        }
+        History::from_accuracies(points)
     }
 
     #[test]

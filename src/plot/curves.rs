@@ -245,25 +245,9 @@ pub fn draw_metric<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::EpochRecord;
 
     fn history(points: &[(f64, f64)]) -> History {
-        History {
-            epochs: points
-                .iter()
-                .enumerate()
-                .map(|(i, &(acc, val_acc))| EpochRecord {
-                    epoch: i + 1,
-                    loss: 2.0 - acc,
-                    acc,
-                    val_loss: 2.0 - val_acc,
-                    val_acc,
-                    seconds: 1.0,
-                    us_per_sample: 1.0,
-                    lr: 1.0,
-                })
-                .collect(),
-        }
+        History::from_accuracies(points)
     }
 
     #[test]

@@ -60,14 +60,7 @@ pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
         );
     }
     out.push_str("</table>\n<h2>Accuracy and loss</h2>\n");
-    let curves: Vec<CurveRun<'_>> = runs
-        .iter()
-        .map(|r| CurveRun {
-            name: &r.name,
-            history: &r.history,
-            running: None,
-        })
-        .collect();
+    let curves: Vec<CurveRun<'_>> = runs.iter().map(RunSummary::curves).collect();
     out.push_str(&svg(1100, 430, |area| {
         draw_curves(area, &curves).map(|_| vec![])
     })?);

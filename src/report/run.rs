@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use crate::eval::RunMetrics;
+use crate::plot::CurveRun;
 use crate::train::{History, HistoryError, RunConfig};
 
 /// The files a training run leaves in its folder.
@@ -39,6 +40,15 @@ pub enum RunLoadError {
 }
 
 impl RunSummary {
+    /// This run's curves on a chart.
+    pub fn curves(&self) -> CurveRun<'_> {
+        CurveRun {
+            name: &self.name,
+            history: &self.history,
+            running: None,
+        }
+    }
+
     /// Reads a run folder written by `cifar-lab train`: history.json is required, metrics.json
     /// and config.json are shown when present. The folder's name names the run.
     pub fn load(dir: &Path) -> Result<Self, RunLoadError> {

@@ -39,6 +39,27 @@ pub enum HistoryError {
 }
 
 impl History {
+    /// A history from `(acc, val_acc)` per epoch, losses mirroring them: for tests.
+    #[cfg(test)]
+    pub(crate) fn from_accuracies(points: &[(f64, f64)]) -> Self {
+        History {
+            epochs: points
+                .iter()
+                .enumerate()
+                .map(|(i, &(acc, val_acc))| EpochRecord {
+                    epoch: i + 1,
+                    loss: 2.0 - acc,
+                    acc,
+                    val_loss: 2.0 - val_acc,
+                    val_acc,
+                    seconds: 1.0,
+                    us_per_sample: 1.0,
+                    lr: 1.0,
+                })
+                .collect(),
+        }
+    }
+
     pub fn push(&mut self, record: EpochRecord) {
         self.epochs.push(record);
     }
