@@ -133,19 +133,16 @@ pub fn draw_confusion<DB: DrawingBackend>(
                 .collect()
         })
         .collect();
-    let scale = match mode {
-        Normalization::Counts => ColourBar {
-            top: format!("{max:.0}"),
-            middle: format!("{:.0}", max / 2.0),
-            bottom: "0".into(),
-            colour: |t| blues(1.0 - t),
-        },
-        _ => ColourBar {
-            top: "1.0".into(),
-            middle: "0.5".into(),
-            bottom: "0.0".into(),
-            colour: |t| blues(1.0 - t),
-        },
+    // The bar spans 0..max, labelled as the cells are: whole counts, or shares to a tenth.
+    let tick = |v: f64| match mode {
+        Normalization::Counts => format!("{v:.0}"),
+        _ => format!("{v:.1}"),
+    };
+    let scale = ColourBar {
+        top: tick(max),
+        middle: tick(max / 2.0),
+        bottom: tick(0.0),
+        colour: |t| blues(1.0 - t),
     };
     draw_grid(area, names, &cells, title, &scale)
 }
