@@ -15,4 +15,7 @@ pub mod optim;
 pub mod plot;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod report;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve;
 pub mod train;
+pub mod web;

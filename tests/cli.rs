@@ -1,6 +1,8 @@
 //! The command line end to end: train on a small generated archive, check the run folder,
 //! re-evaluate the saved weights, and bad input.
 
+// Native suites; the browser has its own (tests/browser.rs).
+#![cfg(not(target_arch = "wasm32"))]
 #![cfg(feature = "cli")]
 
 mod common;

@@ -1,6 +1,9 @@
 //! The three CNNs (shapes, parameter counts, init, dropout) and Adadelta against values
 //! worked by hand.
 
+// Native suites; the browser has its own (tests/browser.rs).
+#![cfg(not(target_arch = "wasm32"))]
+
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};

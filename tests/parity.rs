@@ -4,6 +4,9 @@
 //! (a Vulkan driver on the CPU) so there is always one. Set `CIFAR_LAB_NO_GPU=1` on a machine
 //! that cannot have one to skip that case explicitly.
 
+// Native suites; the browser has its own (tests/browser.rs).
+#![cfg(not(target_arch = "wasm32"))]
+
 use burn::tensor::Device;
 use cifar_lab::backend::BackendKind;
 use cifar_lab::data::synthetic;

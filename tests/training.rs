@@ -1,11 +1,17 @@
 //! The training loop end to end on a small learnable data set, and the ways a run can end.
 
+// Native suites; the browser has its own (tests/browser.rs).
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::sync::Mutex;
 
 use burn::tensor::Device;
 use cifar_lab::data::{ImageSet, Splits, ValidationSource, synthetic};
 use cifar_lab::eval::{RunMetrics, evaluate};
-use cifar_lab::model::{Architecture, Cnn, WeightsError, load_weights, save_weights};
+use cifar_lab::model::{
+    Architecture, Cnn, WeightsError, load_weights, save_weights, weights_from_bytes,
+    weights_to_bytes,
+};
 use cifar_lab::optim::OptimizerKind;
 use cifar_lab::train::{
     BatchProgress, CancelToken, History, NoObserver, Observer, RunEnd, TrainConfig, TrainError,
@@ -309,6 +315,37 @@ fn weights_round_trip_and_mismatches_are_reported() {
     let err = load_weights(Architecture::Deeper, &junk, &device).unwrap_err();
     assert!(matches!(err, WeightsError::Read { .. }), "{err}");
     assert!(err.to_string().contains("junk.bpk"));
+}
+
+/// The browser's path: bytes written with asynchronous reads only, read back from bytes; the
+/// file format is the same as `save_weights`'.
+#[test]
+fn weights_as_bytes_round_trip_and_match_the_file_format() {
+    let _turn = take_turn();
+    let device = device();
+    let splits = splits(40, 30);
+    let model = Cnn::new(Architecture::Plain, &device);
+    let bytes = block_on(weights_to_bytes(&model, Architecture::Plain)).unwrap();
+    let loaded =
+        weights_from_bytes(Architecture::Plain, "run.bpk", bytes.clone(), &device).unwrap();
+    let a = block_on(evaluate(&model, &splits.validation, 16, &device)).unwrap();
+    let b = block_on(evaluate(&loaded, &splits.validation, 16, &device)).unwrap();
+    assert_eq!((a.predictions, a.loss), (b.predictions, b.loss));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("model.bpk");
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(load_weights(Architecture::Plain, &path, &device).is_ok());
+
+    let err = weights_from_bytes(Architecture::Deeper, "run.bpk", bytes, &device).unwrap_err();
+    assert!(matches!(err, WeightsError::Mismatch { .. }), "{err}");
+    let err =
+        weights_from_bytes(Architecture::Plain, "x.bpk", b"junk".to_vec(), &device).unwrap_err();
+    assert!(matches!(err, WeightsError::Read { .. }), "{err}");
+    assert!(matches!(
+        block_on(weights_to_bytes(&model, Architecture::Deeper)),
+        Err(WeightsError::Save { .. })
+    ));
 }
 
 #[test]

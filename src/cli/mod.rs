@@ -4,6 +4,7 @@ mod evaluate;
 mod progress;
 mod report;
 mod run_dir;
+mod serve;
 mod train;
 
 pub use args::Args;
@@ -48,6 +49,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Report(a) => report::run(a),
+        Command::Serve(a) => serve::run(a),
         Command::Summary { model } => {
             println!("{}", cifar_lab::model::Summary::new(model));
             Ok(())

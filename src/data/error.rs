@@ -56,7 +56,7 @@ pub enum DataError {
 }
 
 impl DataError {
-    pub(crate) fn io(file: impl Into<String>, source: std::io::Error) -> Self {
+    pub fn io(file: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io {
             file: file.into(),
             source,

@@ -147,35 +147,10 @@ impl Cifar10 {
     /// Reads the gzip stream as it comes: no temporary files, and each batch is parsed as soon
     /// as its tar entry has been read.
     pub fn from_archive(name: &str, reader: impl Read) -> Result<Self, DataError> {
-        let bad = |e: std::io::Error| DataError::BadArchive {
-            file: name.into(),
-            reason: format!("cannot read it as a .tar.gz archive ({e})"),
-        };
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
         let mut assembler = Assembler::default();
-        let mut saw_dir = false;
-        for entry in archive.entries().map_err(bad)? {
-            let mut entry = entry.map_err(bad)?;
-            let path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
-            let Some(rest) = path
-                .trim_start_matches("./")
-                .strip_prefix(ARCHIVE_DIR)
-                .and_then(|r| r.strip_prefix('/'))
-            else {
-                continue;
-            };
-            saw_dir = true;
-            let Some(kind) = batch_kind(rest) else {
-                continue;
-            };
-            // The header's size only sizes the buffer; a lying header cannot make us allocate much.
-            let mut bytes = Vec::with_capacity(entry.size().min(1 << 26) as usize);
-            entry.read_to_end(&mut bytes).map_err(bad)?;
-            assembler.add(&format!("{name}: {path}"), kind, &bytes)?;
-        }
-        if !saw_dir {
-            return Err(DataError::NotCifarArchive { file: name.into() });
-        }
+        for_each_archived_file(name, reader, |path, kind, bytes| {
+            assembler.add(&format!("{name}: {path}"), kind, &bytes)
+        })?;
         assembler.finish(&format!("{name}: {ARCHIVE_DIR}/"))
     }
 
@@ -194,4 +169,61 @@ impl Cifar10 {
         }
         assembler.finish(place)
     }
+}
+
+/// The data set's files inside the official archive, by file name (`data_batch_1.bin`, …),
+/// unparsed: for serving them to the browser. Only an archive whose batches all parse is
+/// accepted, so a broken one is reported here, not by the page.
+pub fn archived_files(name: &str, reader: impl Read) -> Result<Vec<(String, Vec<u8>)>, DataError> {
+    let mut files = Vec::new();
+    for_each_archived_file(name, reader, |path, _, bytes| {
+        let file = path.rsplit('/').next().unwrap_or(path).to_string();
+        files.push((file, bytes));
+        Ok(())
+    })?;
+    Cifar10::from_files(
+        &format!("{name}: {ARCHIVE_DIR}/"),
+        files
+            .iter()
+            .map(|(file, bytes)| BatchFile { name: file, bytes }),
+    )?;
+    Ok(files)
+}
+
+/// Calls `f` with the path, kind and bytes of every data set file under
+/// `cifar-10-batches-bin/` in the `.tar.gz` stream.
+fn for_each_archived_file(
+    name: &str,
+    reader: impl Read,
+    mut f: impl FnMut(&str, BatchKind, Vec<u8>) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let bad = |e: std::io::Error| DataError::BadArchive {
+        file: name.into(),
+        reason: format!("cannot read it as a .tar.gz archive ({e})"),
+    };
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
+    let mut saw_dir = false;
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        let path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
+        let Some(rest) = path
+            .trim_start_matches("./")
+            .strip_prefix(ARCHIVE_DIR)
+            .and_then(|r| r.strip_prefix('/'))
+        else {
+            continue;
+        };
+        saw_dir = true;
+        let Some(kind) = batch_kind(rest) else {
+            continue;
+        };
+        // The header's size only sizes the buffer; a lying header cannot make us allocate much.
+        let mut bytes = Vec::with_capacity(entry.size().min(1 << 26) as usize);
+        entry.read_to_end(&mut bytes).map_err(bad)?;
+        f(&path, kind, bytes)?;
+    }
+    if !saw_dir {
+        return Err(DataError::NotCifarArchive { file: name.into() });
+    }
+    Ok(())
 }

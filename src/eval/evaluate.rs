@@ -17,6 +17,9 @@ pub struct Evaluation {
     pub predictions: Vec<u8>,
     /// The softmax probability of each predicted class.
     pub confidence: Vec<f32>,
+    /// Every class's softmax probability, image by image (`NUM_CLASSES` per image): what the
+    /// gallery of mistakes shows.
+    pub probabilities: Vec<f32>,
     pub confusion: ConfusionMatrix,
 }
 
@@ -41,29 +44,30 @@ pub async fn evaluate(
         let loss_sum = loss_fn
             .forward(logits.clone(), targets)
             .mul_scalar(chunk.len() as f64);
-        let probabilities = softmax(logits, 1);
-        let predicted = probabilities.clone().argmax(1);
-        let confidence = probabilities.max_dim(1);
-        reads = reads
-            .register(loss_sum)
-            .register(predicted)
-            .register(confidence);
+        reads = reads.register(loss_sum).register(softmax(logits, 1));
     }
     let data = reads.execute_async().await?;
     let mut loss_sum = 0.0;
-    let mut predictions = Vec::with_capacity(set.len());
-    let mut confidence = Vec::with_capacity(set.len());
-    for batch in data.chunks_exact(3) {
+    let mut probabilities = Vec::with_capacity(set.len() * NUM_CLASSES);
+    for batch in data.chunks_exact(2) {
         loss_sum += read_f64(&batch[0]).iter().sum::<f64>();
-        predictions.extend(read_f64(&batch[1]).iter().map(|&p| p as u8));
-        confidence.extend(read_f64(&batch[2]).iter().map(|&c| c as f32));
+        probabilities.extend(read_f64(&batch[1]).iter().map(|&p| p as f32));
     }
+    // The first of equal maxima, as argmax on the device picks.
+    let (predictions, confidence): (Vec<u8>, Vec<f32>) = probabilities
+        .chunks_exact(NUM_CLASSES)
+        .map(|row| {
+            let best = (0..row.len()).fold(0, |b, i| if row[i] > row[b] { i } else { b });
+            (best as u8, row[best])
+        })
+        .unzip();
     let confusion = ConfusionMatrix::from_labels(NUM_CLASSES, &set.labels, &predictions);
     Ok(Evaluation {
         loss: loss_sum / set.len().max(1) as f64,
         accuracy: confusion.accuracy(),
         predictions,
         confidence,
+        probabilities,
         confusion,
     })
 }

@@ -2,12 +2,14 @@
 //! precision/recall/F1 (scikit-learn's definitions), the most confused pairs, and an
 //! overfitting diagnosis from the history.
 
+mod confidence;
 mod confusion;
 mod diagnosis;
 mod evaluate;
 mod metrics;
 mod report;
 
+pub use confidence::ConfidenceHistogram;
 pub use confusion::{ConfusedPair, ConfusionMatrix, Normalization};
 pub use diagnosis::{Diagnosis, Verdict};
 pub(crate) use evaluate::read_f64;

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::store::{ModuleRecord, RecordError};
-use burn::tensor::Device;
+use burn::tensor::{Device, Shape, Tensor, TensorData, Transaction};
 
 use super::{Architecture, Cnn};
 
@@ -64,4 +64,107 @@ pub fn load_weights(
             model: architecture,
             source,
         })
+}
+
+/// The model's weights as a burnpack file's bytes, with asynchronous reads only, so it works
+/// on WebGPU (where burn's own `into_record` would read synchronously and panic). The
+/// parameters are read in one transaction, rebuilt on the CPU backend, and packed there.
+pub async fn weights_to_bytes(
+    model: &Cnn,
+    architecture: Architecture,
+) -> Result<Vec<u8>, WeightsError> {
+    let mut gather = Gather::default();
+    model.visit(&mut gather);
+    let mut reads = Transaction::default();
+    for tensor in &gather.tensors {
+        reads = reads.register(tensor.clone());
+    }
+    let data = reads
+        .execute_async()
+        .await
+        .map_err(|e| WeightsError::Save {
+            file: "the trained model".into(),
+            source: RecordError::Io(format!("reading the weights from the device: {e}")),
+        })?;
+    let cpu = Device::flex();
+    let mut fill = Fill {
+        values: gather.shapes.into_iter().zip(data).collect(),
+        device: cpu.clone(),
+        mismatched: false,
+    };
+    let on_cpu = Cnn::new(architecture, &cpu).map(&mut fill);
+    if fill.mismatched || !fill.values.is_empty() {
+        return Err(WeightsError::Save {
+            file: "the trained model".into(),
+            source: RecordError::Validation(format!("the model is not a `{architecture}` network")),
+        });
+    }
+    let bytes = on_cpu
+        .into_record()
+        .into_bytes()
+        .map_err(|source| WeightsError::Save {
+            file: "the trained model".into(),
+            source,
+        })?;
+    Ok(bytes.to_vec())
+}
+
+/// Loads burnpack bytes (from [`weights_to_bytes`] or `save_weights`) into `architecture`.
+/// `file` names the source in errors.
+pub fn weights_from_bytes(
+    architecture: Architecture,
+    file: &str,
+    bytes: Vec<u8>,
+    device: &Device,
+) -> Result<Cnn, WeightsError> {
+    let record =
+        ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|source| {
+            WeightsError::Read {
+                file: file.into(),
+                source,
+            }
+        })?;
+    Cnn::new(architecture, device)
+        .try_load_record(record)
+        .map_err(|source| WeightsError::Mismatch {
+            file: file.into(),
+            model: architecture,
+            source,
+        })
+}
+
+/// Every float parameter, flattened, with its shape, in visiting order.
+#[derive(Default)]
+struct Gather {
+    tensors: Vec<Tensor<1>>,
+    shapes: Vec<Vec<usize>>,
+}
+
+impl ModuleVisitor for Gather {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let tensor = param.val();
+        self.shapes.push(tensor.dims().to_vec());
+        self.tensors.push(tensor.flatten(0, D - 1));
+    }
+}
+
+/// Puts the gathered values into a model of the same architecture, in the same order.
+struct Fill {
+    values: std::collections::VecDeque<(Vec<usize>, TensorData)>,
+    device: Device,
+    /// A parameter had no value, or one of another shape: not the same architecture.
+    mismatched: bool,
+}
+
+impl ModuleMapper for Fill {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        match self.values.pop_front() {
+            Some((shape, data)) if shape == param.val().dims() => param
+                .map(|_| Tensor::<1>::from_data(data, &self.device).reshape(Shape::from(shape))),
+            _ => {
+                self.mismatched = true;
+                param
+            }
+        }
+    }
 }

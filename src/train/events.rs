@@ -7,7 +7,7 @@ use crate::eval::Evaluation;
 
 /// Progress within an epoch, sent at every read-back. `loss` and `acc` are running averages
 /// over the epoch so far, as Keras' progress bar shows them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchProgress {
     pub epoch: usize,
     pub epochs: usize,
@@ -75,7 +75,7 @@ pub enum TrainEvent<'a> {
 pub trait Observer {
     fn on_event(&mut self, event: TrainEvent<'_>);
 
-    /// Awaited between batches. The browser yields to its event loop here, so a Stop message
+    /// Awaited after every batch. The browser yields to its event loop here, so a Stop message
     /// can arrive while the CPU backend computes synchronously.
     fn pause(&mut self) -> impl Future<Output = ()> {
         std::future::ready(())

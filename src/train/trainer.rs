@@ -128,6 +128,8 @@ pub async fn train(
             ));
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(config.lr, model, grads);
+            // Every batch, so a Stop sent while the CPU backend computes is seen before the next.
+            observer.pause().await;
 
             let done = index + 1;
             if pending.len() < config.readback_every && done < batches {
@@ -160,7 +162,6 @@ pub async fn train(
                 loss: totals.loss(),
                 acc: totals.acc(),
             }));
-            observer.pause().await;
         }
         let train_seconds = started.elapsed().as_secs_f64();
 

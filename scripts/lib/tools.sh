@@ -1,0 +1,58 @@
+# Installs what the browser app needs to build and be tested, where it is missing: the wasm
+# target (rust-toolchain.toml), trunk, wasm-bindgen-cli matching Cargo.lock, wasm-pack, npm's
+# binaryen (wasm-opt), Chromium and chromedriver. Sourced by scripts/run and scripts/test;
+# everything comes from package registries (crates.io, npm, Debian): no binary downloads.
+
+TRUNK_VERSION=0.21.14
+
+# The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
+}
+
+install_rust_tools() {
+  if command -v rustup >/dev/null; then
+    rustup toolchain install
+  fi
+  export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+  if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
+    # Newer trunk releases need a newer rustc than this project's 1.95.
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+  local wb
+  wb="$(wasm_bindgen_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wb"; then
+    # `--locked` fails for this version (its lock file pins a yanked crate).
+    cargo install wasm-bindgen-cli --version "$wb" --force
+  fi
+}
+
+install_wasm_opt() {
+  # Debian's binaryen 108 silently breaks wasm-bindgen 0.2.130's output; npm's 132 does not.
+  if [ ! -x node_modules/.bin/wasm-opt ]; then
+    if ! command -v npm >/dev/null; then
+      apt_install nodejs npm
+    fi
+    npm ci --no-audit --no-fund
+  fi
+  export PATH="$PWD/node_modules/.bin:$PATH"
+}
+
+install_test_tools() {
+  if ! command -v wasm-pack >/dev/null; then
+    cargo install wasm-pack --locked
+  fi
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt_install chromium chromium-driver
+  fi
+}
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  else
+    echo "error: missing $*; install them (Debian: apt-get install $*)" >&2
+    return 1
+  fi
+}

@@ -1,0 +1,137 @@
+//! The plot module on a `<canvas>`: plotters-canvas draws, and the heatmap's 45° labels, which
+//! plotters cannot turn, are painted here with the 2D context's own rotation.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+use super::WebError;
+use crate::eval::{ConfusionMatrix, Normalization};
+use crate::plot::{
+    AngledLabel, CurveRun, HeatmapLayout, Metric, TextAnchor, draw_confusion, draw_difference,
+    draw_metric,
+};
+
+fn backend(canvas: &HtmlCanvasElement) -> Result<CanvasBackend, WebError> {
+    CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| WebError::Js {
+        context: "drawing a chart".into(),
+        message: "the canvas has no 2D context".into(),
+    })
+}
+
+fn draw_failed(error: impl std::fmt::Display) -> WebError {
+    WebError::Js {
+        context: "drawing a chart".into(),
+        message: error.to_string(),
+    }
+}
+
+/// One metric of every run, as the report draws it.
+pub fn paint_curves(
+    canvas: &HtmlCanvasElement,
+    runs: &[CurveRun<'_>],
+    metric: Metric,
+) -> Result<(), WebError> {
+    let area = backend(canvas)?.into_drawing_area();
+    draw_metric(&area, runs, metric).map_err(draw_failed)?;
+    area.present().map_err(draw_failed)
+}
+
+/// The confusion matrix, returning where its cells are for hover and clicks.
+pub fn paint_confusion(
+    canvas: &HtmlCanvasElement,
+    matrix: &ConfusionMatrix,
+    names: &[String],
+    mode: Normalization,
+    title: &str,
+) -> Result<HeatmapLayout, WebError> {
+    let area = backend(canvas)?.into_drawing_area();
+    let layout = draw_confusion(&area, matrix, names, mode, title).map_err(draw_failed)?;
+    area.present().map_err(draw_failed)?;
+    paint_angled(canvas, &layout.angled_labels)?;
+    Ok(layout)
+}
+
+/// Run B − run A cell by cell (what B fixed, and what it made worse).
+pub fn paint_difference(
+    canvas: &HtmlCanvasElement,
+    a: &ConfusionMatrix,
+    b: &ConfusionMatrix,
+    names: &[String],
+    title: &str,
+) -> Result<HeatmapLayout, WebError> {
+    let area = backend(canvas)?.into_drawing_area();
+    let layout = draw_difference(&area, a, b, names, title).map_err(draw_failed)?;
+    area.present().map_err(draw_failed)?;
+    paint_angled(canvas, &layout.angled_labels)?;
+    Ok(layout)
+}
+
+/// A blank canvas with one line of grey text: the empty state of a chart.
+pub fn paint_message(canvas: &HtmlCanvasElement, text: &str) -> Result<(), WebError> {
+    let ctx = context(canvas)?;
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    ctx.set_fill_style_str("#666666");
+    ctx.set_font("15px sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.fill_text(text, w / 2.0, h / 2.0)
+        .map_err(|e| WebError::js("painting a message", e))
+}
+
+/// A frame around one cell (the keyboard or hover selection).
+pub fn outline_cell(
+    canvas: &HtmlCanvasElement,
+    layout: &HeatmapLayout,
+    truth: usize,
+    predicted: usize,
+) -> Result<(), WebError> {
+    let ctx = context(canvas)?;
+    let (x0, y0, x1, y1) = layout.cell_bounds(truth, predicted);
+    ctx.set_stroke_style_str("#d55e00");
+    ctx.set_line_width(3.0);
+    ctx.stroke_rect(
+        x0 as f64 + 1.5,
+        y0 as f64 + 1.5,
+        (x1 - x0) as f64 - 3.0,
+        (y1 - y0) as f64 - 3.0,
+    );
+    Ok(())
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, WebError> {
+    canvas
+        .get_context("2d")
+        .map_err(|e| WebError::js("getting the canvas context", e))?
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .ok_or_else(|| WebError::Js {
+            context: "drawing a chart".into(),
+            message: "the canvas has no 2D context".into(),
+        })
+}
+
+fn paint_angled(canvas: &HtmlCanvasElement, labels: &[AngledLabel]) -> Result<(), WebError> {
+    let ctx = context(canvas)?;
+    for label in labels {
+        ctx.save();
+        let painted = (|| {
+            ctx.translate(label.x as f64, label.y as f64)?;
+            // The canvas turns clockwise for positive angles; labels count counter-clockwise.
+            ctx.rotate(-label.degrees.to_radians())?;
+            ctx.set_font(&format!("{}px sans-serif", label.font_size));
+            ctx.set_fill_style_str("#000000");
+            ctx.set_text_baseline("middle");
+            ctx.set_text_align(match label.anchor {
+                TextAnchor::Start => "start",
+                TextAnchor::End => "end",
+            });
+            ctx.fill_text(&label.text, 0.0, 0.0)
+        })();
+        ctx.restore();
+        painted.map_err(|e| WebError::js("painting a label", e))?;
+    }
+    Ok(())
+}

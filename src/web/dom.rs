@@ -1,0 +1,77 @@
+//! Small helpers over web-sys for the page. Text goes in through `textContent` only: nothing
+//! the data or the user supplies is ever parsed as HTML.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Document, Element};
+
+use super::WebError;
+
+pub fn document() -> Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("the page has a document")
+}
+
+/// The element `#id` as type `T`.
+pub fn by_id<T: JsCast>(id: &str) -> Result<T, WebError> {
+    document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<T>().ok())
+        .ok_or_else(|| WebError::MissingElement(id.to_string()))
+}
+
+pub fn set_text(element: &Element, text: &str) {
+    element.set_text_content(Some(text));
+}
+
+/// A new element with text content.
+pub fn element(tag: &str, text: &str) -> Element {
+    let e = document()
+        .create_element(tag)
+        .expect("creating an element of a known tag");
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    e
+}
+
+/// A table row of text cells; the first is a row header when `header` is set.
+pub fn row(cells: &[String], header: bool) -> Element {
+    let tr = element("tr", "");
+    for (i, text) in cells.iter().enumerate() {
+        let cell = element(if header && i == 0 { "th" } else { "td" }, text);
+        if header && i == 0 {
+            let _ = cell.set_attribute("scope", "row");
+        }
+        let _ = tr.append_child(&cell);
+    }
+    tr
+}
+
+pub fn clear(element: &Element) {
+    element.set_text_content(None);
+}
+
+/// Calls `f` on every `event` of `target` for the page's lifetime.
+pub fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
+    target: &web_sys::EventTarget,
+    event: &str,
+    f: impl FnMut(E) + 'static,
+) {
+    let closure = Closure::<dyn FnMut(E)>::new(f);
+    target
+        .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
+        .expect("adding an event listener");
+    // The page lives as long as the listeners; leaking the closure is the intended lifetime.
+    closure.forget();
+}
+
+/// Shows an error that stops the app, in the page's alert area.
+pub fn show_fatal(message: &str) {
+    if let Some(alert) = document().get_element_by_id("fatal") {
+        set_text(&alert, message);
+        let _ = alert.remove_attribute("hidden");
+    }
+    web_sys::console::error_1(&message.into());
+}

@@ -1,0 +1,37 @@
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A failure of a browser API, with the browser's own message.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("the page has no element #{0}: index.html and the wasm module do not match")]
+    MissingElement(String),
+    #[error("{context}: {message}")]
+    Js { context: String, message: String },
+}
+
+impl WebError {
+    /// Wraps a thrown JS value: `Error`s give their message, anything else its string form.
+    pub fn js(context: &str, value: JsValue) -> Self {
+        Self::Js {
+            context: context.to_string(),
+            message: js_message(&value),
+        }
+    }
+}
+
+/// The readable part of a thrown JS value.
+pub fn js_message(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        let name = String::from(error.name());
+        let message = String::from(error.message());
+        if name.is_empty() || name == "Error" {
+            message
+        } else {
+            format!("{name}: {message}")
+        }
+    } else if let Some(text) = value.as_string() {
+        text
+    } else {
+        format!("{value:?}")
+    }
+}

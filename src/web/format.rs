@@ -1,0 +1,134 @@
+//! The words and numbers the page shows, kept apart from the DOM so they are tested natively.
+
+use crate::model::group_thousands;
+use crate::train::BatchProgress;
+
+/// Keras' progress line: `Epoch 3/8 · 23,040/50,000 · 41 s · 1,250 img/s · loss 0.98 · acc 0.66`.
+pub fn progress_line(p: &BatchProgress) -> String {
+    format!(
+        "Epoch {}/{} · {}/{} · {} · {} img/s · loss {:.4} · acc {:.4}",
+        p.epoch,
+        p.epochs,
+        group_thousands(p.samples_done),
+        group_thousands(p.samples_total),
+        duration(p.elapsed),
+        group_thousands(p.images_per_second().round() as usize),
+        p.loss,
+        p.acc
+    )
+}
+
+/// `41 s`, `2 min 05 s`, `1 h 02 min`.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
+        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// `12.3 / 162.6 MB · 8.1 MB/s`, or without the total while sizes are unknown.
+pub fn download_line(loaded: u64, total: Option<u64>, seconds: f64) -> String {
+    let mb = |b: u64| b as f64 / 1e6;
+    let rate = if seconds > 0.0 {
+        mb(loaded) / seconds
+    } else {
+        0.0
+    };
+    match total {
+        Some(t) => format!("{:.1} / {:.1} MB · {rate:.1} MB/s", mb(loaded), mb(t)),
+        None => format!("{:.1} MB · {rate:.1} MB/s", mb(loaded)),
+    }
+}
+
+/// The run's default name: model and a counter, `plain #2`.
+pub fn run_name(model: &str, taken: &[String]) -> String {
+    (1..)
+        .map(|i| {
+            if i == 1 {
+                model.to_string()
+            } else {
+                format!("{model} #{i}")
+            }
+        })
+        .find(|name| !taken.contains(name))
+        .expect("an unbounded range always finds a free name")
+}
+
+/// The base URL of the data folder: `?data=` when given, else `data/cifar-10-batches-bin/`
+/// next to the page. Always ends in `/` so file names join onto it.
+pub fn data_base(query_value: Option<&str>) -> String {
+    let base = query_value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(DEFAULT_DATA_BASE);
+    if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    }
+}
+
+pub const DEFAULT_DATA_BASE: &str = "data/cifar-10-batches-bin/";
+
+/// The training-set sizes offered; `None` is all 50,000.
+pub const SUBSETS: [Option<usize>; 5] =
+    [Some(1_000), Some(5_000), Some(10_000), Some(25_000), None];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_line_reads_like_keras() {
+        let p = BatchProgress {
+            epoch: 3,
+            epochs: 8,
+            batch: 180,
+            batches: 391,
+            samples_done: 23_040,
+            samples_total: 50_000,
+            elapsed: 41.2,
+            loss: 0.98,
+            acc: 0.66,
+        };
+        assert_eq!(
+            progress_line(&p),
+            "Epoch 3/8 · 23,040/50,000 · 41 s · 559 img/s · loss 0.9800 · acc 0.6600"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(0.4), "0 s");
+        assert_eq!(duration(125.0), "2 min 05 s");
+        assert_eq!(duration(3720.0), "1 h 02 min");
+    }
+
+    #[test]
+    fn download_lines() {
+        assert_eq!(
+            download_line(12_300_000, Some(162_600_000), 1.5),
+            "12.3 / 162.6 MB · 8.2 MB/s"
+        );
+        assert_eq!(download_line(0, None, 0.0), "0.0 MB · 0.0 MB/s");
+    }
+
+    #[test]
+    fn run_names_count_up() {
+        assert_eq!(run_name("plain", &[]), "plain");
+        let taken = vec!["plain".to_string(), "plain #2".to_string()];
+        assert_eq!(run_name("plain", &taken), "plain #3");
+    }
+
+    #[test]
+    fn data_base_ends_with_slash() {
+        assert_eq!(data_base(None), DEFAULT_DATA_BASE);
+        assert_eq!(data_base(Some("  ")), DEFAULT_DATA_BASE);
+        assert_eq!(
+            data_base(Some("https://x.org/cifar")),
+            "https://x.org/cifar/"
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! The browser app: a page that only draws, and a dedicated Web Worker that loads the data and
+//! trains, built from the same wasm module. [`protocol`] is what they say to each other and
+//! [`format`] the words the page shows; both are plain Rust, tested natively. The rest is the
+//! thin web-sys layer: [`worker`] (fetch + cache, WebGPU, the training loop's observer),
+//! [`page`] (form, progress, tables, canvases) and [`canvas`] (the plot module on a canvas).
+
+pub mod format;
+pub mod protocol;
+pub mod settings;
+pub mod share;
+
+#[cfg(target_arch = "wasm32")]
+pub mod canvas;
+#[cfg(target_arch = "wasm32")]
+mod dom;
+#[cfg(target_arch = "wasm32")]
+mod error;
+#[cfg(target_arch = "wasm32")]
+mod page;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
+
+#[cfg(target_arch = "wasm32")]
+pub use error::WebError;
+
+/// Entry point of the wasm module: the page's UI on a window, the training loop in a worker.
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    use wasm_bindgen::JsCast;
+    let global = js_sys::global();
+    if let Some(scope) = global.dyn_ref::<web_sys::DedicatedWorkerGlobalScope>() {
+        worker::start(scope.clone());
+    } else if let Err(error) = page::start() {
+        dom::show_fatal(&error.to_string());
+    }
+}

@@ -1,0 +1,214 @@
+//! The messages between the page and its training worker. The page only draws; the worker owns
+//! the data, the devices and the training loop. Both sides are this crate, so the messages are
+//! plain serde types sent as JSON text (a file picked from disk travels beside the JSON, as a
+//! `File`, which the browser clones without copying).
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::BackendKind;
+use crate::data::ValidationSource;
+use crate::eval::RunMetrics;
+use crate::train::{BatchProgress, EpochRecord, ParityReport, TrainConfig};
+
+/// Which device the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// WebGPU when the browser has it, else the CPU.
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+impl BackendChoice {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "auto" => Some(Self::Auto),
+            "webgpu" => Some(Self::WebGpu),
+            "cpu" => Some(Self::Cpu),
+            _ => None,
+        }
+    }
+}
+
+/// Page → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Look for WebGPU and open it (once); answered by [`Event::Backend`].
+    Init,
+    /// Fetch the batches from `base` (a folder URL ending in `/`), from the browser's cache
+    /// when they were fetched before.
+    LoadUrl {
+        base: String,
+    },
+    /// Read the official `cifar-10-binary.tar.gz`, attached to the message as a `File`.
+    LoadArchive {
+        name: String,
+    },
+    /// Forget the cached batches.
+    ClearCache,
+    Train(TrainRequest),
+    /// Stop the current run before its next batch.
+    Stop,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainRequest {
+    pub run: String,
+    pub config: TrainConfig,
+    pub backend: BackendChoice,
+    pub subset: Option<usize>,
+    pub validation: ValidationSource,
+}
+
+/// What the browser says about its WebGPU adapter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdapterInfo {
+    pub vendor: String,
+    pub architecture: String,
+    pub device: String,
+    pub description: String,
+    /// A software adapter (SwiftShader): real WebGPU, CPU speed.
+    pub fallback: bool,
+}
+
+impl AdapterInfo {
+    /// "google swiftshader (fallback adapter)", "nvidia ampere".
+    pub fn label(&self) -> String {
+        let mut parts: Vec<&str> = [&self.vendor, &self.architecture, &self.device]
+            .into_iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if parts.is_empty() && !self.description.trim().is_empty() {
+            parts.push(self.description.trim());
+        }
+        let name = if parts.is_empty() {
+            "unnamed adapter".to_string()
+        } else {
+            parts.join(" ")
+        };
+        if self.fallback {
+            format!("{name} (fallback adapter: software, slow)")
+        } else {
+            name
+        }
+    }
+}
+
+/// How a run ended, for the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunEnding {
+    Completed,
+    Stopped { epoch: usize, batch: usize },
+    Failed { message: String },
+}
+
+/// Worker → page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The worker's wasm is running and listening.
+    Ready,
+    /// WebGPU's state: `adapter` when it opened; `problem` says why not.
+    Backend {
+        webgpu: Option<AdapterInfo>,
+        problem: Option<String>,
+    },
+    /// Bytes of the data set arrived (from the network or the cache).
+    DataProgress {
+        loaded: u64,
+        /// Known once every file's size is known.
+        total: Option<u64>,
+        seconds: f64,
+    },
+    DataReady {
+        source: String,
+        train_images: usize,
+        test_images: usize,
+        classes: Vec<String>,
+        /// Files served from the browser's cache instead of the network.
+        cached_files: usize,
+        seconds: f64,
+    },
+    DataFailed {
+        message: String,
+    },
+    CacheCleared {
+        files: usize,
+    },
+    /// A note for the user that is not an error (e.g. cache unavailable).
+    Notice {
+        message: String,
+    },
+    /// The WebGPU-vs-CPU one-step check.
+    SelfCheck {
+        report: Option<ParityReport>,
+        problem: Option<String>,
+    },
+    RunStarted {
+        run: String,
+        backend: BackendKind,
+        config: TrainConfig,
+        train_images: usize,
+        val_images: usize,
+        batches_per_epoch: usize,
+    },
+    /// Seconds from the Train request to the first batch's result on the device.
+    FirstStep {
+        run: String,
+        seconds: f64,
+    },
+    Progress {
+        run: String,
+        progress: BatchProgress,
+    },
+    Validating {
+        run: String,
+        epoch: usize,
+    },
+    Epoch {
+        run: String,
+        record: EpochRecord,
+        metrics: RunMetrics,
+    },
+    RunEnded {
+        run: String,
+        ending: RunEnding,
+    },
+    /// A request that could not be served (e.g. Train before the data is loaded).
+    Refused {
+        message: String,
+    },
+    /// The worker panicked (wgpu does on out-of-memory and other uncaptured GPU errors) and
+    /// is gone; the page keeps what it received and starts a new worker.
+    Crashed {
+        message: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("a malformed message between page and worker: {0}")]
+pub struct ProtocolError(#[from] serde_json::Error);
+
+impl Request {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("requests are plain data")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, ProtocolError> {
+        Ok(serde_json::from_str(text)?)
+    }
+}
+
+impl Event {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("events are plain data")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, ProtocolError> {
+        Ok(serde_json::from_str(text)?)
+    }
+}

@@ -1,0 +1,154 @@
+//! The training form's values, checked and turned into a [`TrainRequest`]. Plain strings in,
+//! so the rules are tested natively; the page only reads the inputs.
+
+use crate::data::ValidationSource;
+use crate::model::Architecture;
+use crate::optim::OptimizerKind;
+use crate::train::TrainConfig;
+use crate::web::protocol::{BackendChoice, TrainRequest};
+
+/// The form's inputs, as the browser gives them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormValues {
+    pub backend: String,
+    pub model: String,
+    pub epochs: String,
+    pub batch_size: String,
+    pub optimizer: String,
+    pub lr: String,
+    pub seed: String,
+    /// A number of training images, or `all`.
+    pub subset: String,
+    /// `test`, or the held-out fraction.
+    pub validation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct SettingsError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> SettingsError {
+    SettingsError {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn whole(field: &'static str, text: &str, low: u64, high: u64) -> Result<u64, SettingsError> {
+    let value: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid(field, format!("`{text}` is not a whole number")))?;
+    if value < low || value > high {
+        return Err(invalid(field, format!("must be between {low} and {high}")));
+    }
+    Ok(value)
+}
+
+impl FormValues {
+    pub fn to_request(&self, run: String) -> Result<TrainRequest, SettingsError> {
+        let backend = BackendChoice::parse(&self.backend)
+            .ok_or_else(|| invalid("backend", format!("unknown backend `{}`", self.backend)))?;
+        let model: Architecture = self
+            .model
+            .parse()
+            .map_err(|e: crate::model::UnknownArchitecture| invalid("model", e.to_string()))?;
+        let optimizer: OptimizerKind = self
+            .optimizer
+            .parse()
+            .map_err(|e: crate::optim::UnknownOptimizer| invalid("optimizer", e.to_string()))?;
+        let lr: f64 = self
+            .lr
+            .trim()
+            .parse()
+            .map_err(|_| invalid("learning rate", format!("`{}` is not a number", self.lr)))?;
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(invalid("learning rate", "must be a positive number"));
+        }
+        let subset = match self.subset.trim() {
+            "all" | "" => None,
+            n => Some(whole("training images", n, 1, 50_000)? as usize),
+        };
+        let validation = match self.validation.trim() {
+            "test" => ValidationSource::TestBatch,
+            f => match f.parse::<f64>() {
+                Ok(f) if f > 0.0 && f < 1.0 => ValidationSource::HeldOut(f),
+                _ => return Err(invalid("validation", format!("unknown choice `{f}`"))),
+            },
+        };
+        Ok(TrainRequest {
+            run,
+            config: TrainConfig {
+                model,
+                epochs: whole("epochs", &self.epochs, 1, 1000)? as usize,
+                batch_size: whole("batch size", &self.batch_size, 1, 4096)? as usize,
+                optimizer,
+                lr,
+                seed: whole("seed", &self.seed, 0, u64::MAX)?,
+                readback_every: 1,
+            },
+            backend,
+            subset,
+            validation,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tutorial() -> FormValues {
+        FormValues {
+            backend: "auto".into(),
+            model: "plain".into(),
+            epochs: "8".into(),
+            batch_size: "128".into(),
+            optimizer: "adadelta".into(),
+            lr: "1".into(),
+            seed: "42".into(),
+            subset: "all".into(),
+            validation: "test".into(),
+        }
+    }
+
+    #[test]
+    fn the_tutorial_settings_make_the_tutorial_config() {
+        let request = tutorial().to_request("plain".into()).unwrap();
+        let mut expected = TrainConfig::tutorial(Architecture::Plain);
+        expected.readback_every = 1;
+        assert_eq!(request.config, expected);
+        assert_eq!(request.subset, None);
+        assert_eq!(request.validation, ValidationSource::TestBatch);
+        assert_eq!(request.backend, BackendChoice::Auto);
+    }
+
+    #[test]
+    fn subsets_and_held_out_validation() {
+        let mut v = tutorial();
+        v.subset = "5000".into();
+        v.validation = "0.2".into();
+        let request = v.to_request("x".into()).unwrap();
+        assert_eq!(request.subset, Some(5000));
+        assert_eq!(request.validation, ValidationSource::HeldOut(0.2));
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        let cases: [(fn(&mut FormValues), &str); 5] = [
+            (|v| v.epochs = "0".into(), "epochs"),
+            (|v| v.batch_size = "12.5".into(), "batch size"),
+            (|v| v.lr = "-1".into(), "learning rate"),
+            (|v| v.lr = "NaN".into(), "learning rate"),
+            (|v| v.model = "resnet".into(), "model"),
+        ];
+        for (spoil, field) in cases {
+            let mut v = tutorial();
+            spoil(&mut v);
+            assert_eq!(v.to_request("x".into()).unwrap_err().field, field);
+        }
+    }
+}

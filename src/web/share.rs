@@ -1,0 +1,168 @@
+//! Shareable links: the training form's settings in the URL's hash
+//! (`#model=plain&epochs=8&batch=128&optimizer=adadelta&lr=1&seed=42&subset=10000&validation=test&backend=auto`).
+//! Opening such a link fills the form; it never starts training by itself.
+
+use super::settings::{FormValues, SettingsError};
+
+/// The hash's keys, in the order links are written.
+const KEYS: [&str; 9] = [
+    "model",
+    "epochs",
+    "batch",
+    "optimizer",
+    "lr",
+    "seed",
+    "subset",
+    "validation",
+    "backend",
+];
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ShareError {
+    #[error("`{0}` is not a setting of cifar-lab")]
+    UnknownKey(String),
+    #[error("`{0}` is not of the form key=value")]
+    Malformed(String),
+    #[error(transparent)]
+    Invalid(#[from] SettingsError),
+}
+
+impl FormValues {
+    fn field(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "model" => &mut self.model,
+            "epochs" => &mut self.epochs,
+            "batch" => &mut self.batch_size,
+            "optimizer" => &mut self.optimizer,
+            "lr" => &mut self.lr,
+            "seed" => &mut self.seed,
+            "subset" => &mut self.subset,
+            "validation" => &mut self.validation,
+            "backend" => &mut self.backend,
+            _ => return None,
+        })
+    }
+
+    /// The settings as a URL hash, starting with `#`.
+    pub fn to_hash(&self) -> String {
+        let mut values = self.clone();
+        let pairs: Vec<String> = KEYS
+            .iter()
+            .map(|key| {
+                let value = values.field(key).expect("every key is a field");
+                format!("{key}={}", escape(value.trim()))
+            })
+            .collect();
+        format!("#{}", pairs.join("&"))
+    }
+
+    /// Reads a hash made by [`to_hash`](Self::to_hash) over `defaults`: missing keys keep
+    /// the default, and the result must make a valid training request.
+    pub fn from_hash(hash: &str, defaults: &FormValues) -> Result<FormValues, ShareError> {
+        let mut values = defaults.clone();
+        let body = hash.trim_start_matches('#');
+        for pair in body.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| ShareError::Malformed(pair.to_string()))?;
+            let field = values
+                .field(key)
+                .ok_or_else(|| ShareError::UnknownKey(key.to_string()))?;
+            *field = unescape(value).ok_or_else(|| ShareError::Malformed(pair.to_string()))?;
+        }
+        values.to_request(String::new())?;
+        Ok(values)
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn unescape(text: &str) -> Option<String> {
+    let mut out = Vec::new();
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next()?, bytes.next()?];
+            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> FormValues {
+        FormValues {
+            backend: "auto".into(),
+            model: "plain".into(),
+            epochs: "8".into(),
+            batch_size: "128".into(),
+            optimizer: "adadelta".into(),
+            lr: "1".into(),
+            seed: "42".into(),
+            subset: "10000".into(),
+            validation: "test".into(),
+        }
+    }
+
+    #[test]
+    fn a_link_round_trips() {
+        let mut v = defaults();
+        v.model = "deeper".into();
+        v.epochs = "15".into();
+        v.lr = "0.5".into();
+        v.validation = "0.1".into();
+        let hash = v.to_hash();
+        assert_eq!(
+            hash,
+            "#model=deeper&epochs=15&batch=128&optimizer=adadelta&lr=0.5&seed=42&subset=10000&validation=0.1&backend=auto"
+        );
+        let back = FormValues::from_hash(&hash, &defaults()).unwrap();
+        assert_eq!(back.to_request("x".into()), v.to_request("x".into()));
+    }
+
+    #[test]
+    fn missing_keys_keep_defaults() {
+        let v = FormValues::from_hash("#model=dropout", &defaults()).unwrap();
+        assert_eq!((v.model.as_str(), v.epochs.as_str()), ("dropout", "8"));
+    }
+
+    #[test]
+    fn malformed_hashes_are_refused() {
+        let d = defaults();
+        assert_eq!(
+            FormValues::from_hash("#colour=blue", &d),
+            Err(ShareError::UnknownKey("colour".into()))
+        );
+        assert!(matches!(
+            FormValues::from_hash("#model", &d),
+            Err(ShareError::Malformed(_))
+        ));
+        assert!(matches!(
+            FormValues::from_hash("#lr=%zz", &d),
+            Err(ShareError::Malformed(_))
+        ));
+        assert!(matches!(
+            FormValues::from_hash("#epochs=-3", &d),
+            Err(ShareError::Invalid(_))
+        ));
+        assert!(matches!(
+            FormValues::from_hash("#model=vgg", &d),
+            Err(ShareError::Invalid(_))
+        ));
+    }
+}

@@ -1,0 +1,236 @@
+//! The training worker: owns the data set, the devices and the loop, and tells the page what
+//! happens through [`Event`]s. Requests are handled one at a time, except Stop, which is
+//! honoured at once (the loop checks it before every batch).
+
+mod data;
+mod gpu;
+mod run;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+pub use data::LoadError;
+pub use gpu::{WebGpu, open_webgpu};
+
+use super::error::js_message;
+use super::protocol::{Event, Request};
+use crate::data::Cifar10;
+use crate::train::CancelToken;
+
+/// Everything the worker keeps between requests.
+struct Worker {
+    scope: DedicatedWorkerGlobalScope,
+    data: Option<Rc<Cifar10>>,
+    webgpu: Option<Rc<WebGpu>>,
+    webgpu_problem: Option<String>,
+    /// Whether the WebGPU-vs-CPU self-check has passed.
+    checked: bool,
+    cancel: CancelToken,
+    /// What the worker is doing, when a request is still running.
+    busy: Option<&'static str>,
+}
+
+/// Posts events to the page.
+#[derive(Clone)]
+pub struct Outbox(DedicatedWorkerGlobalScope);
+
+impl Outbox {
+    pub fn post(&self, event: &Event) {
+        // Posting a string cannot fail for a live worker; there is nobody else to tell.
+        let _ = self.0.post_message(&event.to_json().into());
+    }
+}
+
+pub fn start(scope: DedicatedWorkerGlobalScope) {
+    let outbox = Outbox(scope.clone());
+    install_panic_hook(outbox.clone());
+    let worker = Rc::new(RefCell::new(Worker {
+        scope: scope.clone(),
+        data: None,
+        webgpu: None,
+        webgpu_problem: None,
+        checked: false,
+        cancel: CancelToken::new(),
+        busy: None,
+    }));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        receive(&worker, &outbox, message);
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    Outbox(scope).post(&Event::Ready);
+}
+
+/// A panic ends the wasm instance; say why first, so the page can keep what it has and tell
+/// the user (wgpu panics on out-of-memory and other uncaptured GPU errors).
+fn install_panic_hook(outbox: Outbox) {
+    std::panic::set_hook(Box::new(move |info| {
+        let message = format!("the training worker crashed: {info}");
+        web_sys::console::error_1(&message.clone().into());
+        outbox.post(&Event::Crashed { message });
+    }));
+}
+
+fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent) {
+    let payload = message.data();
+    let json = js_sys::Reflect::get(&payload, &"json".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    let request = match json.as_deref().map(Request::from_json) {
+        Some(Ok(request)) => request,
+        Some(Err(error)) => {
+            let message = error.to_string();
+            return outbox.post(&Event::Refused { message });
+        }
+        None => {
+            let message = "a message without a request".to_string();
+            return outbox.post(&Event::Refused { message });
+        }
+    };
+    if request == Request::Stop {
+        worker.borrow().cancel.cancel();
+        return;
+    }
+    if let Some(doing) = worker.borrow().busy {
+        let message = format!("busy {doing}: wait for it to finish (or press Stop)");
+        return outbox.post(&Event::Refused { message });
+    }
+    let file = js_sys::Reflect::get(&payload, &"file".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<web_sys::File>().ok());
+    let worker = worker.clone();
+    let outbox = outbox.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        handle(worker, outbox, request, file).await;
+    });
+}
+
+async fn handle(
+    worker: Rc<RefCell<Worker>>,
+    outbox: Outbox,
+    request: Request,
+    file: Option<web_sys::File>,
+) {
+    let set_busy = |doing| worker.borrow_mut().busy = doing;
+    match request {
+        // Not marked busy: the data loads meanwhile (the page enables Train after both).
+        Request::Init => {
+            let opened = open_webgpu().await;
+            let mut w = worker.borrow_mut();
+            let event = match opened {
+                Ok(gpu) => {
+                    let adapter = gpu.adapter.clone();
+                    w.webgpu = Some(Rc::new(gpu));
+                    Event::Backend {
+                        webgpu: Some(adapter),
+                        problem: None,
+                    }
+                }
+                Err(problem) => {
+                    w.webgpu_problem = Some(problem.clone());
+                    Event::Backend {
+                        webgpu: None,
+                        problem: Some(problem),
+                    }
+                }
+            };
+            drop(w);
+            outbox.post(&event);
+            return;
+        }
+        Request::LoadUrl { base } => {
+            set_busy(Some("loading the data"));
+            let scope = worker.borrow().scope.clone();
+            let loaded = data::load_from_url(&scope, &base, &outbox).await;
+            finish_load(&worker, &outbox, loaded);
+        }
+        Request::LoadArchive { name } => {
+            set_busy(Some("reading the archive"));
+            let loaded = match file {
+                Some(file) => data::load_from_file(&name, &file, &outbox).await,
+                None => Err(LoadError::Browser(
+                    "the archive did not reach the worker".into(),
+                )),
+            };
+            finish_load(&worker, &outbox, loaded);
+        }
+        Request::ClearCache => {
+            let scope = worker.borrow().scope.clone();
+            match data::clear_cache(&scope).await {
+                Ok(files) => outbox.post(&Event::CacheCleared { files }),
+                Err(error) => outbox.post(&Event::Refused {
+                    message: error.to_string(),
+                }),
+            }
+        }
+        Request::Train(request) => {
+            let (data, webgpu, problem, checked, cancel) = {
+                let mut w = worker.borrow_mut();
+                w.cancel = CancelToken::new();
+                (
+                    w.data.clone(),
+                    w.webgpu.clone(),
+                    w.webgpu_problem.clone(),
+                    w.checked,
+                    w.cancel.clone(),
+                )
+            };
+            let Some(data) = data else {
+                let message = "load the data set before training".to_string();
+                return outbox.post(&Event::Refused { message });
+            };
+            set_busy(Some("training"));
+            let devices = run::Devices {
+                cpu: Device::flex().autodiff(),
+                webgpu,
+                webgpu_problem: problem,
+                checked,
+            };
+            let passed_check = run::train_run(&outbox, &data, devices, request, &cancel).await;
+            let mut w = worker.borrow_mut();
+            w.checked |= passed_check;
+            w.busy = None;
+        }
+        Request::Stop => unreachable!("Stop is handled on arrival"),
+    }
+    worker.borrow_mut().busy = None;
+}
+
+fn finish_load(
+    worker: &Rc<RefCell<Worker>>,
+    outbox: &Outbox,
+    loaded: Result<(Cifar10, Event), LoadError>,
+) {
+    let mut w = worker.borrow_mut();
+    w.busy = None;
+    match loaded {
+        Ok((set, ready)) => {
+            w.data = Some(Rc::new(set));
+            drop(w);
+            outbox.post(&ready);
+        }
+        Err(error) => {
+            drop(w);
+            outbox.post(&Event::DataFailed {
+                message: error.to_string(),
+            });
+        }
+    }
+}
+
+/// Lets the event loop run (a Stop message arrives this way) and resumes on a fresh task.
+pub async fn yield_to_events(scope: &DedicatedWorkerGlobalScope) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = scope.set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+pub(crate) fn message_of(value: &wasm_bindgen::JsValue) -> String {
+    js_message(value)
+}

@@ -1,0 +1,208 @@
+//! One training run in the worker: pick the device, self-check WebGPU once, train, and post
+//! every step of the way to the page.
+
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use web_time::Instant;
+
+use super::{Outbox, WebGpu, yield_to_events};
+use crate::backend::BackendKind;
+use crate::data::{Cifar10, Splits};
+use crate::eval::{Evaluation, RunMetrics};
+use crate::model::Cnn;
+use crate::train::{CancelToken, History, Observer, RunEnd, TrainEvent, step_parity, train};
+use crate::web::protocol::{BackendChoice, Event, RunEnding, TrainRequest};
+
+pub struct Devices {
+    pub cpu: Device,
+    pub webgpu: Option<Rc<WebGpu>>,
+    pub webgpu_problem: Option<String>,
+    /// The self-check already passed on this WebGPU device.
+    pub checked: bool,
+}
+
+/// Images in the self-check's batch: enough to exercise every kernel, quick on SwiftShader.
+const SELF_CHECK_IMAGES: usize = 16;
+
+/// Runs one training request to its end. Returns whether WebGPU's self-check passed in it.
+pub async fn train_run(
+    outbox: &Outbox,
+    data: &Cifar10,
+    devices: Devices,
+    request: TrainRequest,
+    cancel: &CancelToken,
+) -> bool {
+    let requested = Instant::now();
+    let run = request.run.clone();
+    let fail = |message: String| {
+        outbox.post(&Event::RunEnded {
+            run: run.clone(),
+            ending: RunEnding::Failed { message },
+        })
+    };
+    let gpu = match (request.backend, &devices.webgpu) {
+        (BackendChoice::Cpu, _) => None,
+        (_, Some(gpu)) => Some(gpu.clone()),
+        (BackendChoice::Auto, None) => None,
+        (BackendChoice::WebGpu, None) => {
+            let why = devices
+                .webgpu_problem
+                .unwrap_or_else(|| "WebGPU has not been opened".into());
+            fail(format!(
+                "cannot train on WebGPU: {why}. Choose the CPU backend instead"
+            ));
+            return false;
+        }
+    };
+    let mut passed = false;
+    if let Some(gpu) = &gpu
+        && !devices.checked
+    {
+        let batch = data
+            .train
+            .select(&(0..SELF_CHECK_IMAGES.min(data.train.len())).collect::<Vec<_>>());
+        match step_parity(&devices.cpu, &gpu.device, &batch, request.config.seed).await {
+            Ok(report) => {
+                let agrees = report.agrees();
+                outbox.post(&Event::SelfCheck {
+                    report: Some(report.clone()),
+                    problem: None,
+                });
+                if !agrees {
+                    fail(format!(
+                        "WebGPU's self-check failed: one training step differs from the CPU \
+                         backend's by {:.1e} (relative; tolerance {:.0e}){}. This GPU or driver \
+                         computes wrongly: train on the CPU backend",
+                        report.max_relative_difference,
+                        crate::train::ParityReport::TOLERANCE,
+                        if report.non_finite {
+                            ", with NaN or infinite values"
+                        } else {
+                            ""
+                        }
+                    ));
+                    return false;
+                }
+                passed = true;
+            }
+            Err(error) => {
+                let problem = error.to_string();
+                outbox.post(&Event::SelfCheck {
+                    report: None,
+                    problem: Some(problem.clone()),
+                });
+                fail(format!("WebGPU's self-check could not run: {problem}"));
+                return false;
+            }
+        }
+    }
+    let (device, backend) = match &gpu {
+        Some(gpu) => (gpu.device.clone(), BackendKind::Wgpu),
+        None => (devices.cpu.clone(), BackendKind::Flex),
+    };
+    let mut config = request.config.clone();
+    // Reading back stalls a GPU, so it waits for a few batches there; the CPU reports each.
+    config.readback_every = if gpu.is_some() { 4 } else { 1 };
+    let splits = match Splits::new(
+        &data.train,
+        &data.test,
+        request.validation,
+        request.subset,
+        config.seed,
+    ) {
+        Ok(splits) => splits,
+        Err(error) => {
+            fail(error.to_string());
+            return passed;
+        }
+    };
+    device.seed(config.seed);
+    let model = Cnn::new(config.model, &device);
+    outbox.post(&Event::RunStarted {
+        run: run.clone(),
+        backend,
+        config: config.clone(),
+        train_images: splits.train.len(),
+        val_images: splits.validation.len(),
+        batches_per_epoch: splits.train.len().div_ceil(config.batch_size.max(1)),
+    });
+    let mut observer = Poster {
+        outbox: outbox.clone(),
+        run: run.clone(),
+        classes: data.classes.clone(),
+        history: History::default(),
+        evaluation: None,
+        requested,
+        first_step_sent: false,
+        last_yield: Instant::now(),
+    };
+    let outcome = train(&config, model, &splits, &device, &mut observer, cancel).await;
+    let ending = match outcome.end {
+        RunEnd::Completed => RunEnding::Completed,
+        RunEnd::Cancelled { epoch, batch } => RunEnding::Stopped { epoch, batch },
+        RunEnd::Failed(error) => RunEnding::Failed {
+            message: error.to_string(),
+        },
+    };
+    outbox.post(&Event::RunEnded { run, ending });
+    passed
+}
+
+/// The loop's observer in the worker: every event becomes a message to the page.
+struct Poster {
+    outbox: Outbox,
+    run: String,
+    classes: crate::data::ClassNames,
+    history: History,
+    evaluation: Option<Evaluation>,
+    requested: Instant,
+    first_step_sent: bool,
+    last_yield: Instant,
+}
+
+impl Observer for Poster {
+    fn on_event(&mut self, event: TrainEvent<'_>) {
+        let run = self.run.clone();
+        match event {
+            TrainEvent::Started { .. } => {}
+            TrainEvent::BatchDone(progress) => {
+                if !self.first_step_sent {
+                    self.first_step_sent = true;
+                    let seconds = self.requested.elapsed().as_secs_f64();
+                    self.outbox.post(&Event::FirstStep {
+                        run: run.clone(),
+                        seconds,
+                    });
+                }
+                self.outbox.post(&Event::Progress { run, progress });
+            }
+            TrainEvent::ValidationStarted { epoch } => {
+                self.outbox.post(&Event::Validating { run, epoch });
+            }
+            TrainEvent::EvaluationDone { evaluation, .. } => {
+                self.evaluation = Some(evaluation.clone());
+            }
+            TrainEvent::EpochDone(record) => {
+                self.history.push(record.clone());
+                if let Some(evaluation) = &self.evaluation {
+                    let metrics = RunMetrics::new(evaluation, &self.history, &self.classes);
+                    self.outbox.post(&Event::Epoch {
+                        run,
+                        record: record.clone(),
+                        metrics,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Yields to the worker's event loop at most every 30 ms: often enough for Stop to land
+    /// before the next batch, rarely enough not to slow a fast GPU.
+    async fn pause(&mut self) {
+        if self.last_yield.elapsed().as_secs_f64() >= 0.03 {
+            yield_to_events(&self.outbox.0).await;
+            self.last_yield = Instant::now();
+        }
+    }
+}

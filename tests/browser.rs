@@ -1,0 +1,255 @@
+//! Browser tests, run by `wasm-pack test --headless --chrome -- --test browser` in headless
+//! Chromium, whose WebGPU runs on SwiftShader (a software adapter: real WebGPU, CPU speed).
+
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use cifar_lab::data::{
+    ARCHIVE_DIR, BatchFile, Cifar10, DataError, TEST_BATCH, TRAIN_BATCHES, encode_records,
+    synthetic,
+};
+use cifar_lab::eval::{ConfusionMatrix, Normalization};
+use cifar_lab::plot::{CurveRun, Metric};
+use cifar_lab::train::{EpochRecord, History, ParityReport, step_parity};
+use cifar_lab::web::canvas::{paint_confusion, paint_curves};
+use cifar_lab::web::protocol::{AdapterInfo, Event, Request};
+use cifar_lab::web::worker::{WebGpu, open_webgpu};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MessageChannel, MessageEvent};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+thread_local! {
+    /// burn registers a WebGPU runtime once per page, so the tests share one.
+    static GPU: RefCell<Option<Rc<WebGpu>>> = const { RefCell::new(None) };
+}
+
+async fn gpu() -> Rc<WebGpu> {
+    if let Some(gpu) = GPU.with(|g| g.borrow().clone()) {
+        return gpu;
+    }
+    let gpu = Rc::new(
+        open_webgpu()
+            .await
+            .expect("headless Chromium with --enable-unsafe-webgpu offers WebGPU"),
+    );
+    GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
+    gpu
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_opens_and_names_its_adapter() {
+    let gpu = gpu().await;
+    console_log!("WebGPU adapter: {}", gpu.adapter.label());
+    assert_ne!(
+        gpu.adapter,
+        AdapterInfo::default(),
+        "the browser described its adapter"
+    );
+    assert!(!gpu.adapter.label().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn one_training_step_on_webgpu_matches_the_cpu_backend() {
+    let gpu = gpu().await;
+    let batch = synthetic::banded(8, 3);
+    let report: ParityReport = step_parity(&Device::flex().autodiff(), &gpu.device, &batch, 11)
+        .await
+        .expect("the self-check runs");
+    console_log!("parity: {report:?}");
+    assert!(report.agrees(), "{report:?}");
+    assert!(report.loss_candidate.is_finite() && report.loss_candidate > 0.0);
+}
+
+fn dataset_files(per_batch: usize) -> Vec<(String, Vec<u8>)> {
+    TRAIN_BATCHES
+        .iter()
+        .chain([&TEST_BATCH])
+        .enumerate()
+        .map(|(i, name)| {
+            let set = synthetic::banded(per_batch, i as u64);
+            (name.to_string(), encode_records(&set.labels, &set.pixels))
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn batches_and_the_archive_parse_in_wasm() {
+    let files = dataset_files(20);
+    let set = Cifar10::from_files(
+        "https://example.org/data/",
+        files.iter().map(|(n, b)| BatchFile { name: n, bytes: b }),
+    )
+    .unwrap();
+    assert_eq!((set.train.len(), set.test.len()), (100, 20));
+    assert_eq!(set.train.labels[..3], synthetic::banded(20, 0).labels[..3]);
+
+    let archive = {
+        use std::io::Write;
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        for (name, bytes) in &files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            let path = format!("{ARCHIVE_DIR}/{name}");
+            tar.append_data(&mut header, path, bytes.as_slice())
+                .unwrap();
+        }
+        let mut gz = tar.into_inner().unwrap();
+        gz.flush().unwrap();
+        gz.finish().unwrap()
+    };
+    let from_archive = Cifar10::from_archive("picked.tar.gz", archive.as_slice()).unwrap();
+    assert_eq!(from_archive.train, set.train);
+
+    let mut truncated = files.clone();
+    truncated[1].1.truncate(3073 * 5 + 100);
+    let error = Cifar10::from_files(
+        "https://example.org/data/",
+        truncated
+            .iter()
+            .map(|(n, b)| BatchFile { name: n, bytes: b }),
+    )
+    .unwrap_err();
+    assert!(matches!(error, DataError::BadLength { .. }), "{error:?}");
+    assert!(error.to_string().contains("data_batch_2.bin"), "{error}");
+}
+
+fn canvas(width: u32, height: u32) -> HtmlCanvasElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: HtmlCanvasElement = document.create_element("canvas").unwrap().unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    document.body().unwrap().append_child(&canvas).unwrap();
+    canvas
+}
+
+/// Pixels of `canvas` inside the rectangle that are neither white nor transparent.
+fn inked(canvas: &HtmlCanvasElement, x: f64, y: f64, w: f64, h: f64) -> usize {
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let data = ctx.get_image_data(x, y, w, h).unwrap().data();
+    data.chunks(4)
+        .filter(|p| p[3] > 0 && (p[0] < 200 || p[1] < 200 || p[2] < 200))
+        .count()
+}
+
+#[wasm_bindgen_test]
+fn charts_paint_their_canvases() {
+    let mut history = History::default();
+    for epoch in 1..=3 {
+        let e = epoch as f64;
+        history.push(EpochRecord {
+            epoch,
+            loss: 1.5 - 0.3 * e,
+            acc: 0.45 + 0.1 * e,
+            val_loss: 1.4 - 0.2 * e,
+            val_acc: 0.5 + 0.05 * e,
+            seconds: 10.0,
+            us_per_sample: 100.0,
+            lr: 1.0,
+        });
+    }
+    let curves = canvas(560, 380);
+    let runs = [CurveRun {
+        name: "plain",
+        history: &history,
+        running: None,
+    }];
+    let blank = inked(&curves, 0.0, 0.0, 560.0, 380.0);
+    paint_curves(&curves, &runs, Metric::Accuracy).unwrap();
+    let painted = inked(&curves, 0.0, 0.0, 560.0, 380.0);
+    assert_eq!(blank, 0, "a new canvas is blank");
+    assert!(painted > 2_000, "the curve chart inked {painted} pixels");
+
+    let names: Vec<String> = ["cat", "dog", "ship"].map(String::from).to_vec();
+    let matrix = ConfusionMatrix::from_labels(3, &[0, 0, 1, 1, 2, 2], &[0, 1, 1, 1, 2, 0]);
+    let heatmap = canvas(620, 560);
+    let layout = paint_confusion(&heatmap, &matrix, &names, Normalization::Recall, "test").unwrap();
+    // The darkest cell (dog → dog, recall 1.0) is filled.
+    let (x0, y0, x1, y1) = layout.cell_bounds(1, 1);
+    let cell_area = ((x1 - x0) * (y1 - y0)) as usize;
+    let filled = inked(
+        &heatmap,
+        x0 as f64,
+        y0 as f64,
+        (x1 - x0) as f64,
+        (y1 - y0) as f64,
+    );
+    assert!(filled > cell_area / 2, "{filled} of {cell_area} pixels");
+    // The 45° column labels, which the canvas layer paints itself, are there.
+    let label = &layout.angled_labels[0];
+    let ink = inked(&heatmap, label.x as f64 - 30.0, label.y as f64, 30.0, 30.0);
+    assert!(ink > 10, "the first angled label inked {ink} pixels");
+    assert_eq!(
+        layout.cell_at(layout.cell_centre(2, 0).0, layout.cell_centre(2, 0).1),
+        Some((2, 0))
+    );
+}
+
+/// Page and worker exchange JSON text plus, for the archive, a `File`: both survive the
+/// browser's structured clone through a real message channel.
+#[wasm_bindgen_test]
+async fn worker_messages_survive_a_message_channel() {
+    let channel = MessageChannel::new().unwrap();
+    let received = Rc::new(RefCell::new(Vec::new()));
+    let (done, resolve) = {
+        let mut resolve = None;
+        let promise = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
+        (promise, resolve.unwrap())
+    };
+    let sink = received.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
+        sink.borrow_mut().push(m.data());
+        if sink.borrow().len() == 2 {
+            resolve.call0(&wasm_bindgen::JsValue::NULL).unwrap();
+        }
+    });
+    channel
+        .port2()
+        .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+
+    let request = Request::LoadArchive {
+        name: "cifar-10-binary.tar.gz".into(),
+    };
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&b"archive bytes"[..]));
+    let file = web_sys::File::new_with_u8_array_sequence(&parts, "cifar-10-binary.tar.gz").unwrap();
+    let message = js_sys::Object::new();
+    js_sys::Reflect::set(&message, &"json".into(), &request.to_json().into()).unwrap();
+    js_sys::Reflect::set(&message, &"file".into(), &file).unwrap();
+    channel.port1().post_message(&message).unwrap();
+    let event = Event::DataProgress {
+        loaded: 12_300_000,
+        total: Some(162_600_000),
+        seconds: 1.5,
+    };
+    channel
+        .port1()
+        .post_message(&event.to_json().into())
+        .unwrap();
+    JsFuture::from(done).await.unwrap();
+
+    let got = received.borrow().clone();
+    let json = js_sys::Reflect::get(&got[0], &"json".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(Request::from_json(&json).unwrap(), request);
+    let file: web_sys::File = js_sys::Reflect::get(&got[0], &"file".into())
+        .unwrap()
+        .unchecked_into();
+    let text = JsFuture::from(file.text()).await.unwrap();
+    assert_eq!(text.as_string().unwrap(), "archive bytes");
+    assert_eq!(
+        Event::from_json(&got[1].as_string().unwrap()).unwrap(),
+        event
+    );
+    assert!(Event::from_json("{\"type\":\"no_such_event\"}").is_err());
+}

@@ -1,0 +1,393 @@
+//! End to end: the release build of the app in headless Chromium, driven over WebDriver by
+//! Debian's chromedriver. The app is served from a sub-path (as on GitHub Pages) with a small
+//! generated data set. Needs the trunk build and chromedriver, so it is `#[ignore]`d in plain
+//! `cargo test`; `scripts/test` builds the app and runs it with `--ignored`.
+//!
+//! Screenshots land in `<target>/e2e/`.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cifar_lab::serve::{Content, Site};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// Where the page lives on the test server.
+const BASE: &str = "/cifar-lab/";
+
+fn dist() -> PathBuf {
+    let dist = std::env::var_os("CIFAR_LAB_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(
+        dist.join("index.html").is_file() && dist.join("cifar-lab-web_bg.wasm").is_file(),
+        "no app build in {}: build it with `trunk build --release --public-url {BASE}` \
+         (scripts/test does) or set CIFAR_LAB_DIST",
+        dist.display()
+    );
+    dist
+}
+
+fn screenshots() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The app plus three data folders: a good one where the page looks by default, one with a
+/// truncated training batch, and none at `missing/` (404).
+fn serve() -> String {
+    let good = common::files(100, 100);
+    let mut truncated = good.clone();
+    // Cut in the middle of a record, as an interrupted copy would.
+    truncated[1].1.truncate(3073 * 40 + 1000);
+    let files = |f: Vec<(String, Vec<u8>)>| {
+        Content::Files(Arc::new(f.into_iter().collect::<HashMap<_, _>>()))
+    };
+    let address = Site::new()
+        .mount(BASE, Content::Dir(dist()))
+        .mount(&format!("{BASE}data/cifar-10-batches-bin/"), files(good))
+        .mount(&format!("{BASE}truncated/"), files(truncated))
+        .spawn_local()
+        .unwrap();
+    format!("http://{address}{BASE}")
+}
+
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+async fn chromedriver() -> (Driver, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = std::process::Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {binary} (apt-get install chromium-driver): {e}"));
+    let driver = Driver(child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (driver, port)
+}
+
+async fn browser(port: u16) -> Client {
+    let mut caps = serde_json::Map::new();
+    let mut options = json!({ "args": [
+        "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--window-size=1280,2200",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-dev-shm-usage",
+    ]});
+    if Path::new("/usr/bin/chromium").exists() {
+        options["binary"] = json!("/usr/bin/chromium");
+    }
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+/// Runs `script` (a JS expression) until it is truthy; returns its value.
+async fn wait_for(client: &Client, what: &str, script: &str, seconds: u64) -> Value {
+    let started = Instant::now();
+    loop {
+        let value = client
+            .execute(&format!("return {script};"), vec![])
+            .await
+            .unwrap();
+        let truthy = match &value {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            _ => true,
+        };
+        if truthy {
+            return value;
+        }
+        if started.elapsed() > Duration::from_secs(seconds) {
+            let status = page_state(client).await;
+            panic!("timed out after {seconds} s waiting for {what}; page: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn page_state(client: &Client) -> Value {
+    let ids = [
+        "fatal",
+        "data-status",
+        "data-error",
+        "run-status",
+        "run-error",
+        "progress-line",
+        "adapter",
+        "selfcheck",
+    ];
+    let script = format!(
+        "return Object.fromEntries({ids:?}.map(id => [id, document.getElementById(id)?.textContent]));"
+    );
+    client.execute(&script, vec![]).await.unwrap_or(Value::Null)
+}
+
+async fn text(client: &Client, id: &str) -> String {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Non-white pixels of a canvas.
+async fn inked(client: &Client, id: &str) -> u64 {
+    let script = format!(
+        "const c = document.getElementById('{id}');
+         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+         let n = 0;
+         for (let i = 0; i < d.length; i += 4) if (d[i+3] > 0 && (d[i] < 200 || d[i+1] < 200 || d[i+2] < 200)) n++;
+         return n;"
+    );
+    client
+        .execute(&script, vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn choose(client: &Client, id: &str, value: &str) {
+    let select = client.find(Locator::Id(id)).await.unwrap();
+    select.select_by_value(value).await.unwrap();
+}
+
+async fn fill(client: &Client, id: &str, value: &str) {
+    let input = client.find(Locator::Id(id)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
+    client.goto(url).await.unwrap();
+    wait_for(
+        client,
+        "the data set to load",
+        "!document.getElementById('train').disabled",
+        120,
+    )
+    .await;
+    assert!(
+        text(client, "data-status")
+            .await
+            .contains("Loaded 500 training and 100 test images")
+    );
+    // WebGPU answered one way or the other.
+    wait_for(
+        client,
+        "the WebGPU line",
+        "!document.getElementById('adapter').textContent.includes('looking')",
+        60,
+    )
+    .await;
+
+    choose(client, "backend", "cpu").await;
+    choose(client, "model", "plain").await;
+    assert_eq!(
+        client
+            .find(Locator::Id("epochs"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("8"),
+        "the tutorial's epochs for plain"
+    );
+    fill(client, "epochs", "1").await;
+    fill(client, "batch-size", "50").await;
+    choose(client, "subset", "1000").await;
+    client
+        .find(Locator::Id("train"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let rows = "document.querySelectorAll('#history-body tr').length";
+    wait_for(client, "the first epoch's history row", rows, 300).await;
+    let line = text(client, "progress-line").await;
+    assert!(line.starts_with("Epoch 1/1 · 500/500 · "), "{line}");
+    assert!(
+        line.contains(" img/s · loss ") && line.contains(" · acc "),
+        "{line}"
+    );
+    let row = text(client, "history-body").await;
+    assert!(row.starts_with('1'), "{row}");
+    wait_for(
+        client,
+        "the run to end",
+        "document.getElementById('run-status').textContent.includes('done')",
+        60,
+    )
+    .await;
+    for canvas in ["acc-canvas", "loss-canvas", "matrix-canvas"] {
+        let ink = inked(client, canvas).await;
+        assert!(ink > 3_000, "{canvas} inked {ink} pixels");
+    }
+    let classes = client
+        .execute(
+            "return document.querySelectorAll('#report-body tr').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(classes, json!(11), "ten classes and the macro average");
+
+    // Hover the middle of the matrix: a cell's tooltip appears.
+    let canvas = client.find(Locator::Id("matrix-canvas")).await.unwrap();
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: canvas,
+        duration: None,
+        x: 20.0,
+        y: 0.0,
+    });
+    client.perform_actions(hover).await.unwrap();
+    let tooltip = wait_for(client, "the matrix tooltip", "(() => { const t = document.getElementById('matrix-tooltip'); return !t.hidden && t.textContent; })()", 10).await;
+    let tooltip = tooltip.as_str().unwrap().to_string();
+    assert!(
+        tooltip.starts_with("true ")
+            && tooltip.contains(" → predicted ")
+            && tooltip.contains("% of "),
+        "{tooltip}"
+    );
+    screenshot(client, "trained").await;
+
+    // A long run, stopped while it trains.
+    fill(client, "epochs", "20").await;
+    client
+        .find(Locator::Id("train"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        "the second run's progress",
+        "document.getElementById('progress-line').textContent.startsWith('Epoch 1/20')",
+        120,
+    )
+    .await;
+    client
+        .find(Locator::Id("stop"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = wait_for(client, "the run to stop", "(() => { const s = document.getElementById('run-status').textContent; return s.includes('stopped') && s; })()", 30).await;
+    assert!(
+        status
+            .as_str()
+            .unwrap()
+            .starts_with("plain #2: stopped by you in epoch 1"),
+        "{status}"
+    );
+    wait_for(
+        client,
+        "Train to be enabled again",
+        "!document.getElementById('train').disabled",
+        10,
+    )
+    .await;
+    let options = client
+        .execute(
+            "return [...document.querySelectorAll('#matrix-run option')].map(o => o.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(options, json!(["plain", "plain #2"]));
+    screenshot(client, "stopped").await;
+}
+
+async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
+    client.goto(&format!("{url}?data=missing/")).await.unwrap();
+    let error = "(() => { const e = document.getElementById('data-error'); return !e.hidden && e.textContent; })()";
+    let message = wait_for(client, "the 404 message", error, 60).await;
+    let message = message.as_str().unwrap();
+    assert!(
+        message.contains("missing/data_batch_1.bin") && message.contains("HTTP 404"),
+        "{message}"
+    );
+    assert!(
+        client
+            .find(Locator::Id("train"))
+            .await
+            .unwrap()
+            .attr("disabled")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    screenshot(client, "missing-data").await;
+
+    client
+        .goto(&format!("{url}?data=truncated/"))
+        .await
+        .unwrap();
+    let message = wait_for(client, "the truncated-batch message", error, 60).await;
+    let message = message.as_str().unwrap();
+    assert!(message.contains("truncated/data_batch_2.bin"), "{message}");
+    assert!(
+        message.contains("official CIFAR-10 binary version"),
+        "{message}"
+    );
+    screenshot(client, "truncated-data").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn the_app_trains_in_headless_chromium() {
+    let url = serve();
+    let (_driver, port) = chromedriver().await;
+    let client = browser(port).await;
+    train_a_short_run_hover_and_stop(&client, &url).await;
+    bad_data_gives_a_clear_message(&client, &url).await;
+    client.close().await.unwrap();
+}
