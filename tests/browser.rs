@@ -9,9 +9,10 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use cifar_lab::data::{
     ARCHIVE_DIR, BatchFile, Cifar10, DataError, TEST_BATCH, TRAIN_BATCHES, encode_records,
-    synthetic,
+    images_to_tensor, synthetic,
 };
 use cifar_lab::eval::{ConfusionMatrix, Normalization};
+use cifar_lab::model::{Architecture, Cnn, weights_from_bytes, weights_to_bytes};
 use cifar_lab::plot::{CurveRun, Metric};
 use cifar_lab::train::{EpochRecord, History, ParityReport, step_parity};
 use cifar_lab::web::canvas::{paint_confusion, paint_curves};
@@ -65,6 +66,33 @@ async fn one_training_step_on_webgpu_matches_the_cpu_backend() {
     console_log!("parity: {report:?}");
     assert!(report.agrees(), "{report:?}");
     assert!(report.loss_candidate.is_finite() && report.loss_candidate > 0.0);
+}
+
+/// The browser's download path: weights read from WebGPU asynchronously, packed as
+/// burnpack, loaded back onto WebGPU: the same outputs, bit for bit.
+#[wasm_bindgen_test]
+async fn weights_saved_on_webgpu_load_back_with_identical_outputs() {
+    let gpu = gpu().await;
+    let device = &gpu.device;
+    device.seed(5);
+    let model = Cnn::new(Architecture::Plain, device);
+    let bytes = weights_to_bytes(&model, Architecture::Plain)
+        .await
+        .expect("saving reads the weights asynchronously");
+    let loaded = weights_from_bytes(Architecture::Plain, "plain.bpk", bytes, device).unwrap();
+    let batch = synthetic::banded(4, 8);
+    let indices: Vec<usize> = (0..batch.len()).collect();
+    let logits = |m: &Cnn| m.forward(images_to_tensor(&batch, &indices, device));
+    let a = logits(&model).into_data_async().await.unwrap();
+    let b = logits(&loaded).into_data_async().await.unwrap();
+    let (a, b) = (
+        a.try_to_vec::<f32>().unwrap(),
+        b.try_to_vec::<f32>().unwrap(),
+    );
+    assert_eq!(a.len(), 40);
+    assert_eq!(a, b);
+    let error = weights_from_bytes(Architecture::Plain, "junk.bpk", b"junk".to_vec(), device);
+    assert!(error.is_err());
 }
 
 fn dataset_files(per_batch: usize) -> Vec<(String, Vec<u8>)> {

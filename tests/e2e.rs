@@ -1,6 +1,7 @@
 //! End to end: the release build of the app in headless Chromium, driven over WebDriver by
 //! Debian's chromedriver. The app is served from a sub-path (as on GitHub Pages) with a small
-//! generated data set. Needs the trunk build and chromedriver, so it is `#[ignore]`d in plain
+//! generated data set: train, stop, look at a cell's images, download, reload, evaluate the
+//! downloaded weights, share a link, and bad data and weights. Needs the trunk build and chromedriver, so it is `#[ignore]`d in plain
 //! `cargo test`; `scripts/test` builds the app and runs it with `--ignored`.
 //!
 //! Screenshots land in `<target>/e2e/`.
@@ -96,13 +97,25 @@ async fn chromedriver() -> (Driver, u16) {
     (driver, port)
 }
 
-async fn browser(port: u16) -> Client {
+/// Where the browser saves downloads.
+fn downloads() -> PathBuf {
+    let dir = screenshots().join("downloads");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn browser(port: u16, downloads: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     let mut options = json!({ "args": [
         "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--window-size=1280,2200",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--disable-dev-shm-usage",
     ]});
+    options["prefs"] = json!({
+        "download.default_directory": downloads.to_str().unwrap(),
+        "download.prompt_for_download": false,
+    });
     if Path::new("/usr/bin/chromium").exists() {
         options["binary"] = json!("/usr/bin/chromium");
     }
@@ -138,6 +151,22 @@ async fn wait_for(client: &Client, what: &str, script: &str, seconds: u64) -> Va
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A JS expression: the text of element `id` while it is shown, else false.
+fn shown(id: &str) -> String {
+    format!(
+        "(() => {{ const e = document.getElementById('{id}'); return !e.hidden && e.textContent; }})()"
+    )
+}
+
+/// The count in a cell's words, "true cat → predicted dog: 213, 21.3% of cats".
+fn cell_count(words: &Value) -> usize {
+    let words = words.as_str().unwrap();
+    let count = words.split(": ").nth(1).and_then(|r| r.split(',').next());
+    count
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {words}"))
 }
 
 async fn page_state(client: &Client) -> Value {
@@ -287,7 +316,7 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
         y: 0.0,
     });
     client.perform_actions(hover).await.unwrap();
-    let tooltip = wait_for(client, "the matrix tooltip", "(() => { const t = document.getElementById('matrix-tooltip'); return !t.hidden && t.textContent; })()", 10).await;
+    let tooltip = wait_for(client, "the matrix tooltip", &shown("matrix-tooltip"), 10).await;
     let tooltip = tooltip.as_str().unwrap().to_string();
     assert!(
         tooltip.starts_with("true ")
@@ -346,9 +375,317 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
     screenshot(client, "stopped").await;
 }
 
+/// Waits for a downloaded file to be complete; returns its bytes.
+async fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
+    let path = dir.join(name);
+    let started = Instant::now();
+    loop {
+        // Chromium writes `name.crdownload` and renames it when done.
+        if let Ok(bytes) = std::fs::read(&path) {
+            return bytes;
+        }
+        let listing: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no {name} in {listing:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn click_run_button(client: &Client, run: usize, action: &str) {
+    let selector = format!("#runs-body button[data-run='{run}'][data-action='{action}']");
+    client
+        .find(Locator::Css(&selector))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The first run (`plain`, one epoch) is still on the page: its cell images, downloads, a
+/// reload that keeps it, its weights evaluated again, a shared link, a bad weights file.
+async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
+    choose(client, "matrix-run", "0").await;
+    // Hover the middle of the matrix, read the cell's count, click it: that many images.
+    let canvas = client.find(Locator::Id("matrix-canvas")).await.unwrap();
+    let at = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: canvas.clone(),
+        duration: None,
+        x: 20.0,
+        y: 0.0,
+    });
+    client.perform_actions(at).await.unwrap();
+    let tooltip = wait_for(client, "the tooltip", &shown("matrix-tooltip"), 10).await;
+    let count = cell_count(&tooltip);
+    canvas.click().await.unwrap();
+    let caption = wait_for(client, "the gallery", "(() => { const c = document.getElementById('gallery-caption').textContent; return c.includes(' images.') && c; })()", 30).await;
+    assert!(
+        caption
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(": {count} images.")),
+        "{caption} vs {tooltip}"
+    );
+    let images = client
+        .execute(
+            "return document.querySelectorAll('#gallery li canvas').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(images, json!(count.min(24)));
+    // The keyboard way: focus the matrix, arrow to the first cell, Enter.
+    client
+        .execute("document.getElementById('matrix-canvas').focus();", vec![])
+        .await
+        .unwrap();
+    canvas.send_keys("\u{E015}").await.unwrap(); // ArrowDown
+    let cell = wait_for(client, "the keyboard cell", "document.getElementById('matrix-cell').textContent.startsWith('true airplane → predicted airplane') && document.getElementById('matrix-cell').textContent", 10).await;
+    let count = cell_count(&cell);
+    assert!(count > 0, "{cell}");
+    canvas.send_keys("\u{E007}").await.unwrap(); // Enter
+    let caption = wait_for(client, "the airplane gallery", "(() => { const c = document.getElementById('gallery-caption').textContent; return c.includes('airplane recognised as airplane') && c; })()", 30).await;
+    assert!(
+        caption
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(": {count} images.")),
+        "{caption}"
+    );
+    let images = client
+        .execute(
+            "return document.querySelectorAll('#gallery li canvas').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(images, json!(count.min(24)));
+    let probabilities = text(client, "gallery").await;
+    assert!(
+        probabilities.contains("airplane ") && probabilities.contains('%'),
+        "{probabilities}"
+    );
+    assert!(inked(client, "confidence-canvas").await > 2_000);
+    client
+        .execute(
+            "document.getElementById('gallery-title').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(client, "gallery").await;
+
+    // Downloads: the history as Keras' CSV, and the weights.
+    click_run_button(client, 0, "history.csv").await;
+    let csv = String::from_utf8(downloaded(downloads, "plain-history.csv").await).unwrap();
+    assert!(
+        csv.starts_with("epoch,acc,loss,val_acc,val_loss,seconds\n0,"),
+        "{csv}"
+    );
+    click_run_button(client, 0, "weights").await;
+    let weights = downloaded(downloads, "plain.bpk").await;
+    assert!(
+        weights.len() > 6_000_000,
+        "{} bytes of weights",
+        weights.len()
+    );
+    let trained_acc = wait_for(
+        client,
+        "the run's accuracy",
+        "document.querySelector('#runs-body tr td:nth-child(4)').textContent",
+        5,
+    )
+    .await;
+
+    // A reload keeps the runs (IndexedDB).
+    client.refresh().await.unwrap();
+    let listed =
+        "[...document.querySelectorAll('#runs-body th')].map(t => t.textContent).join(',')";
+    let names = wait_for(client, "the stored runs", listed, 60).await;
+    assert_eq!(names, json!("plain,plain #2"));
+    wait_for(
+        client,
+        "the data set to load",
+        "!document.getElementById('train').disabled",
+        120,
+    )
+    .await;
+
+    // The downloaded weights, evaluated again: the same accuracy (same validation split).
+    choose(client, "subset", "1000").await;
+    choose(client, "backend", "cpu").await;
+    let input = client.find(Locator::Id("weights-file")).await.unwrap();
+    input
+        .send_keys(downloads.join("plain.bpk").to_str().unwrap())
+        .await
+        .unwrap();
+    let status = wait_for(client, "the loaded weights", "(() => { const s = document.getElementById('runs-status').textContent; return s.includes('validation accuracy') && s; })()", 120).await;
+    let expected = format!("validation accuracy {}", trained_acc.as_str().unwrap());
+    assert!(
+        status.as_str().unwrap().contains(&expected),
+        "{status} vs {expected}"
+    );
+    assert!(
+        status
+            .as_str()
+            .unwrap()
+            .starts_with("plain.bpk: `plain` weights"),
+        "{status}"
+    );
+
+    // A file that is not weights.
+    let junk = downloads.join("junk.bpk");
+    std::fs::write(&junk, b"these are not weights").unwrap();
+    let input = client.find(Locator::Id("weights-file")).await.unwrap();
+    input.send_keys(junk.to_str().unwrap()).await.unwrap();
+    let error = wait_for(client, "the bad weights message", &shown("runs-error"), 60).await;
+    assert!(
+        error
+            .as_str()
+            .unwrap()
+            .starts_with("junk.bpk: not a burnpack weights file"),
+        "{error}"
+    );
+    screenshot(client, "runs").await;
+
+    // A shared link fills the form and does not train.
+    choose(client, "model", "deeper").await;
+    fill(client, "epochs", "3").await;
+    client
+        .find(Locator::Id("share"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = client
+        .find(Locator::Id("share-url"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(link.contains("#model=deeper&epochs=3&"), "{link}");
+    client.goto(url).await.unwrap();
+    client.goto(&link).await.unwrap();
+    client.refresh().await.unwrap();
+    wait_for(
+        client,
+        "the shared settings",
+        "document.getElementById('share-notice').textContent.includes('shared link')",
+        30,
+    )
+    .await;
+    let model = client
+        .find(Locator::Id("model"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    let epochs = client
+        .find(Locator::Id("epochs"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        (model.as_deref(), epochs.as_deref()),
+        (Some("deeper"), Some("3"))
+    );
+    assert_eq!(text(client, "progress-line").await, "No run yet.");
+    client.goto(&format!("{url}#model=resnet")).await.unwrap();
+    client.refresh().await.unwrap();
+    let notice = wait_for(
+        client,
+        "the malformed-link notice",
+        "document.getElementById('share-notice').textContent",
+        30,
+    )
+    .await;
+    assert!(
+        notice
+            .as_str()
+            .unwrap()
+            .starts_with("The link's settings were ignored"),
+        "{notice}"
+    );
+
+    // Removing a run removes it for good.
+    let names = wait_for(client, "the stored runs", listed, 60).await;
+    assert_eq!(names, json!("plain,plain #2,plain (loaded)"));
+    click_run_button(client, 1, "remove").await;
+    wait_for(
+        client,
+        "the removal",
+        "document.getElementById('runs-status').textContent.startsWith('Removed plain #2')",
+        10,
+    )
+    .await;
+    client.refresh().await.unwrap();
+    wait_for(
+        client,
+        "the runs after a reload",
+        &format!("{listed} === 'plain,plain (loaded)'"),
+        60,
+    )
+    .await;
+}
+
+/// The official archive picked from disk is read in the page's worker; a file that is not
+/// one is refused with its name.
+async fn archive_from_disk(client: &Client, url: &str, downloads: &Path) {
+    let archive = downloads.join("cifar-10-binary.tar.gz");
+    std::fs::write(&archive, common::official_tar_gz(&common::files(30, 20))).unwrap();
+    client.goto(&format!("{url}?data=missing/")).await.unwrap();
+    let error = &shown("data-error");
+    wait_for(client, "the 404 message", error, 60).await;
+    let input = client.find(Locator::Id("archive")).await.unwrap();
+    input.send_keys(archive.to_str().unwrap()).await.unwrap();
+    let status = "document.getElementById('data-status').textContent";
+    let loaded = wait_for(
+        client,
+        "the archive",
+        &format!("{status}.startsWith('Loaded') && {status}"),
+        60,
+    )
+    .await;
+    let loaded = loaded.as_str().unwrap();
+    assert!(
+        loaded
+            .starts_with("Loaded 150 training and 20 test images from cifar-10-binary.tar.gz in "),
+        "{loaded}"
+    );
+    wait_for(
+        client,
+        "Train",
+        "!document.getElementById('train').disabled",
+        30,
+    )
+    .await;
+
+    let wrong = downloads.join("notes.tar.gz");
+    std::fs::write(&wrong, b"plain text, not gzip").unwrap();
+    let input = client.find(Locator::Id("archive")).await.unwrap();
+    input.send_keys(wrong.to_str().unwrap()).await.unwrap();
+    let message = wait_for(client, "the wrong-archive message", error, 60).await;
+    assert!(
+        message.as_str().unwrap().starts_with("notes.tar.gz: "),
+        "{message}"
+    );
+}
+
 async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
     client.goto(&format!("{url}?data=missing/")).await.unwrap();
-    let error = "(() => { const e = document.getElementById('data-error'); return !e.hidden && e.textContent; })()";
+    let error = &shown("data-error");
     let message = wait_for(client, "the 404 message", error, 60).await;
     let message = message.as_str().unwrap();
     assert!(
@@ -385,9 +722,12 @@ async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
 #[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
 async fn the_app_trains_in_headless_chromium() {
     let url = serve();
+    let downloads = downloads();
     let (_driver, port) = chromedriver().await;
-    let client = browser(port).await;
+    let client = browser(port, &downloads).await;
     train_a_short_run_hover_and_stop(&client, &url).await;
+    dig_keep_and_share(&client, &url, &downloads).await;
+    archive_from_disk(&client, &url, &downloads).await;
     bad_data_gives_a_clear_message(&client, &url).await;
     client.close().await.unwrap();
 }

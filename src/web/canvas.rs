@@ -7,10 +7,11 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::WebError;
-use crate::eval::{ConfusionMatrix, Normalization};
+use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
+use crate::eval::{ConfidenceHistogram, ConfusionMatrix, Normalization};
 use crate::plot::{
-    AngledLabel, CurveRun, HeatmapLayout, Metric, TextAnchor, draw_confusion, draw_difference,
-    draw_metric,
+    AngledLabel, CurveRun, HeatmapLayout, Metric, TextAnchor, draw_confidence, draw_confusion,
+    draw_difference, draw_metric,
 };
 
 fn backend(canvas: &HtmlCanvasElement) -> Result<CanvasBackend, WebError> {
@@ -66,6 +67,43 @@ pub fn paint_difference(
     area.present().map_err(draw_failed)?;
     paint_angled(canvas, &layout.angled_labels)?;
     Ok(layout)
+}
+
+/// The confidence histogram of right and wrong answers.
+pub fn paint_confidence(
+    canvas: &HtmlCanvasElement,
+    histogram: &ConfidenceHistogram,
+    title: &str,
+) -> Result<(), WebError> {
+    let area = backend(canvas)?.into_drawing_area();
+    draw_confidence(&area, histogram, title).map_err(draw_failed)?;
+    area.present().map_err(draw_failed)
+}
+
+/// One CIFAR-10 image (CHW bytes, as stored) on a canvas of its own size.
+pub fn paint_image(canvas: &HtmlCanvasElement, chw: &[u8]) -> Result<(), WebError> {
+    let plane = IMAGE_BYTES / 3;
+    if chw.len() != IMAGE_BYTES {
+        return Err(WebError::Js {
+            context: "drawing an image".into(),
+            message: format!("{} bytes instead of {IMAGE_BYTES}", chw.len()),
+        });
+    }
+    let rgba: Vec<u8> = (0..plane)
+        .flat_map(|i| [chw[i], chw[plane + i], chw[2 * plane + i], 255])
+        .collect();
+    let side = IMAGE_SIDE as u32;
+    let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&rgba),
+        side,
+        side,
+    )
+    .map_err(|e| WebError::js("drawing an image", e))?;
+    canvas.set_width(side);
+    canvas.set_height(side);
+    context(canvas)?
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(|e| WebError::js("drawing an image", e))
 }
 
 /// A blank canvas with one line of grey text: the empty state of a chart.

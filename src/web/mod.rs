@@ -6,6 +6,7 @@
 
 pub mod format;
 pub mod protocol;
+pub mod saved;
 pub mod settings;
 pub mod share;
 

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
 use crate::data::ValidationSource;
-use crate::eval::RunMetrics;
+use crate::eval::{ConfidenceHistogram, RunMetrics};
+use crate::model::Architecture;
 use crate::train::{BatchProgress, EpochRecord, ParityReport, TrainConfig};
 
 /// Which device the user asked for.
@@ -51,6 +52,40 @@ pub enum Request {
     Train(TrainRequest),
     /// Stop the current run before its next batch.
     Stop,
+    /// One page of the validation images of a confusion-matrix cell.
+    Gallery {
+        run: String,
+        truth: usize,
+        predicted: usize,
+        page: usize,
+    },
+    /// The run's trained weights (burnpack), answered by [`Event::Weights`] with the bytes.
+    SaveWeights {
+        run: String,
+    },
+    /// Evaluate weights from a file (attached as a `File`) on the validation set the form
+    /// describes. `model` is tried first, then the other architectures.
+    LoadWeights {
+        run: String,
+        file_name: String,
+        model: Architecture,
+        backend: BackendChoice,
+        subset: Option<usize>,
+        validation: ValidationSource,
+        seed: u64,
+    },
+}
+
+/// Images per gallery page.
+pub const GALLERY_PAGE: usize = 24;
+
+/// One validation image: its CHW bytes and every class's predicted probability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GalleryImage {
+    /// Position in the run's validation set.
+    pub index: usize,
+    pub pixels: Vec<u8>,
+    pub probabilities: Vec<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +208,29 @@ pub enum Event {
         run: String,
         record: EpochRecord,
         metrics: RunMetrics,
+        confidence: ConfidenceHistogram,
+    },
+    Gallery {
+        run: String,
+        truth: usize,
+        predicted: usize,
+        /// Images in the cell, over all pages.
+        total: usize,
+        page: usize,
+        images: Vec<GalleryImage>,
+    },
+    /// The weights of `run`; the burnpack bytes travel beside the JSON as `bytes`.
+    Weights {
+        run: String,
+        architecture: Architecture,
+    },
+    /// Weights from a file, evaluated without training.
+    Evaluated {
+        run: String,
+        architecture: Architecture,
+        val_images: usize,
+        metrics: RunMetrics,
+        confidence: ConfidenceHistogram,
     },
     RunEnded {
         run: String,

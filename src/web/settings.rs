@@ -97,23 +97,25 @@ impl FormValues {
     }
 }
 
+/// The form as the page opens it, with the whole training set: the tutorial's settings.
+#[cfg(test)]
+pub(crate) fn tutorial() -> FormValues {
+    FormValues {
+        backend: "auto".into(),
+        model: "plain".into(),
+        epochs: "8".into(),
+        batch_size: "128".into(),
+        optimizer: "adadelta".into(),
+        lr: "1".into(),
+        seed: "42".into(),
+        subset: "all".into(),
+        validation: "test".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tutorial() -> FormValues {
-        FormValues {
-            backend: "auto".into(),
-            model: "plain".into(),
-            epochs: "8".into(),
-            batch_size: "128".into(),
-            optimizer: "adadelta".into(),
-            lr: "1".into(),
-            seed: "42".into(),
-            subset: "all".into(),
-            validation: "test".into(),
-        }
-    }
 
     #[test]
     fn the_tutorial_settings_make_the_tutorial_config() {
@@ -138,7 +140,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_field() {
-        let cases: [(fn(&mut FormValues), &str); 5] = [
+        type Spoil = fn(&mut FormValues);
+        let cases: [(Spoil, &str); 5] = [
             (|v| v.epochs = "0".into(), "epochs"),
             (|v| v.batch_size = "12.5".into(), "batch size"),
             (|v| v.lr = "-1".into(), "learning rate"),

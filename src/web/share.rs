@@ -106,17 +106,9 @@ mod tests {
     use super::*;
 
     fn defaults() -> FormValues {
-        FormValues {
-            backend: "auto".into(),
-            model: "plain".into(),
-            epochs: "8".into(),
-            batch_size: "128".into(),
-            optimizer: "adadelta".into(),
-            lr: "1".into(),
-            seed: "42".into(),
-            subset: "10000".into(),
-            validation: "test".into(),
-        }
+        let mut form = crate::web::settings::tutorial();
+        form.subset = "10000".into();
+        form
     }
 
     #[test]

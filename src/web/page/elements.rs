@@ -59,6 +59,19 @@ pub struct Elements {
     pub diagnosis: Element,
     pub report_body: Element,
     pub top_confusions: Element,
+    pub confidence_canvas: HtmlCanvasElement,
+    pub confidence_means: Element,
+    pub gallery_caption: Element,
+    pub gallery_prev: HtmlButtonElement,
+    pub gallery_page: Element,
+    pub gallery_next: HtmlButtonElement,
+    pub gallery: Element,
+    pub storage_use: Element,
+    pub keep_weights: HtmlInputElement,
+    pub runs_body: Element,
+    pub weights_file: HtmlInputElement,
+    pub runs_status: Element,
+    pub runs_error: HtmlElement,
 }
 
 impl Elements {
@@ -114,6 +127,19 @@ impl Elements {
             diagnosis: by_id("diagnosis")?,
             report_body: by_id("report-body")?,
             top_confusions: by_id("top-confusions")?,
+            confidence_canvas: by_id("confidence-canvas")?,
+            confidence_means: by_id("confidence-means")?,
+            gallery_caption: by_id("gallery-caption")?,
+            gallery_prev: by_id("gallery-prev")?,
+            gallery_page: by_id("gallery-page")?,
+            gallery_next: by_id("gallery-next")?,
+            gallery: by_id("gallery")?,
+            storage_use: by_id("storage-use")?,
+            keep_weights: by_id("keep-weights")?,
+            runs_body: by_id("runs-body")?,
+            weights_file: by_id("weights-file")?,
+            runs_status: by_id("runs-status")?,
+            runs_error: by_id("runs-error")?,
         })
     }
 }

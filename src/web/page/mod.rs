@@ -2,6 +2,9 @@
 //! computes anything heavier than a chart, so it repaints while the worker trains.
 
 mod elements;
+mod gallery;
+mod runs;
+mod store;
 mod view;
 
 use std::cell::RefCell;
@@ -15,6 +18,9 @@ use web_sys::{
 };
 
 use self::elements::Elements;
+use self::gallery::GalleryView;
+use self::runs::WeightsUse;
+use self::store::RunStore;
 use self::view::RunView;
 use super::WebError;
 use super::dom::{self, on};
@@ -46,6 +52,13 @@ pub struct App {
     selected: Option<(usize, usize)>,
     charts_dirty: bool,
     frame_pending: bool,
+    /// IndexedDB, once opened.
+    store: Option<RunStore>,
+    /// Weights asked of the worker, and what for.
+    pending_weights: Vec<(String, WeightsUse)>,
+    gallery: Option<GalleryView>,
+    /// The weights file being evaluated.
+    pending_file: Option<String>,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -72,6 +85,10 @@ pub fn start() -> Result<(), WebError> {
         selected: None,
         charts_dirty: true,
         frame_pending: false,
+        store: None,
+        pending_weights: Vec::new(),
+        gallery: None,
+        pending_file: None,
     }));
     wire(&app);
     {
@@ -81,7 +98,9 @@ pub fn start() -> Result<(), WebError> {
         a.draw_matrix();
         a.draw_difference();
         a.request_frame(&app);
+        a.render_runs();
     }
+    wasm_bindgen_futures::spawn_local(runs::restore_runs(app.clone()));
     spawn_worker(&app)
 }
 
@@ -93,10 +112,25 @@ fn spawn_worker(app: &Shared) -> Result<(), WebError> {
         .map_err(|e| WebError::js("starting the training worker", e))?;
     let shared = app.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-        let Some(text) = message.data().as_string() else {
-            return;
+        // Plain JSON text, or {json, bytes} when bytes come along (weights).
+        let data = message.data();
+        let (text, bytes) = match data.as_string() {
+            Some(text) => (text, None),
+            None => {
+                let field = |key: &str| js_sys::Reflect::get(&data, &key.into()).ok();
+                let text = field("json")
+                    .and_then(|j| j.as_string())
+                    .unwrap_or_default();
+                let bytes = field("bytes")
+                    .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+                    .map(|b| b.to_vec());
+                (text, bytes)
+            }
         };
         match Event::from_json(&text) {
+            Ok(Event::Weights { run, .. }) => {
+                App::weights_arrived(&shared, &run, bytes.unwrap_or_default());
+            }
             Ok(event) => App::handle(&shared, event),
             Err(error) => shared.borrow().run_error(&error.to_string()),
         }
@@ -213,6 +247,63 @@ fn wire(app: &Shared) {
     );
     on(&el.share, "click", handle(|app| app.borrow().share()));
     on(
+        &el.gallery_prev,
+        "click",
+        handle(|app| app.borrow_mut().turn_gallery_page(-1)),
+    );
+    on(
+        &el.gallery_next,
+        "click",
+        handle(|app| app.borrow_mut().turn_gallery_page(1)),
+    );
+    on(&el.runs_body, "click", {
+        let app = app.clone();
+        move |e: MouseEvent| {
+            let button = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest("button[data-action]").ok().flatten());
+            let Some(button) = button else {
+                return;
+            };
+            let action = button.get_attribute("data-action").unwrap_or_default();
+            let index = button
+                .get_attribute("data-run")
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(usize::MAX);
+            App::run_action(&app, &action, index);
+        }
+    });
+    on(&el.weights_file, "change", {
+        let app = app.clone();
+        move |e: DomEvent| {
+            let input: Option<HtmlInputElement> = e.target().and_then(|t| t.dyn_into().ok());
+            if let Some(file) = input
+                .as_ref()
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0))
+            {
+                App::load_weights(&app, file);
+            }
+            if let Some(input) = input {
+                // The same file can be picked again.
+                input.set_value("");
+            }
+        }
+    });
+    on(&el.matrix_canvas, "click", {
+        let app = app.clone();
+        move |e: MouseEvent| {
+            let mut a = app.borrow_mut();
+            if let (Some((t, p)), Some(run)) = (
+                a.cell_under(e.offset_x(), e.offset_y()),
+                a.shown_run().map(|r| r.name.clone()),
+            ) {
+                a.open_gallery(run, t, p, 0);
+            }
+        }
+    });
+    on(
         &el.diff_a,
         "change",
         handle(|app| app.borrow().draw_difference()),
@@ -265,6 +356,16 @@ fn wire(app: &Shared) {
     on(&el.matrix_canvas, "keydown", {
         let app = app.clone();
         move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                let mut a = app.borrow_mut();
+                if let (Some((t, p)), Some(run)) =
+                    (a.selected, a.shown_run().map(|r| r.name.clone()))
+                {
+                    a.open_gallery(run, t, p, 0);
+                }
+                return;
+            }
             let step = match e.key().as_str() {
                 "ArrowUp" => (-1, 0),
                 "ArrowDown" => (1, 0),
@@ -602,14 +703,77 @@ impl App {
                 run,
                 record,
                 metrics,
+                confidence,
             } => {
                 if let Some(view) = a.run_mut(&run) {
-                    view.epoch(record, metrics);
+                    view.epoch(record, metrics, confidence);
                 }
                 a.show_history();
                 a.draw_matrix();
                 a.draw_difference();
+                a.render_runs();
                 a.request_frame(app);
+                let index = a.runs.iter().position(|r| r.name == run);
+                drop(a);
+                if let Some(index) = index {
+                    App::persist(app, index);
+                }
+            }
+            Event::Gallery {
+                run,
+                truth,
+                predicted,
+                total,
+                page,
+                images,
+            } => {
+                let view = GalleryView {
+                    run,
+                    truth,
+                    predicted,
+                    page,
+                    total,
+                };
+                a.show_gallery(view, &images);
+            }
+            Event::Weights { .. } => {}
+            Event::Evaluated {
+                run,
+                architecture,
+                val_images,
+                metrics,
+                confidence,
+            } => {
+                let file = a
+                    .pending_file
+                    .take()
+                    .unwrap_or_else(|| "a weights file".into());
+                let mut view = RunView::new(
+                    run.clone(),
+                    crate::train::TrainConfig::tutorial(architecture),
+                );
+                view.origin = crate::web::saved::Origin::Loaded { file: file.clone() };
+                view.config.epochs = 0;
+                let chosen = a.el.model.value();
+                let other = if chosen == architecture.name()
+                    || (chosen == "dropout" && architecture == Architecture::Plain)
+                {
+                    String::new()
+                } else {
+                    format!(" (not the `{chosen}` model chosen above: they fit `{architecture}`)")
+                };
+                a.runs_message(&format!(
+                    "{file}: `{architecture}` weights{other}, validation accuracy {:.4} on {} images.",
+                    metrics.accuracy,
+                    crate::model::group_thousands(val_images)
+                ));
+                view.metrics = Some(metrics);
+                view.confidence = Some(confidence);
+                a.runs.push(view);
+                a.after_runs_changed();
+                let index = a.runs.len() - 1;
+                drop(a);
+                App::persist(app, index);
             }
             Event::RunEnded { run, ending } => {
                 if let Some(view) = a.run_mut(&run) {
@@ -630,12 +794,27 @@ impl App {
                 dom::set_text(&a.el.run_status, &text);
                 a.running = None;
                 a.update_buttons();
+                a.render_runs();
                 a.request_frame(app);
+                let index = a.runs.iter().position(|r| r.name == run);
+                let keep = a.el.keep_weights.checked()
+                    && index.is_some_and(|i| a.runs[i].metrics.is_some());
+                if keep {
+                    a.pending_weights.push((run.clone(), WeightsUse::Keep));
+                    a.send(&Request::SaveWeights { run }, None);
+                }
+                drop(a);
+                if let Some(index) = index {
+                    App::persist(app, index);
+                }
             }
             Event::Refused { message } => {
                 if a.loading {
                     a.loading = false;
                     a.update_buttons();
+                }
+                if a.pending_file.take().is_some() {
+                    return a.runs_error(&message);
                 }
                 a.run_error(&message);
             }
@@ -648,6 +827,7 @@ impl App {
                         message: message.clone(),
                     });
                 }
+                let lost_index = lost.and_then(|name| a.runs.iter().position(|r| r.name == name));
                 a.run_error(&format!(
                     "{message}. The completed epochs are kept; the data set must be loaded again."
                 ));
@@ -658,12 +838,44 @@ impl App {
                 a.loading = false;
                 a.backend_known = false;
                 a.update_buttons();
+                a.render_runs();
                 drop(a);
+                if let Some(index) = lost_index {
+                    App::persist(app, index);
+                }
                 if let Err(error) = spawn_worker(app) {
                     dom::show_fatal(&error.to_string());
                 }
             }
         }
+    }
+
+    /// Sends a weights file to the worker, to evaluate on the validation set of the form.
+    fn load_weights(app: &Shared, file: web_sys::File) {
+        let mut a = app.borrow_mut();
+        a.el.runs_error.set_hidden(true);
+        let file_name = file.name();
+        let request = match a.form_values().to_request(String::new()) {
+            Ok(request) => request,
+            Err(error) => return a.runs_error(&error.to_string()),
+        };
+        let taken: Vec<String> = a.runs.iter().map(|r| r.name.clone()).collect();
+        let stem = file_name.trim_end_matches(".bpk");
+        let run = format::run_name(&format!("{stem} (loaded)"), &taken);
+        a.pending_file = Some(file_name.clone());
+        a.runs_message(&format!("Evaluating {file_name}…"));
+        a.send(
+            &Request::LoadWeights {
+                run,
+                file_name,
+                model: request.config.model,
+                backend: request.backend,
+                subset: request.subset,
+                validation: request.validation,
+                seed: request.config.seed,
+            },
+            Some(file.as_ref()),
+        );
     }
 
     fn run_mut(&mut self, name: &str) -> Option<&mut RunView> {

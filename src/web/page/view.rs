@@ -2,33 +2,71 @@
 //! tables. Runs of the session are kept here with everything the page has been told.
 
 use super::App;
-use crate::eval::RunMetrics;
+use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::plot::{CurveRun, Metric, RunningPoint, cell_tooltip};
 use crate::train::{BatchProgress, EpochRecord, History, TrainConfig};
 use crate::web::canvas;
 use crate::web::dom::{self, element, row};
 use crate::web::format;
 use crate::web::protocol::RunEnding;
+use crate::web::saved::{Origin, SavedRun};
 
-/// One run of the session, as the page knows it.
+/// One run, as the page knows it: of this session, or restored from the browser's storage.
 pub struct RunView {
     pub name: String,
+    pub origin: Origin,
     pub config: TrainConfig,
     pub history: History,
     pub running: Option<RunningPoint>,
     pub metrics: Option<RunMetrics>,
+    pub confidence: Option<ConfidenceHistogram>,
     pub ending: Option<RunEnding>,
+    /// Restored from storage: the worker has no model for it.
+    pub restored: bool,
+    pub weights_bytes: Option<usize>,
 }
 
 impl RunView {
     pub fn new(name: String, config: TrainConfig) -> Self {
         Self {
             name,
+            origin: Origin::Trained,
             config,
             history: History::default(),
             running: None,
             metrics: None,
+            confidence: None,
             ending: None,
+            restored: false,
+            weights_bytes: None,
+        }
+    }
+
+    pub fn restored(saved: SavedRun) -> Self {
+        Self {
+            name: saved.name,
+            origin: saved.origin,
+            config: saved.config,
+            history: saved.history,
+            running: None,
+            metrics: saved.metrics,
+            confidence: saved.confidence,
+            ending: saved.ending,
+            restored: true,
+            weights_bytes: saved.weights_bytes,
+        }
+    }
+
+    pub fn saved(&self) -> SavedRun {
+        SavedRun {
+            name: self.name.clone(),
+            origin: self.origin.clone(),
+            config: self.config.clone(),
+            history: self.history.clone(),
+            metrics: self.metrics.clone(),
+            confidence: self.confidence.clone(),
+            ending: self.ending.clone(),
+            weights_bytes: self.weights_bytes,
         }
     }
 
@@ -42,9 +80,15 @@ impl RunView {
         });
     }
 
-    pub fn epoch(&mut self, record: EpochRecord, metrics: RunMetrics) {
+    pub fn epoch(
+        &mut self,
+        record: EpochRecord,
+        metrics: RunMetrics,
+        confidence: ConfidenceHistogram,
+    ) {
         self.history.push(record);
         self.metrics = Some(metrics);
+        self.confidence = Some(confidence);
         self.running = None;
     }
 
@@ -151,25 +195,28 @@ impl App {
         }
     }
 
-    fn shown_run(&self) -> Option<&RunView> {
+    pub(super) fn shown_run(&self) -> Option<&RunView> {
         let index = self.el.matrix_run.selected_index();
         usize::try_from(index).ok().and_then(|i| self.runs.get(i))
     }
 
     /// The chosen run's confusion matrix, per-class table, top confusions and diagnosis.
     pub(super) fn draw_matrix(&mut self) {
-        let Some((run, metrics)) = self
-            .shown_run()
-            .and_then(|r| r.metrics.clone().map(|m| (r, m)))
-        else {
+        let Some((name, epochs, confidence, metrics)) = self.shown_run().and_then(|r| {
+            let m = r.metrics.clone()?;
+            Some((r.name.clone(), r.history.len(), r.confidence.clone(), m))
+        }) else {
             dom::set_text(&self.el.diagnosis, "No epochs yet.");
             let message = "The confusion matrix appears after the first epoch.";
-            if let Err(error) = canvas::paint_message(&self.el.matrix_canvas, message) {
-                self.run_error(&error.to_string());
-            }
+            let _ = canvas::paint_message(&self.el.matrix_canvas, message);
+            let message = "The confidence histogram appears after the first epoch.";
+            let _ = canvas::paint_message(&self.el.confidence_canvas, message);
             return;
         };
-        let title = format!("{} · epoch {}", run.name, run.history.len());
+        let title = match epochs {
+            0 => name.clone(),
+            n => format!("{name} · epoch {n}"),
+        };
         let names = &self.classes;
         match canvas::paint_confusion(
             &self.el.matrix_canvas,
@@ -212,14 +259,33 @@ impl App {
             let text = cell_tooltip(&metrics.confusion, names, pair.truth, pair.predicted);
             let _ = self.el.top_confusions.append_child(&element("li", &text));
         }
+        if let Some(histogram) = &confidence {
+            let title = format!("{name}: top predicted probability");
+            let painted = canvas::paint_confidence(&self.el.confidence_canvas, histogram, &title);
+            if let Err(error) = painted {
+                self.run_error(&error.to_string());
+            }
+            let (right, wrong) = histogram.means();
+            dom::set_text(
+                &self.el.confidence_means,
+                &format!(
+                    "Mean top probability: {right:.2} on right answers, {wrong:.2} on wrong ones."
+                ),
+            );
+        }
+    }
+
+    /// The matrix cell under a point given in CSS pixels of the canvas.
+    pub(super) fn cell_under(&self, x: i32, y: i32) -> Option<(usize, usize)> {
+        let canvas = &self.el.matrix_canvas;
+        let scale = canvas.width() as f64 / canvas.client_width().max(1) as f64;
+        let (px, py) = ((x as f64 * scale) as i32, (y as f64 * scale) as i32);
+        self.layout.as_ref().and_then(|l| l.cell_at(px, py))
     }
 
     /// The tooltip for the cell under the mouse (offsets in CSS pixels of the canvas).
     pub(super) fn hover(&self, x: i32, y: i32) {
-        let canvas = &self.el.matrix_canvas;
-        let scale = canvas.width() as f64 / canvas.client_width().max(1) as f64;
-        let (px, py) = ((x as f64 * scale) as i32, (y as f64 * scale) as i32);
-        let cell = self.layout.as_ref().and_then(|l| l.cell_at(px, py));
+        let cell = self.cell_under(x, y);
         match (cell, self.shown_run().and_then(|r| r.metrics.as_ref())) {
             (Some((t, p)), Some(metrics)) => {
                 let text = cell_tooltip(&metrics.confusion, &self.classes, t, p);

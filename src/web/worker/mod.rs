@@ -5,8 +5,10 @@
 mod data;
 mod gpu;
 mod run;
+mod weights;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use burn::tensor::Device;
@@ -18,8 +20,9 @@ pub use data::LoadError;
 pub use gpu::{WebGpu, open_webgpu};
 
 use super::error::js_message;
-use super::protocol::{Event, Request};
+use super::protocol::{BackendChoice, Event, Request};
 use crate::data::Cifar10;
+use crate::model::weights_to_bytes;
 use crate::train::CancelToken;
 
 /// Everything the worker keeps between requests.
@@ -33,6 +36,8 @@ struct Worker {
     cancel: CancelToken,
     /// What the worker is doing, when a request is still running.
     busy: Option<&'static str>,
+    /// Models of this session's runs, by run name.
+    runs: HashMap<String, Rc<run::TrainedRun>>,
 }
 
 /// Posts events to the page.
@@ -43,6 +48,16 @@ impl Outbox {
     pub fn post(&self, event: &Event) {
         // Posting a string cannot fail for a live worker; there is nobody else to tell.
         let _ = self.0.post_message(&event.to_json().into());
+    }
+
+    /// An event with bytes beside its JSON; the buffer is transferred, not copied.
+    pub fn post_with_bytes(&self, event: &Event, bytes: &[u8]) {
+        let array = js_sys::Uint8Array::from(bytes);
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &"json".into(), &event.to_json().into());
+        let _ = js_sys::Reflect::set(&message, &"bytes".into(), &array);
+        let transfer = js_sys::Array::of1(&array.buffer());
+        let _ = self.0.post_message_with_transfer(&message, &transfer);
     }
 }
 
@@ -57,6 +72,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         checked: false,
         cancel: CancelToken::new(),
         busy: None,
+        runs: HashMap::new(),
     }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         receive(&worker, &outbox, message);
@@ -96,7 +112,12 @@ fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent)
         worker.borrow().cancel.cancel();
         return;
     }
-    if let Some(doing) = worker.borrow().busy {
+    // Looking at images and reading weights do not disturb a run or a download.
+    let quick = matches!(
+        request,
+        Request::Gallery { .. } | Request::SaveWeights { .. } | Request::ClearCache
+    );
+    if let Some(doing) = worker.borrow().busy.filter(|_| !quick) {
         let message = format!("busy {doing}: wait for it to finish (or press Stop)");
         return outbox.post(&Event::Refused { message });
     }
@@ -141,7 +162,6 @@ async fn handle(
             };
             drop(w);
             outbox.post(&event);
-            return;
         }
         Request::LoadUrl { base } => {
             set_busy(Some("loading the data"));
@@ -191,14 +211,109 @@ async fn handle(
                 webgpu_problem: problem,
                 checked,
             };
-            let passed_check = run::train_run(&outbox, &data, devices, request, &cancel).await;
+            let name = request.run.clone();
+            let result = run::train_run(&outbox, &data, devices, request, &cancel).await;
             let mut w = worker.borrow_mut();
-            w.checked |= passed_check;
+            w.checked |= result.passed_check;
+            if let Some(trained) = result.trained {
+                w.runs.insert(name, Rc::new(trained));
+            }
             w.busy = None;
+        }
+        Request::Gallery {
+            run,
+            truth,
+            predicted,
+            page,
+        } => {
+            let trained = worker.borrow().runs.get(&run).cloned();
+            let Some(trained) = trained else {
+                let message = format!(
+                    "the images of `{run}` are not in this session any more: train it again, \
+                     or load its weights"
+                );
+                return outbox.post(&Event::Refused { message });
+            };
+            let (total, images) = run::gallery(&trained, truth, predicted, page);
+            outbox.post(&Event::Gallery {
+                run,
+                truth,
+                predicted,
+                total,
+                page,
+                images,
+            });
+        }
+        Request::SaveWeights { run } => {
+            let trained = worker.borrow().runs.get(&run).cloned();
+            let Some(trained) = trained else {
+                let message = format!("the model of `{run}` is not in this session any more");
+                return outbox.post(&Event::Refused { message });
+            };
+            match weights_to_bytes(&trained.model, trained.architecture).await {
+                Ok(bytes) => outbox.post_with_bytes(
+                    &Event::Weights {
+                        run,
+                        architecture: trained.architecture,
+                    },
+                    &bytes,
+                ),
+                Err(error) => outbox.post(&Event::Refused {
+                    message: error.to_string(),
+                }),
+            }
+        }
+        Request::LoadWeights {
+            run,
+            file_name,
+            model,
+            backend,
+            subset,
+            validation,
+            seed,
+        } => {
+            let (data, webgpu) = {
+                let w = worker.borrow();
+                (w.data.clone(), w.webgpu.clone())
+            };
+            let Some(data) = data else {
+                let message = "load the data set before evaluating weights".to_string();
+                return outbox.post(&Event::Refused { message });
+            };
+            let Some(file) = file else {
+                let message = "the weights file did not reach the worker".to_string();
+                return outbox.post(&Event::Refused { message });
+            };
+            set_busy(Some("evaluating weights"));
+            let device = match (backend, webgpu) {
+                (BackendChoice::Cpu, _) | (_, None) => Device::flex().autodiff(),
+                (_, Some(gpu)) => gpu.device.clone(),
+            };
+            let loaded = weights::evaluate_file(
+                &data, &file, &file_name, model, subset, validation, seed, &device,
+            )
+            .await;
+            set_busy(None);
+            match loaded {
+                Ok(trained) => {
+                    outbox.post(&Event::Evaluated {
+                        run: run.clone(),
+                        architecture: trained.architecture,
+                        val_images: trained.validation.len(),
+                        metrics: crate::eval::RunMetrics::new(
+                            &trained.evaluation,
+                            &crate::train::History::default(),
+                            &data.classes,
+                        ),
+                        confidence: run::confidence_of(&trained.evaluation, &trained.validation),
+                    });
+                    worker.borrow_mut().runs.insert(run, Rc::new(trained));
+                }
+                Err(message) => outbox.post(&Event::Refused { message }),
+            }
         }
         Request::Stop => unreachable!("Stop is handled on arrival"),
     }
-    worker.borrow_mut().busy = None;
 }
 
 fn finish_load(

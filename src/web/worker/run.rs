@@ -8,9 +8,9 @@ use web_time::Instant;
 
 use super::{Outbox, WebGpu, yield_to_events};
 use crate::backend::BackendKind;
-use crate::data::{Cifar10, Splits};
-use crate::eval::{Evaluation, RunMetrics};
-use crate::model::Cnn;
+use crate::data::{Cifar10, ImageSet, NUM_CLASSES, Splits};
+use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics};
+use crate::model::{Architecture, Cnn};
 use crate::train::{CancelToken, History, Observer, RunEnd, TrainEvent, step_parity, train};
 use crate::web::protocol::{BackendChoice, Event, RunEnding, TrainRequest};
 
@@ -25,14 +25,46 @@ pub struct Devices {
 /// Images in the self-check's batch: enough to exercise every kernel, quick on SwiftShader.
 const SELF_CHECK_IMAGES: usize = 16;
 
-/// Runs one training request to its end. Returns whether WebGPU's self-check passed in it.
+/// A model the worker keeps after its run, for the gallery and the weights download.
+pub struct TrainedRun {
+    pub model: Cnn,
+    pub architecture: Architecture,
+    pub validation: ImageSet,
+    pub evaluation: Evaluation,
+}
+
+/// Bins of the confidence histogram.
+pub const CONFIDENCE_BINS: usize = 20;
+
+pub fn confidence_of(evaluation: &Evaluation, validation: &ImageSet) -> ConfidenceHistogram {
+    ConfidenceHistogram::new(
+        &evaluation.confidence,
+        &evaluation.predictions,
+        &validation.labels,
+        CONFIDENCE_BINS,
+    )
+}
+
+/// What a run leaves behind.
+pub struct RunResult {
+    /// WebGPU's self-check passed during this run.
+    pub passed_check: bool,
+    /// The model, if at least one epoch was evaluated.
+    pub trained: Option<TrainedRun>,
+}
+
+/// Runs one training request to its end.
 pub async fn train_run(
     outbox: &Outbox,
     data: &Cifar10,
     devices: Devices,
     request: TrainRequest,
     cancel: &CancelToken,
-) -> bool {
+) -> RunResult {
+    let nothing = |passed_check| RunResult {
+        passed_check,
+        trained: None,
+    };
     let requested = Instant::now();
     let run = request.run.clone();
     let fail = |message: String| {
@@ -52,7 +84,7 @@ pub async fn train_run(
             fail(format!(
                 "cannot train on WebGPU: {why}. Choose the CPU backend instead"
             ));
-            return false;
+            return nothing(false);
         }
     };
     let mut passed = false;
@@ -82,7 +114,7 @@ pub async fn train_run(
                             ""
                         }
                     ));
-                    return false;
+                    return nothing(false);
                 }
                 passed = true;
             }
@@ -93,7 +125,7 @@ pub async fn train_run(
                     problem: Some(problem.clone()),
                 });
                 fail(format!("WebGPU's self-check could not run: {problem}"));
-                return false;
+                return nothing(false);
             }
         }
     }
@@ -114,7 +146,7 @@ pub async fn train_run(
         Ok(splits) => splits,
         Err(error) => {
             fail(error.to_string());
-            return passed;
+            return nothing(passed);
         }
     };
     device.seed(config.seed);
@@ -131,6 +163,7 @@ pub async fn train_run(
         outbox: outbox.clone(),
         run: run.clone(),
         classes: data.classes.clone(),
+        labels: splits.validation.labels.clone(),
         history: History::default(),
         evaluation: None,
         requested,
@@ -138,6 +171,12 @@ pub async fn train_run(
         last_yield: Instant::now(),
     };
     let outcome = train(&config, model, &splits, &device, &mut observer, cancel).await;
+    let trained = outcome.evaluation.map(|evaluation| TrainedRun {
+        model: outcome.model,
+        architecture: config.model,
+        validation: splits.validation,
+        evaluation,
+    });
     let ending = match outcome.end {
         RunEnd::Completed => RunEnding::Completed,
         RunEnd::Cancelled { epoch, batch } => RunEnding::Stopped { epoch, batch },
@@ -146,7 +185,10 @@ pub async fn train_run(
         },
     };
     outbox.post(&Event::RunEnded { run, ending });
-    passed
+    RunResult {
+        passed_check: passed,
+        trained,
+    }
 }
 
 /// The loop's observer in the worker: every event becomes a message to the page.
@@ -154,6 +196,8 @@ struct Poster {
     outbox: Outbox,
     run: String,
     classes: crate::data::ClassNames,
+    /// The validation labels, for the confidence histogram's right and wrong.
+    labels: Vec<u8>,
     history: History,
     evaluation: Option<Evaluation>,
     requested: Instant,
@@ -187,10 +231,17 @@ impl Observer for Poster {
                 self.history.push(record.clone());
                 if let Some(evaluation) = &self.evaluation {
                     let metrics = RunMetrics::new(evaluation, &self.history, &self.classes);
+                    let confidence = ConfidenceHistogram::new(
+                        &evaluation.confidence,
+                        &evaluation.predictions,
+                        &self.labels,
+                        CONFIDENCE_BINS,
+                    );
                     self.outbox.post(&Event::Epoch {
                         run,
                         record: record.clone(),
                         metrics,
+                        confidence,
                     });
                 }
             }
@@ -205,4 +256,33 @@ impl Observer for Poster {
             self.last_yield = Instant::now();
         }
     }
+}
+
+/// The validation images of one confusion cell, a page at a time.
+pub fn gallery(
+    trained: &TrainedRun,
+    truth: usize,
+    predicted: usize,
+    page: usize,
+) -> (usize, Vec<crate::web::protocol::GalleryImage>) {
+    let cell: Vec<usize> = (0..trained.validation.len())
+        .filter(|&i| {
+            trained.validation.labels[i] as usize == truth
+                && trained.evaluation.predictions[i] as usize == predicted
+        })
+        .collect();
+    let size = crate::web::protocol::GALLERY_PAGE;
+    let images = cell
+        .iter()
+        .skip(page * size)
+        .take(size)
+        .map(|&index| crate::web::protocol::GalleryImage {
+            index,
+            pixels: trained.validation.image(index).to_vec(),
+            probabilities: trained.evaluation.probabilities
+                [index * NUM_CLASSES..(index + 1) * NUM_CLASSES]
+                .to_vec(),
+        })
+        .collect();
+    (cell.len(), images)
 }
