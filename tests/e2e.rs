@@ -254,6 +254,9 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
 
     choose(client, "backend", "cpu").await;
     choose(client, "model", "plain").await;
+    // Runs with a finished epoch keep their weights in the browser too.
+    let keep = client.find(Locator::Id("keep-weights")).await.unwrap();
+    keep.click().await.unwrap();
     assert_eq!(
         client
             .find(Locator::Id("epochs"))
@@ -509,6 +512,18 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         "[...document.querySelectorAll('#runs-body th')].map(t => t.textContent).join(',')";
     let names = wait_for(client, "the stored runs", listed, 60).await;
     assert_eq!(names, json!("plain,plain #2"));
+    let status = "document.querySelector('#runs-body tr td:nth-child(5)').textContent";
+    let status = wait_for(client, "the first run's status", status, 10).await;
+    assert!(
+        status
+            .as_str()
+            .unwrap()
+            .starts_with("completed; weights kept (6.5 MB)"),
+        "{status}"
+    );
+    // The kept weights download from the browser's storage, as they were.
+    click_run_button(client, 0, "weights").await;
+    assert_eq!(downloaded(downloads, "plain (1).bpk").await, weights);
     wait_for(
         client,
         "the data set to load",

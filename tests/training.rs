@@ -326,6 +326,8 @@ fn weights_as_bytes_round_trip_and_match_the_file_format() {
     let splits = splits(40, 30);
     let model = Cnn::new(Architecture::Plain, &device);
     let bytes = block_on(weights_to_bytes(&model, Architecture::Plain)).unwrap();
+    let again = block_on(weights_to_bytes(&model, Architecture::Plain)).unwrap();
+    assert!(bytes == again, "the same model saves to the same bytes");
     let loaded =
         weights_from_bytes(Architecture::Plain, "run.bpk", bytes.clone(), &device).unwrap();
     let a = block_on(evaluate(&model, &splits.validation, 16, &device)).unwrap();

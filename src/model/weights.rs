@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::store::{ModuleRecord, RecordError};
 use burn::tensor::{Device, Shape, Tensor, TensorData, Transaction};
 
@@ -88,7 +88,13 @@ pub async fn weights_to_bytes(
         })?;
     let cpu = Device::flex();
     let mut fill = Fill {
-        values: gather.shapes.into_iter().zip(data).collect(),
+        values: gather
+            .ids
+            .into_iter()
+            .zip(gather.shapes)
+            .zip(data)
+            .map(|((id, shape), data)| (id, shape, data))
+            .collect(),
         device: cpu.clone(),
         mismatched: false,
     };
@@ -133,16 +139,18 @@ pub fn weights_from_bytes(
         })
 }
 
-/// Every float parameter, flattened, with its shape, in visiting order.
+/// Every float parameter, flattened, with its id and shape, in visiting order.
 #[derive(Default)]
 struct Gather {
     tensors: Vec<Tensor<1>>,
+    ids: Vec<ParamId>,
     shapes: Vec<Vec<usize>>,
 }
 
 impl ModuleVisitor for Gather {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let tensor = param.val();
+        self.ids.push(param.id);
         self.shapes.push(tensor.dims().to_vec());
         self.tensors.push(tensor.flatten(0, D - 1));
     }
@@ -150,7 +158,8 @@ impl ModuleVisitor for Gather {
 
 /// Puts the gathered values into a model of the same architecture, in the same order.
 struct Fill {
-    values: std::collections::VecDeque<(Vec<usize>, TensorData)>,
+    /// The trained model's ids go with the values, so the same model saves to the same bytes.
+    values: std::collections::VecDeque<(ParamId, Vec<usize>, TensorData)>,
     device: Device,
     /// A parameter had no value, or one of another shape: not the same architecture.
     mismatched: bool,
@@ -159,8 +168,13 @@ struct Fill {
 impl ModuleMapper for Fill {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         match self.values.pop_front() {
-            Some((shape, data)) if shape == param.val().dims() => param
-                .map(|_| Tensor::<1>::from_data(data, &self.device).reshape(Shape::from(shape))),
+            Some((id, shape, data)) if shape == param.val().dims() => {
+                let mut filled = param.map(|_| {
+                    Tensor::<1>::from_data(data, &self.device).reshape(Shape::from(shape))
+                });
+                filled.id = id;
+                filled
+            }
             _ => {
                 self.mismatched = true;
                 param

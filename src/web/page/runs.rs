@@ -67,6 +67,10 @@ impl App {
                 (_, Some(RunEnding::Failed { .. }), _) => "failed".into(),
                 (_, None, _) => "interrupted".into(),
             };
+            let status = match run.weights_bytes {
+                Some(bytes) => format!("{status}; weights kept ({:.1} MB)", bytes as f64 / 1e6),
+                None => status,
+            };
             let acc = run
                 .metrics
                 .as_ref()
