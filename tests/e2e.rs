@@ -378,6 +378,28 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
     screenshot(client, "stopped").await;
 }
 
+/// Waits for the gallery whose caption has `words`: it must show `count` images, at most a
+/// page of them.
+async fn assert_gallery(client: &Client, words: &str, count: usize) {
+    let script = format!(
+        "(() => {{ const c = document.getElementById('gallery-caption').textContent; return c.includes('{words}') && c; }})()"
+    );
+    let caption = wait_for(client, "the gallery", &script, 30).await;
+    let caption = caption.as_str().unwrap();
+    assert!(
+        caption.ends_with(&format!(": {count} images.")),
+        "{caption}"
+    );
+    let images = client
+        .execute(
+            "return document.querySelectorAll('#gallery li canvas').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(images, json!(count.min(24)));
+}
+
 /// Waits for a downloaded file to be complete; returns its bytes.
 async fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
     let path = dir.join(name);
@@ -427,22 +449,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     let tooltip = wait_for(client, "the tooltip", &shown("matrix-tooltip"), 10).await;
     let count = cell_count(&tooltip);
     canvas.click().await.unwrap();
-    let caption = wait_for(client, "the gallery", "(() => { const c = document.getElementById('gallery-caption').textContent; return c.includes(' images.') && c; })()", 30).await;
-    assert!(
-        caption
-            .as_str()
-            .unwrap()
-            .ends_with(&format!(": {count} images.")),
-        "{caption} vs {tooltip}"
-    );
-    let images = client
-        .execute(
-            "return document.querySelectorAll('#gallery li canvas').length;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(images, json!(count.min(24)));
+    assert_gallery(client, " images.", count).await;
     // The keyboard way: focus the matrix, arrow to the first cell, Enter.
     client
         .execute("document.getElementById('matrix-canvas').focus();", vec![])
@@ -453,22 +460,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     let count = cell_count(&cell);
     assert!(count > 0, "{cell}");
     canvas.send_keys("\u{E007}").await.unwrap(); // Enter
-    let caption = wait_for(client, "the airplane gallery", "(() => { const c = document.getElementById('gallery-caption').textContent; return c.includes('airplane recognised as airplane') && c; })()", 30).await;
-    assert!(
-        caption
-            .as_str()
-            .unwrap()
-            .ends_with(&format!(": {count} images.")),
-        "{caption}"
-    );
-    let images = client
-        .execute(
-            "return document.querySelectorAll('#gallery li canvas').length;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(images, json!(count.min(24)));
+    assert_gallery(client, "airplane recognised as airplane", count).await;
     let probabilities = text(client, "gallery").await;
     assert!(
         probabilities.contains("airplane ") && probabilities.contains('%'),

@@ -39,6 +39,21 @@ pub fn paint_curves(
     area.present().map_err(draw_failed)
 }
 
+type CanvasArea = DrawingArea<CanvasBackend, plotters::coord::Shift>;
+type CanvasDrawError = crate::plot::DrawError<<CanvasBackend as DrawingBackend>::ErrorType>;
+
+/// Draws a heatmap with `draw`, then paints its 45° labels, which plotters cannot.
+fn paint_heatmap(
+    canvas: &HtmlCanvasElement,
+    draw: impl FnOnce(&CanvasArea) -> Result<HeatmapLayout, CanvasDrawError>,
+) -> Result<HeatmapLayout, WebError> {
+    let area = backend(canvas)?.into_drawing_area();
+    let layout = draw(&area).map_err(draw_failed)?;
+    area.present().map_err(draw_failed)?;
+    paint_angled(canvas, &layout.angled_labels)?;
+    Ok(layout)
+}
+
 /// The confusion matrix, returning where its cells are for hover and clicks.
 pub fn paint_confusion(
     canvas: &HtmlCanvasElement,
@@ -47,11 +62,9 @@ pub fn paint_confusion(
     mode: Normalization,
     title: &str,
 ) -> Result<HeatmapLayout, WebError> {
-    let area = backend(canvas)?.into_drawing_area();
-    let layout = draw_confusion(&area, matrix, names, mode, title).map_err(draw_failed)?;
-    area.present().map_err(draw_failed)?;
-    paint_angled(canvas, &layout.angled_labels)?;
-    Ok(layout)
+    paint_heatmap(canvas, |area| {
+        draw_confusion(area, matrix, names, mode, title)
+    })
 }
 
 /// Run B − run A cell by cell (what B fixed, and what it made worse).
@@ -62,11 +75,7 @@ pub fn paint_difference(
     names: &[String],
     title: &str,
 ) -> Result<HeatmapLayout, WebError> {
-    let area = backend(canvas)?.into_drawing_area();
-    let layout = draw_difference(&area, a, b, names, title).map_err(draw_failed)?;
-    area.present().map_err(draw_failed)?;
-    paint_angled(canvas, &layout.angled_labels)?;
-    Ok(layout)
+    paint_heatmap(canvas, |area| draw_difference(area, a, b, names, title))
 }
 
 /// The confidence histogram of right and wrong answers.
