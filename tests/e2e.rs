@@ -169,6 +169,12 @@ fn cell_count(words: &Value) -> usize {
         .unwrap_or_else(|| panic!("no count in {words}"))
 }
 
+/// Waits until Train can be pressed: data loaded, WebGPU answered, no run going.
+async fn train_enabled(client: &Client, what: &str, seconds: u64) {
+    let script = "!document.getElementById('train').disabled";
+    wait_for(client, what, script, seconds).await;
+}
+
 async fn page_state(client: &Client) -> Value {
     let ids = [
         "fatal",
@@ -231,13 +237,7 @@ async fn fill(client: &Client, id: &str, value: &str) {
 
 async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
     client.goto(url).await.unwrap();
-    wait_for(
-        client,
-        "the data set to load",
-        "!document.getElementById('train').disabled",
-        120,
-    )
-    .await;
+    train_enabled(client, "the data set to load", 120).await;
     assert!(
         text(client, "data-status")
             .await
@@ -360,13 +360,7 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
             .starts_with("plain #2: stopped by you in epoch 1"),
         "{status}"
     );
-    wait_for(
-        client,
-        "Train to be enabled again",
-        "!document.getElementById('train').disabled",
-        10,
-    )
-    .await;
+    train_enabled(client, "Train to be enabled again", 10).await;
     let options = client
         .execute(
             "return [...document.querySelectorAll('#matrix-run option')].map(o => o.textContent);",
@@ -516,13 +510,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     // The kept weights download from the browser's storage, as they were.
     click_run_button(client, 0, "weights").await;
     assert_eq!(downloaded(downloads, "plain (1).bpk").await, weights);
-    wait_for(
-        client,
-        "the data set to load",
-        "!document.getElementById('train').disabled",
-        120,
-    )
-    .await;
+    train_enabled(client, "the data set to load", 120).await;
 
     // The downloaded weights, evaluated again: the same accuracy (same validation split).
     choose(client, "subset", "1000").await;
@@ -671,13 +659,7 @@ async fn archive_from_disk(client: &Client, url: &str, downloads: &Path) {
             .starts_with("Loaded 150 training and 20 test images from cifar-10-binary.tar.gz in "),
         "{loaded}"
     );
-    wait_for(
-        client,
-        "Train",
-        "!document.getElementById('train').disabled",
-        30,
-    )
-    .await;
+    train_enabled(client, "Train", 30).await;
 
     let wrong = downloads.join("notes.tar.gz");
     std::fs::write(&wrong, b"plain text, not gzip").unwrap();

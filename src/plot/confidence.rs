@@ -1,8 +1,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::DrawError;
+use super::curves::draw_empty_state;
 use super::palette::run_colour;
 use crate::eval::ConfidenceHistogram;
 
@@ -67,16 +67,7 @@ pub fn draw_confidence<DB: DrawingBackend>(
         .chain(&histogram.wrong)
         .all(|&c| c == 0)
     {
-        let (w, h) = area.dim_in_pixel();
-        let style = ("sans-serif", 15)
-            .into_font()
-            .color(&RGBColor(110, 110, 110))
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        area.draw(&Text::new(
-            "no answers yet",
-            (w as i32 / 2, h as i32 / 2),
-            style,
-        ))?;
+        draw_empty_state(area, "no answers yet")?;
     }
     Ok(())
 }

@@ -58,6 +58,19 @@ impl Metric {
     }
 }
 
+/// A chart's empty state: one grey line in the middle of `area`.
+pub(super) fn draw_empty_state<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+) -> Result<(), DrawError<DB::ErrorType>> {
+    let (w, h) = area.dim_in_pixel();
+    let style = ("sans-serif", 15)
+        .into_font()
+        .color(&RGBColor(110, 110, 110))
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw(&Text::new(text, (w as i32 / 2, h as i32 / 2), style))
+}
+
 /// Accuracy on the left half of `area`, loss on the right.
 pub fn draw_curves<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -144,18 +157,7 @@ pub fn draw_metric<DB: DrawingBackend>(
         .draw()?;
 
     if epochs == 0 {
-        let (w, h) = area.dim_in_pixel();
-        let grey = RGBColor(110, 110, 110);
-        let style = ("sans-serif", 15)
-            .into_font()
-            .color(&grey)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        area.draw(&Text::new(
-            "no epochs yet",
-            (w as i32 / 2, h as i32 / 2),
-            style,
-        ))?;
-        return Ok(());
+        return draw_empty_state(area, "no epochs yet");
     }
 
     for (index, run) in runs.iter().enumerate() {
