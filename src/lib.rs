@@ -4,12 +4,14 @@
 //! [`optim`] (Adadelta and friends) → [`train`] (the loop and its history) → [`eval`]
 //! (confusion matrix, per-class metrics, overfitting diagnosis) → [`plot`] (curves and
 //! heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
-//! [`backend`] picks the device.
+//! [`backend`] picks the device; [`kernels`] holds the fused convolution + ReLU that the models
+//! train through (fast CPU kernels, burn's ops elsewhere).
 //! Nothing here touches web-sys: the browser layer is a thin shell around this crate.
 
 pub mod backend;
 pub mod data;
 pub mod eval;
+pub mod kernels;
 pub mod model;
 pub mod optim;
 pub mod plot;

@@ -3,6 +3,10 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // The command line is native; a wasm build of every target (clippy, checks) still needs a main.
 #[cfg(target_arch = "wasm32")]
 fn main() {}

@@ -94,7 +94,8 @@ pub struct BenchArgs {
     pub backend: BackendKind,
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
-    /// Untimed steps first (kernel compilation, allocator warm-up).
+    /// Untimed steps first, the first of them timed alone (kernel compilation, allocator
+    /// warm-up).
     #[arg(long, default_value_t = 2)]
     pub warmup: usize,
     /// Timed steps per run.
@@ -105,6 +106,22 @@ pub struct BenchArgs {
     pub runs: usize,
     #[arg(long, default_value = "adadelta")]
     pub optimizer: OptimizerKind,
+    /// Print the result as one JSON line.
+    #[arg(long)]
+    pub json: bool,
+    /// Every model on every backend, each in its own process, as one Markdown table.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: only the CPU backend.
+    #[arg(long, requires = "all")]
+    pub skip_wgpu: bool,
+    /// With --all: also write the table to this file.
+    #[arg(long, requires = "all")]
+    pub markdown: Option<PathBuf>,
+    /// With --all: add the results in this file (JSON lines, as `--json` prints them; the
+    /// peer frameworks' script writes the same) to the table.
+    #[arg(long, requires = "all")]
+    pub peers: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::summary::layer_shapes;
 use super::{Activation, Architecture, LayerSpec, Padding};
+use crate::kernels::{conv2d_relu, dropout, max_pool2d};
 
 /// A layer before `Flatten`, working on `[batch, channels, height, width]`.
 #[derive(Module, Debug)]
@@ -77,11 +78,11 @@ impl Cnn {
                     image_layers.push(ImageLayer::MaxPool(pool));
                 }
                 LayerSpec::Dropout { rate } => {
-                    let dropout = DropoutConfig::new(rate).init();
+                    let layer = DropoutConfig::new(rate).init();
                     if flattened {
-                        vector_layers.push(VectorLayer::Dropout(dropout));
+                        vector_layers.push(VectorLayer::Dropout(layer));
                     } else {
-                        image_layers.push(ImageLayer::Dropout(dropout));
+                        image_layers.push(ImageLayer::Dropout(layer));
                     }
                 }
                 LayerSpec::Flatten => features = shape[0],
@@ -109,9 +110,9 @@ impl Cnn {
         let mut x = images;
         for layer in &self.image_layers {
             x = match layer {
-                ImageLayer::Conv(conv) => relu(conv.forward(x)),
-                ImageLayer::MaxPool(pool) => pool.forward(x),
-                ImageLayer::Dropout(dropout) => dropout.forward(x),
+                ImageLayer::Conv(conv) => conv2d_relu(conv, x),
+                ImageLayer::MaxPool(pool) => max_pool2d(pool, x),
+                ImageLayer::Dropout(layer) => dropout(layer, x),
             };
         }
         // NCHW flattening order differs from Keras' NHWC, which only permutes the rows of the
@@ -121,7 +122,7 @@ impl Cnn {
             x = match layer {
                 VectorLayer::DenseRelu(dense) => relu(dense.forward(x)),
                 VectorLayer::DenseLogits(dense) => dense.forward(x),
-                VectorLayer::Dropout(dropout) => dropout.forward(x),
+                VectorLayer::Dropout(layer) => dropout(layer, x),
             };
         }
         x

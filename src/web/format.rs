@@ -1,7 +1,9 @@
 //! The words and numbers the page shows, kept apart from the DOM so they are tested natively.
 
+use crate::backend::BackendKind;
 use crate::model::group_thousands;
 use crate::train::BatchProgress;
+use crate::web::protocol::Stage;
 
 /// Keras' progress line: `Epoch 3/8 · 23,040/50,000 · 41 s · 1,250 img/s · loss 0.98 · acc 0.66`.
 pub fn progress_line(p: &BatchProgress) -> String {
@@ -16,6 +18,22 @@ pub fn progress_line(p: &BatchProgress) -> String {
         p.loss,
         p.acc
     )
+}
+
+/// The progress line while there is no progress to show yet.
+pub fn stage_line(stage: Stage) -> &'static str {
+    match stage {
+        Stage::SelfCheck => {
+            "Checking WebGPU against the CPU: compiling GPU kernels (a minute or more on a \
+             software adapter)…"
+        }
+        Stage::FirstBatch {
+            backend: BackendKind::Wgpu,
+        } => "First batch on WebGPU: compiling the remaining GPU kernels…",
+        Stage::FirstBatch {
+            backend: BackendKind::Flex,
+        } => "First batch on the CPU…",
+    }
 }
 
 /// `41 s`, `2 min 05 s`, `1 h 02 min`.
@@ -79,6 +97,21 @@ pub const SUBSETS: [Option<usize>; 5] =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stages_say_what_the_wait_is_for() {
+        assert!(stage_line(Stage::SelfCheck).contains("compiling GPU kernels"));
+        let gpu = stage_line(Stage::FirstBatch {
+            backend: BackendKind::Wgpu,
+        });
+        assert!(gpu.contains("WebGPU") && gpu.contains("compiling"));
+        assert!(
+            stage_line(Stage::FirstBatch {
+                backend: BackendKind::Flex
+            })
+            .contains("CPU")
+        );
+    }
 
     #[test]
     fn progress_line_reads_like_keras() {

@@ -1,9 +1,11 @@
 //! The browser app: a page that only draws, and a dedicated Web Worker that loads the data and
-//! trains, built from the same wasm module. [`protocol`] is what they say to each other and
-//! [`format`] the words the page shows; both are plain Rust, tested natively. The rest is the
+//! trains, built from the same wasm module. [`protocol`] is what they say to each other,
+//! [`device`] which device a run trains on and [`format`] the words the page shows; all are
+//! plain Rust, tested natively. The rest is the
 //! thin web-sys layer: [`worker`] (fetch + cache, WebGPU, the training loop's observer),
 //! [`page`] (form, progress, tables, canvases) and [`canvas`] (the plot module on a canvas).
 
+pub mod device;
 pub mod format;
 pub mod protocol;
 pub mod saved;

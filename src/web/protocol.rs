@@ -15,7 +15,7 @@ use crate::train::{BatchProgress, EpochRecord, ParityReport, TrainConfig};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendChoice {
-    /// WebGPU when the browser has it, else the CPU.
+    /// WebGPU on a hardware adapter, else the CPU (see `web::device`).
     Auto,
     WebGpu,
     Cpu,
@@ -132,6 +132,17 @@ impl AdapterInfo {
     }
 }
 
+/// The steps between pressing Train and the first progress line. On WebGPU the first batch
+/// compiles every kernel, which takes a minute and more on a software adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// One training step on WebGPU and on the CPU, compared (compiles WebGPU's kernels).
+    SelfCheck,
+    /// The first batch of the run is on its way.
+    FirstBatch { backend: BackendKind },
+}
+
 /// How a run ended, for the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -178,6 +189,10 @@ pub enum Event {
     Notice {
         message: String,
     },
+    /// What the worker is doing before the first batch's numbers exist.
+    Stage {
+        stage: Stage,
+    },
     /// The WebGPU-vs-CPU one-step check.
     SelfCheck {
         report: Option<ParityReport>,
@@ -186,6 +201,9 @@ pub enum Event {
     RunStarted {
         run: String,
         backend: BackendKind,
+        /// Why the run is not on the device the user may have expected (see `web::device`).
+        #[serde(default)]
+        note: Option<String>,
         config: TrainConfig,
         train_images: usize,
         val_images: usize,

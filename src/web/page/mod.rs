@@ -624,6 +624,9 @@ impl App {
                 );
             }
             Event::Notice { message } => dom::set_text(&a.el.data_status, &message),
+            Event::Stage { stage } => {
+                dom::set_text(&a.el.progress_line, format::stage_line(stage));
+            }
             Event::SelfCheck { report, problem } => {
                 let text = match (report, problem) {
                     (Some(r), _) => format!(
@@ -646,6 +649,7 @@ impl App {
             Event::RunStarted {
                 run,
                 backend,
+                note,
                 config,
                 train_images,
                 val_images,
@@ -667,11 +671,12 @@ impl App {
                 dom::set_text(
                     &a.el.run_status,
                     &format!(
-                        "Training {run} on {} training images, validating on {} ({} batches of {} per epoch).",
+                        "Training {run} on {} training images, validating on {} ({} batches of {} per epoch).{}",
                         crate::model::group_thousands(train_images),
                         crate::model::group_thousands(val_images),
                         batches_per_epoch,
-                        config.batch_size
+                        config.batch_size,
+                        note.map(|n| format!(" {n}")).unwrap_or_default()
                     ),
                 );
             }

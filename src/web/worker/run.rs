@@ -12,7 +12,8 @@ use crate::data::{Cifar10, ImageSet, NUM_CLASSES, Splits};
 use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics};
 use crate::model::{Architecture, Cnn};
 use crate::train::{CancelToken, History, Observer, RunEnd, TrainEvent, step_parity, train};
-use crate::web::protocol::{BackendChoice, Event, RunEnding, TrainRequest};
+use crate::web::device::{DeviceDecision, decide};
+use crate::web::protocol::{Event, RunEnding, Stage, TrainRequest};
 
 pub struct Devices {
     pub cpu: Device,
@@ -73,17 +74,16 @@ pub async fn train_run(
             ending: RunEnding::Failed { message },
         })
     };
-    let gpu = match (request.backend, &devices.webgpu) {
-        (BackendChoice::Cpu, _) => None,
-        (_, Some(gpu)) => Some(gpu.clone()),
-        (BackendChoice::Auto, None) => None,
-        (BackendChoice::WebGpu, None) => {
-            let why = devices
-                .webgpu_problem
-                .unwrap_or_else(|| "WebGPU has not been opened".into());
-            fail(format!(
-                "cannot train on WebGPU: {why}. Choose the CPU backend instead"
-            ));
+    let decision = decide(
+        request.backend,
+        devices.webgpu.as_ref().map(|gpu| &gpu.adapter),
+        devices.webgpu_problem.as_deref(),
+    );
+    let (gpu, note) = match decision {
+        DeviceDecision::WebGpu => (devices.webgpu.clone(), None),
+        DeviceDecision::Cpu { note } => (None, note),
+        DeviceDecision::Refuse(why) => {
+            fail(why);
             return nothing(false);
         }
     };
@@ -94,6 +94,9 @@ pub async fn train_run(
         let batch = data
             .train
             .select(&(0..SELF_CHECK_IMAGES.min(data.train.len())).collect::<Vec<_>>());
+        outbox.post(&Event::Stage {
+            stage: Stage::SelfCheck,
+        });
         match step_parity(&devices.cpu, &gpu.device, &batch, request.config.seed).await {
             Ok(report) => {
                 let agrees = report.agrees();
@@ -154,10 +157,14 @@ pub async fn train_run(
     outbox.post(&Event::RunStarted {
         run: run.clone(),
         backend,
+        note,
         config: config.clone(),
         train_images: splits.train.len(),
         val_images: splits.validation.len(),
         batches_per_epoch: splits.train.len().div_ceil(config.batch_size.max(1)),
+    });
+    outbox.post(&Event::Stage {
+        stage: Stage::FirstBatch { backend },
     });
     let mut observer = Poster {
         outbox: outbox.clone(),

@@ -1,0 +1,155 @@
+"""The tutorial's three CNNs trained on random data in Keras (TensorFlow) and PyTorch, timed the
+way `cifar-lab bench` times itself: batch 128, Adadelta (lr 1.0, rho 0.95, eps 1e-7),
+forward + backward + update, a first step timed alone, warm-up, then the median of timed runs.
+
+Prints one JSON line per model and framework, in `cifar-lab bench --json`'s fields, so
+scripts/bench can put the peers in the same table. Each framework is limited to the same
+number of threads as cifar-lab gets (--threads, default: all cores).
+
+Usage: python bench_peers.py --framework keras|torch [--threads N] [--warmup 2] [--steps 5] [--runs 5]
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+BATCH = 128
+
+
+def layers(model):
+    """The tutorial's layer lists, as cifar-lab's src/model/spec.rs writes them."""
+    conv = lambda filters, padding: ("conv", filters, padding)
+    pool, flat = ("pool",), ("flatten",)
+    drop = lambda rate: ("dropout", rate)
+    dense = lambda units, act: ("dense", units, act)
+    return {
+        "plain": [conv(32, "valid"), conv(64, "valid"), pool, flat, dense(128, "relu"), dense(10, "softmax")],
+        "dropout": [conv(32, "valid"), conv(64, "valid"), pool, drop(0.25), flat,
+                    dense(128, "relu"), drop(0.5), dense(10, "softmax")],
+        "deeper": [conv(32, "same"), conv(32, "valid"), pool, drop(0.25), conv(64, "same"),
+                   conv(64, "valid"), pool, drop(0.25), flat, dense(512, "relu"), drop(0.5),
+                   dense(10, "softmax")],
+    }[model]
+
+
+def keras_step(model_name):
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((32, 32, 3))])
+    for layer in layers(model_name):
+        kind = layer[0]
+        if kind == "conv":
+            model.add(keras.layers.Conv2D(layer[1], 3, padding=layer[2], activation="relu"))
+        elif kind == "pool":
+            model.add(keras.layers.MaxPooling2D(2))
+        elif kind == "dropout":
+            model.add(keras.layers.Dropout(layer[1]))
+        elif kind == "flatten":
+            model.add(keras.layers.Flatten())
+        else:
+            model.add(keras.layers.Dense(layer[1], activation=layer[2]))
+    model.compile(
+        optimizer=keras.optimizers.Adadelta(learning_rate=1.0, rho=0.95, epsilon=1e-7),
+        loss="categorical_crossentropy",
+    )
+    rng = np.random.default_rng(0)
+    x = rng.random((BATCH, 32, 32, 3), dtype=np.float32)
+    y = keras.utils.to_categorical(rng.integers(0, 10, BATCH), 10)
+    return lambda: model.train_on_batch(x, y)
+
+
+def torch_step(model_name):
+    import torch
+    from torch import nn
+
+    modules, channels, side, features = [], 3, 32, 0
+    for layer in layers(model_name):
+        kind = layer[0]
+        if kind == "conv":
+            pad = 1 if layer[2] == "same" else 0
+            modules += [nn.Conv2d(channels, layer[1], 3, padding=pad), nn.ReLU()]
+            channels, side = layer[1], side + 2 * pad - 2
+        elif kind == "pool":
+            modules.append(nn.MaxPool2d(2))
+            side //= 2
+        elif kind == "dropout":
+            modules.append(nn.Dropout(layer[1]))
+        elif kind == "flatten":
+            modules.append(nn.Flatten())
+            features = channels * side * side
+        else:
+            modules.append(nn.Linear(features, layer[1]))
+            if layer[2] == "relu":
+                modules.append(nn.ReLU())
+            features = layer[1]
+    model = nn.Sequential(*modules)
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0, rho=0.95, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    torch.manual_seed(0)
+    x = torch.rand(BATCH, 3, 32, 32)
+    y = torch.randint(0, 10, (BATCH,))
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--framework", choices=["keras", "torch"], required=True)
+    parser.add_argument("--model", choices=["plain", "dropout", "deeper"], action="append")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    if args.framework == "keras":
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        make, version = keras_step, f"Keras {__import__('keras').__version__} / TensorFlow {tf.__version__}"
+    else:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        make, version = torch_step, f"PyTorch {torch.__version__}"
+
+    for model in args.model or ["plain", "dropout", "deeper"]:
+        started = time.perf_counter()
+        step = make(model)
+        step()
+        first = time.perf_counter() - started
+        for _ in range(max(args.warmup - 1, 0)):
+            step()
+        rates = []
+        for _ in range(max(args.runs, 1)):
+            started = time.perf_counter()
+            for _ in range(max(args.steps, 1)):
+                step()
+            rates.append(max(args.steps, 1) * BATCH / (time.perf_counter() - started))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({
+            "model": model,
+            "backend": version,
+            "batch_size": BATCH,
+            "first_step_seconds": first,
+            "images_per_second": statistics.median(rates),
+            "peak_rss_mib": peak,
+        }), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+//! The backward passes of the extension ops. The fused convolution + ReLU masks the incoming
+//! gradient with its output (ReLU's derivative), then asks the inner backend for the gradients
+//! that are needed; max pooling hands the gradient to the windows' maxima.
+
+use burn::backend::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::ConvOptions;
+use burn::backend::tensor::FloatTensor;
+
+use super::{ConvReluBackend, MaxPoolBackend};
+
+#[derive(Debug)]
+struct ConvReluBackward;
+
+impl<B: ConvReluBackend> Backward<B, 3> for ConvReluBackward {
+    /// Input, weight, bias, the op's output (for ReLU's mask) and the options.
+    type State = (
+        FloatTensor<B>,
+        FloatTensor<B>,
+        FloatTensor<B>,
+        FloatTensor<B>,
+        ConvOptions<2>,
+    );
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [x_node, weight_node, bias_node] = ops.parents;
+        let (x, weight, bias, output, options) = ops.state;
+        let grad = B::relu_backward(output, grads.consume::<B>(&ops.node));
+        if let Some(node) = x_node {
+            let input_grad =
+                B::conv2d_input_grad(x.clone(), weight.clone(), grad.clone(), options.clone());
+            grads.register::<B>(node.id, input_grad);
+        }
+        if weight_node.is_some() || bias_node.is_some() {
+            let (weight_grad, bias_grad) = B::conv2d_param_grads(x, weight, bias, grad, options);
+            if let Some(node) = weight_node {
+                grads.register::<B>(node.id, weight_grad);
+            }
+            if let Some(node) = bias_node {
+                grads.register::<B>(node.id, bias_grad);
+            }
+        }
+    }
+}
+
+impl<B: ConvReluBackend, C: CheckpointStrategy> ConvReluBackend for Autodiff<B, C> {
+    fn conv2d_relu(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        let prep = ConvReluBackward
+            .prepare::<C>([x.node(), weight.node(), bias.node()])
+            .compute_bound()
+            .stateful();
+        let (x, weight, bias) = (
+            x.into_primitive(),
+            weight.into_primitive(),
+            bias.into_primitive(),
+        );
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let output =
+                    B::conv2d_relu(x.clone(), weight.clone(), bias.clone(), options.clone());
+                prep.finish((x, weight, bias, output.clone(), options), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::conv2d_relu(x, weight, bias, options)),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct MaxPoolBackward;
+
+impl<B: MaxPoolBackend> Backward<B, 1> for MaxPoolBackward {
+    /// The input and the window size.
+    type State = (FloatTensor<B>, usize);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [x_node] = ops.parents;
+        let (x, size) = ops.state;
+        let grad = grads.consume::<B>(&ops.node);
+        if let Some(node) = x_node {
+            grads.register::<B>(node.id, B::max_pool2d_windows_grad(x, grad, size));
+        }
+    }
+}
+
+impl<B: MaxPoolBackend, C: CheckpointStrategy> MaxPoolBackend for Autodiff<B, C> {
+    fn max_pool2d_windows(x: FloatTensor<Self>, size: usize) -> FloatTensor<Self> {
+        let prep = MaxPoolBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful();
+        let x = x.into_primitive();
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let output = B::max_pool2d_windows(x.clone(), size);
+                prep.finish((x, size), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::max_pool2d_windows(x, size)),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The CPU kernels (src/kernels/) against burn's own ops on the same backend: the same
+//! outputs and the same gradients, for the shapes the models use and for the odd ones.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use burn::nn::conv::Conv2dConfig;
+use burn::nn::pool::MaxPool2dConfig;
+use burn::nn::{DropoutConfig, PaddingConfig2d};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Distribution, Tensor};
+use cifar_lab::kernels::{conv2d_relu, dropout, max_pool2d};
+
+fn device() -> Device {
+    let device = Device::flex().autodiff();
+    device.seed(11);
+    device
+}
+
+fn assert_close<const D: usize>(what: &str, a: Tensor<D>, b: Tensor<D>) {
+    let (a, b) = (
+        a.into_data().try_to_vec::<f32>().unwrap(),
+        b.into_data().try_to_vec::<f32>().unwrap(),
+    );
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let scale = b.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-4 * scale,
+            "{what}[{i}]: {x} vs {y} (scale {scale})"
+        );
+    }
+}
+
+#[test]
+fn fused_convolution_matches_burns_convolution_and_relu_with_gradients() {
+    let cases = [
+        // (batch, channels in, side, filters, padding): the models' layers and odd shapes.
+        (4, 3, 32, 32, PaddingConfig2d::Valid),
+        (3, 32, 30, 64, PaddingConfig2d::Valid),
+        (2, 32, 15, 64, PaddingConfig2d::Same),
+        (2, 5, 7, 3, PaddingConfig2d::Explicit(2, 1, 2, 1)),
+        // Uneven padding: handed to burn's ops, still through the fused op's backward.
+        (2, 2, 6, 3, PaddingConfig2d::Explicit(1, 0, 2, 1)),
+    ];
+    for (batch, channels, side, filters, padding) in cases {
+        let device = device();
+        let mut conv = Conv2dConfig::new([channels, filters], [3, 3])
+            .with_padding(padding.clone())
+            .init(&device);
+        // A non-zero bias, so that its gradient and the ReLU's mask both matter.
+        conv.bias = Some(burn::module::Param::from_tensor(Tensor::random(
+            [filters],
+            Distribution::Uniform(-0.1, 0.1),
+            &device,
+        )));
+        let x = Tensor::<4>::random(
+            [batch, channels, side, side],
+            Distribution::Uniform(-1.0, 1.0),
+            &device,
+        )
+        .require_grad();
+        // A loss that weighs every output differently.
+        let weights = Tensor::<4>::random(
+            conv.forward(x.clone()).dims(),
+            Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
+        let run = |fused: bool| {
+            let y = if fused {
+                conv2d_relu(&conv, x.clone())
+            } else {
+                relu(conv.forward(x.clone()))
+            };
+            let grads = (y.clone() * weights.clone()).sum().backward();
+            let bias = conv.bias.as_ref().unwrap().val();
+            (
+                y,
+                x.grad(&grads).unwrap(),
+                conv.weight.val().grad(&grads).unwrap(),
+                bias.grad(&grads).unwrap(),
+            )
+        };
+        let (y, dx, dw, db) = run(true);
+        let (y_ref, dx_ref, dw_ref, db_ref) = run(false);
+        let case = format!("{batch}×{channels}×{side}² → {filters}, {padding:?}");
+        assert_close(&format!("output, {case}"), y, y_ref);
+        assert_close(&format!("input gradient, {case}"), dx, dx_ref);
+        assert_close(&format!("weight gradient, {case}"), dw, dw_ref);
+        assert_close(&format!("bias gradient, {case}"), db, db_ref);
+    }
+}
+
+#[test]
+fn pooling_matches_burns_max_pool_with_gradients() {
+    for (side, size) in [(28, 2), (15, 2), (9, 3)] {
+        let device = device();
+        let pool = MaxPool2dConfig::new([size, size])
+            .with_strides([size, size])
+            .init();
+        let x = Tensor::<4>::random(
+            [3, 4, side, side],
+            Distribution::Uniform(-1.0, 1.0),
+            &device,
+        )
+        .require_grad();
+        let weights = Tensor::<4>::random(
+            [3, 4, side / size, side / size],
+            Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
+        let run = |ours: bool| {
+            let y = if ours {
+                max_pool2d(&pool, x.clone())
+            } else {
+                pool.forward(x.clone())
+            };
+            let grads = (y.clone() * weights.clone()).sum().backward();
+            (y, x.grad(&grads).unwrap())
+        };
+        let (y, dx) = run(true);
+        let (y_ref, dx_ref) = run(false);
+        assert_close(&format!("pooled {side}² by {size}"), y, y_ref);
+        assert_close(&format!("pooling gradient {side}² by {size}"), dx, dx_ref);
+    }
+}
+
+#[test]
+fn dropout_keeps_its_share_scaled_and_passes_the_gradient_through_the_same_mask() {
+    let device = device();
+    let layer = DropoutConfig::new(0.25).init();
+    let x = Tensor::<2>::ones([64, 512], &device).require_grad();
+    let y = dropout(&layer, x.clone());
+    let grads = y.clone().sum().backward();
+    let (y, dx) = (
+        y.into_data().try_to_vec::<f32>().unwrap(),
+        x.grad(&grads)
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap(),
+    );
+    let kept = y.iter().filter(|&&v| v != 0.0).count() as f64 / y.len() as f64;
+    assert!((kept - 0.75).abs() < 0.01, "kept {kept}");
+    assert!(y.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.75).abs() < 1e-6));
+    // y = x · mask, so dy/dx is the mask itself.
+    assert_eq!(y, dx);
+
+    // The device's seed fixes the mask; evaluation (no autodiff) passes the input through.
+    let mask = |seed| {
+        device.seed(seed);
+        dropout(&layer, Tensor::<2>::ones([8, 64], &device))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+    };
+    assert_eq!(mask(3), mask(3));
+    assert_ne!(mask(3), mask(4));
+    let plain = Tensor::<2>::ones([8, 64], &Device::flex());
+    assert_eq!(
+        dropout(&layer, plain.clone()).into_data(),
+        plain.into_data()
+    );
+}
