@@ -168,3 +168,64 @@ fn summary_prints_keras_style() {
     assert!(stdout.contains("Total params: 1,250,858"), "{stdout}");
     assert!(stdout.contains("conv2d_3 (Conv2D)"), "{stdout}");
 }
+
+#[test]
+fn bench_prints_json_and_a_table_of_every_model() {
+    let small = [
+        "--batch-size",
+        "2",
+        "--warmup",
+        "1",
+        "--steps",
+        "1",
+        "--runs",
+        "1",
+    ];
+    let mut args = vec!["bench", "--model", "dropout", "--backend", "flex", "--json"];
+    args.extend(small);
+    let (ok, stdout, stderr) = cifar_lab(&args);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(result["model"], "dropout");
+    assert_eq!(result["backend"], "flex");
+    assert!(
+        result["images_per_second"].as_f64().unwrap() > 0.0,
+        "{result}"
+    );
+    assert!(
+        result["first_step_seconds"].as_f64().unwrap() > 0.0,
+        "{result}"
+    );
+
+    // --all, with a peer's line added: one row per model and backend, ratios to flex.
+    let tmp = tempfile::tempdir().unwrap();
+    let peers = tmp.path().join("peers.jsonl");
+    let peer = r#"{"model":"plain","backend":"Other 1.0","batch_size":2,"first_step_seconds":1.0,"images_per_second":1e9,"peak_rss_mib":null}"#;
+    std::fs::write(&peers, format!("{peer}\nnot json\n")).unwrap();
+    let table = tmp.path().join("table.md");
+    let mut args = vec![
+        "bench",
+        "--all",
+        "--skip-wgpu",
+        "--peers",
+        peers.to_str().unwrap(),
+    ];
+    args.extend(["--markdown", table.to_str().unwrap()]);
+    args.extend(small);
+    let (ok, stdout, stderr) = cifar_lab(&args);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let table = std::fs::read_to_string(table).unwrap();
+    assert_eq!(table.trim(), stdout.trim());
+    let rows: Vec<&str> = table.lines().skip(2).collect();
+    assert_eq!(rows.len(), 4, "{table}");
+    for model in ["plain", "dropout", "deeper"] {
+        assert!(
+            rows.iter().any(|r| r.starts_with(&format!("| {model} | flex | ")) && r.contains(" | 1.00 | ")),
+            "{table}"
+        );
+    }
+    assert!(
+        rows[1].starts_with("| plain | Other 1.0 | 1000000000 |"),
+        "{table}"
+    );
+}

@@ -8,43 +8,23 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use browser::{
+    BASE, browser, choose, chromedriver, click, dist, fill, screenshots, text, train_enabled,
+    wait_for,
+};
 use cifar_lab::serve::{Content, Site};
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-
-/// Where the page lives on the test server.
-const BASE: &str = "/cifar-lab/";
-
-fn dist() -> PathBuf {
-    let dist = std::env::var_os("CIFAR_LAB_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist"));
-    assert!(
-        dist.join("index.html").is_file() && dist.join("cifar-lab-web_bg.wasm").is_file(),
-        "no app build in {}: build it with `trunk build --release --public-url {BASE}` \
-         (scripts/test does) or set CIFAR_LAB_DIST",
-        dist.display()
-    );
-    dist
-}
-
-fn screenshots() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("e2e");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The app plus three data folders: a good one where the page looks by default, one with a
 /// truncated training batch, and none at `missing/` (404).
@@ -65,92 +45,12 @@ fn serve() -> String {
     format!("http://{address}{BASE}")
 }
 
-struct Driver(std::process::Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-    }
-}
-
-async fn chromedriver() -> (Driver, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    let child = std::process::Command::new(&binary)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {binary} (apt-get install chromium-driver): {e}"));
-    let driver = Driver(child);
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "chromedriver did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (driver, port)
-}
-
 /// Where the browser saves downloads.
 fn downloads() -> PathBuf {
     let dir = screenshots().join("downloads");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-async fn browser(port: u16, downloads: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    let mut options = json!({ "args": [
-        "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--window-size=1280,2200",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-dev-shm-usage",
-    ]});
-    options["prefs"] = json!({
-        "download.default_directory": downloads.to_str().unwrap(),
-        "download.prompt_for_download": false,
-    });
-    if Path::new("/usr/bin/chromium").exists() {
-        options["binary"] = json!("/usr/bin/chromium");
-    }
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session with headless Chromium")
-}
-
-/// Runs `script` (a JS expression) until it is truthy; returns its value.
-async fn wait_for(client: &Client, what: &str, script: &str, seconds: u64) -> Value {
-    let started = Instant::now();
-    loop {
-        let value = client
-            .execute(&format!("return {script};"), vec![])
-            .await
-            .unwrap();
-        let truthy = match &value {
-            Value::Null => false,
-            Value::Bool(b) => *b,
-            Value::String(s) => !s.is_empty(),
-            Value::Number(n) => n.as_f64() != Some(0.0),
-            _ => true,
-        };
-        if truthy {
-            return value;
-        }
-        if started.elapsed() > Duration::from_secs(seconds) {
-            let status = page_state(client).await;
-            panic!("timed out after {seconds} s waiting for {what}; page: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// A JS expression: the text of element `id` while it is shown, else false.
@@ -167,39 +67,6 @@ fn cell_count(words: &Value) -> usize {
     count
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("no count in {words}"))
-}
-
-/// Waits until Train can be pressed: data loaded, WebGPU answered, no run going.
-async fn train_enabled(client: &Client, what: &str, seconds: u64) {
-    let script = "!document.getElementById('train').disabled";
-    wait_for(client, what, script, seconds).await;
-}
-
-async fn page_state(client: &Client) -> Value {
-    let ids = [
-        "fatal",
-        "data-status",
-        "data-error",
-        "run-status",
-        "run-error",
-        "progress-line",
-        "adapter",
-        "selfcheck",
-    ];
-    let script = format!(
-        "return Object.fromEntries({ids:?}.map(id => [id, document.getElementById(id)?.textContent]));"
-    );
-    client.execute(&script, vec![]).await.unwrap_or(Value::Null)
-}
-
-async fn text(client: &Client, id: &str) -> String {
-    client
-        .find(Locator::Id(id))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// Non-white pixels of a canvas.
@@ -222,17 +89,6 @@ async fn inked(client: &Client, id: &str) -> u64 {
 async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
-}
-
-async fn choose(client: &Client, id: &str, value: &str) {
-    let select = client.find(Locator::Id(id)).await.unwrap();
-    select.select_by_value(value).await.unwrap();
-}
-
-async fn fill(client: &Client, id: &str, value: &str) {
-    let input = client.find(Locator::Id(id)).await.unwrap();
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
 }
 
 async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
@@ -272,13 +128,7 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
     fill(client, "epochs", "1").await;
     fill(client, "batch-size", "50").await;
     choose(client, "subset", "1000").await;
-    client
-        .find(Locator::Id("train"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "train").await;
 
     let rows = "document.querySelectorAll('#history-body tr').length";
     wait_for(client, "the first epoch's history row", rows, 300).await;
@@ -331,13 +181,7 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
 
     // A long run, stopped while it trains.
     fill(client, "epochs", "20").await;
-    client
-        .find(Locator::Id("train"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "train").await;
     wait_for(
         client,
         "the second run's progress",
@@ -345,13 +189,7 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
         120,
     )
     .await;
-    client
-        .find(Locator::Id("stop"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "stop").await;
     let status = wait_for(client, "the run to stop", "(() => { const s = document.getElementById('run-status').textContent; return s.includes('stopped') && s; })()", 30).await;
     assert!(
         status
@@ -552,13 +390,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     // A shared link fills the form and does not train.
     choose(client, "model", "deeper").await;
     fill(client, "epochs", "3").await;
-    client
-        .find(Locator::Id("share"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "share").await;
     let link = client
         .find(Locator::Id("share-url"))
         .await

@@ -1,0 +1,169 @@
+//! Driving the app's release build in headless Chromium over WebDriver (Debian's
+//! chromedriver): shared by the end-to-end test and the page benchmark, each of which includes
+//! this file as `mod browser`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// Where the page lives on the test server.
+pub const BASE: &str = "/cifar-lab/";
+
+pub fn dist() -> PathBuf {
+    let dist = std::env::var_os("CIFAR_LAB_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(
+        dist.join("index.html").is_file() && dist.join("cifar-lab-web_bg.wasm").is_file(),
+        "no app build in {}: build it with `trunk build --release --public-url {BASE}` \
+         (scripts/test does) or set CIFAR_LAB_DIST",
+        dist.display()
+    );
+    dist
+}
+
+pub fn screenshots() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+pub async fn chromedriver() -> (Driver, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = std::process::Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {binary} (apt-get install chromium-driver): {e}"));
+    let driver = Driver(child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (driver, port)
+}
+
+pub async fn browser(port: u16, downloads: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    let mut options = json!({ "args": [
+        "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--window-size=1280,2200",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-dev-shm-usage",
+    ]});
+    options["prefs"] = json!({
+        "download.default_directory": downloads.to_str().unwrap(),
+        "download.prompt_for_download": false,
+    });
+    if Path::new("/usr/bin/chromium").exists() {
+        options["binary"] = json!("/usr/bin/chromium");
+    }
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+/// Runs `script` (a JS expression) until it is truthy; returns its value.
+pub async fn wait_for(client: &Client, what: &str, script: &str, seconds: u64) -> Value {
+    let started = Instant::now();
+    loop {
+        let value = client
+            .execute(&format!("return {script};"), vec![])
+            .await
+            .unwrap();
+        let truthy = match &value {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            _ => true,
+        };
+        if truthy {
+            return value;
+        }
+        if started.elapsed() > Duration::from_secs(seconds) {
+            let status = page_state(client).await;
+            panic!("timed out after {seconds} s waiting for {what}; page: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until Train can be pressed: data loaded, WebGPU answered, no run going.
+pub async fn train_enabled(client: &Client, what: &str, seconds: u64) {
+    let script = "!document.getElementById('train').disabled";
+    wait_for(client, what, script, seconds).await;
+}
+
+pub async fn page_state(client: &Client) -> Value {
+    let ids = [
+        "fatal",
+        "data-status",
+        "data-error",
+        "run-status",
+        "run-error",
+        "progress-line",
+        "adapter",
+        "selfcheck",
+    ];
+    let script = format!(
+        "return Object.fromEntries({ids:?}.map(id => [id, document.getElementById(id)?.textContent]));"
+    );
+    client.execute(&script, vec![]).await.unwrap_or(Value::Null)
+}
+
+pub async fn text(client: &Client, id: &str) -> String {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+pub async fn click(client: &Client, id: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+pub async fn choose(client: &Client, id: &str, value: &str) {
+    let select = client.find(Locator::Id(id)).await.unwrap();
+    select.select_by_value(value).await.unwrap();
+}
+
+pub async fn fill(client: &Client, id: &str, value: &str) {
+    let input = client.find(Locator::Id(id)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}

@@ -1,0 +1,136 @@
+//! The page's own training speed in headless Chromium, for `scripts/bench`: the release build
+//! served with generated data, a run of each model on the CPU backend (WebAssembly) and of
+//! `plain` on WebGPU (SwiftShader here), reading what the page shows. Prints one JSON line per
+//! run in `cifar-lab bench --json`'s fields. `#[ignore]`d: it needs the trunk build and
+//! chromedriver, and it measures rather than tests.
+//!
+//! The speed is the steady one: a MutationObserver stamps every change of the progress line,
+//! and the rate is taken between the end of the second batch and the last batch seen, so the
+//! first batch's kernel compilation is left out (it is in "time to first step").
+
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "common/browser.rs"]
+mod browser;
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use browser::{
+    BASE, browser, choose, chromedriver, click, dist, fill, screenshots, text, train_enabled,
+    wait_for,
+};
+use cifar_lab::serve::{Content, Site};
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+
+const BATCH: usize = 128;
+
+fn serve() -> String {
+    // 2,000 training images: enough for the 1,000-image subset after the held-out split.
+    let files = common::files(400, 200)
+        .into_iter()
+        .collect::<HashMap<_, _>>();
+    let address = Site::new()
+        .mount(BASE, Content::Dir(dist()))
+        .mount(
+            &format!("{BASE}data/cifar-10-batches-bin/"),
+            Content::Files(Arc::new(files)),
+        )
+        .spawn_local()
+        .unwrap();
+    format!("http://{address}{BASE}")
+}
+
+/// Records `[milliseconds, samples done]` for every new progress line in `window.stamps`.
+const STAMP_PROGRESS: &str = "
+    window.stamps = [];
+    const line = document.getElementById('progress-line');
+    new MutationObserver(() => {
+        const m = line.textContent.match(/^Epoch \\d+\\/\\d+ · ([\\d,]+)\\//);
+        if (m) window.stamps.push([performance.now(), Number(m[1].replaceAll(',', ''))]);
+    }).observe(line, { childList: true, characterData: true, subtree: true });
+";
+
+/// Trains `model` on `backend` until `batches` batches are done (or the epoch ends), then
+/// reads the speed between batch 2 and the last batch, and the time to the first step.
+async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches: usize) -> Value {
+    client.goto(url).await.unwrap();
+    train_enabled(client, "the data set to load", 120).await;
+    let answered = "!document.getElementById('adapter').textContent.includes('looking')";
+    wait_for(client, "the WebGPU answer", answered, 60).await;
+    choose(client, "backend", backend).await;
+    choose(client, "model", model).await;
+    choose(client, "subset", "1000").await;
+    fill(client, "epochs", "1").await;
+    fill(client, "batch-size", &BATCH.to_string()).await;
+    client.execute(STAMP_PROGRESS, vec![]).await.unwrap();
+    click(client, "train").await;
+    let enough = format!(
+        "window.stamps.length && (window.stamps[window.stamps.length - 1][1] >= {} \
+         || document.getElementById('run-status').textContent.includes('done'))",
+        batches * BATCH
+    );
+    // SwiftShader compiles for minutes before the first WebGPU batch.
+    wait_for(
+        client,
+        &format!("{batches} batches of {model} on {backend}"),
+        &enough,
+        900,
+    )
+    .await;
+    let stamps = client
+        .execute("return window.stamps;", vec![])
+        .await
+        .unwrap();
+    let stop = client.find(Locator::Id("stop")).await.unwrap();
+    if stop.is_enabled().await.unwrap() {
+        stop.click().await.unwrap();
+    }
+    train_enabled(client, "the run to end", 300).await;
+    let first = text(client, "tp-first").await;
+    let shown = text(client, "tp-rate").await;
+    let points: Vec<(f64, f64)> = stamps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let from = points.iter().find(|p| p.1 >= (2 * BATCH) as f64).copied();
+    let to = points.last().copied();
+    let steady = match (from, to) {
+        (Some(a), Some(b)) if b.1 > a.1 => (b.1 - a.1) / ((b.0 - a.0) / 1000.0),
+        _ => f64::NAN,
+    };
+    json!({
+        "model": model,
+        "backend": format!("page, {}", if backend == "cpu" { "CPU (wasm)" } else { "WebGPU" }),
+        "batch_size": BATCH,
+        "first_step_seconds": first.trim_end_matches(" s").parse::<f64>().unwrap_or(f64::NAN),
+        "images_per_second": steady,
+        "peak_rss_mib": null,
+        "page_shows": shown,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: needs the trunk build and chromedriver (scripts/bench runs it)"]
+async fn page_training_speed() {
+    let url = serve();
+    let (_driver, port) = chromedriver().await;
+    let client = browser(port, &screenshots()).await;
+    let mut runs = vec![
+        ("plain", "cpu", 8),
+        ("dropout", "cpu", 8),
+        ("deeper", "cpu", 8),
+    ];
+    if std::env::var_os("CIFAR_LAB_PAGE_BENCH_WEBGPU").is_some() {
+        runs.push(("plain", "webgpu", 4));
+    }
+    for (model, backend, batches) in runs {
+        let result = measure(&client, &url, model, backend, batches).await;
+        println!("{result}");
+    }
+    client.close().await.unwrap();
+}
