@@ -19,8 +19,9 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 pub use data::LoadError;
 pub use gpu::{WebGpu, open_webgpu};
 
+use super::device::{DeviceDecision, decide};
 use super::error::js_message;
-use super::protocol::{BackendChoice, Event, Request};
+use super::protocol::{Event, Request};
 use crate::data::Cifar10;
 use crate::model::weights_to_bytes;
 use crate::train::CancelToken;
@@ -272,9 +273,9 @@ async fn handle(
             validation,
             seed,
         } => {
-            let (data, webgpu) = {
+            let (data, webgpu, problem) = {
                 let w = worker.borrow();
-                (w.data.clone(), w.webgpu.clone())
+                (w.data.clone(), w.webgpu.clone(), w.webgpu_problem.clone())
             };
             let Some(data) = data else {
                 let message = "load the data set before evaluating weights".to_string();
@@ -285,9 +286,12 @@ async fn handle(
                 return outbox.post(&Event::Refused { message });
             };
             set_busy(Some("evaluating weights"));
-            let device = match (backend, webgpu) {
-                (BackendChoice::Cpu, _) | (_, None) => Device::flex().autodiff(),
-                (_, Some(gpu)) => gpu.device.clone(),
+            // The same choice as for training; evaluating needs no WebGPU, so where training
+            // would refuse, the CPU evaluates.
+            let adapter = webgpu.as_ref().map(|gpu| &gpu.adapter);
+            let device = match (decide(backend, adapter, problem.as_deref()), &webgpu) {
+                (DeviceDecision::WebGpu, Some(gpu)) => gpu.device.clone(),
+                _ => Device::flex().autodiff(),
             };
             let loaded = weights::evaluate_file(
                 &data, &file, &file_name, model, subset, validation, seed, &device,
