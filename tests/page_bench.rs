@@ -43,15 +43,40 @@ fn serve() -> String {
     format!("http://{address}{BASE}")
 }
 
-/// Records `[milliseconds, samples done]` for every new progress line in `window.stamps`.
+/// Records `[milliseconds, samples done]` for every new progress line in `window.stamps`,
+/// when Train was pressed in `window.pressed`, and when each stage line before the first
+/// batch appeared in `window.stages` (`[milliseconds, "self-check" | "first batch"]`).
 const STAMP_PROGRESS: &str = "
     window.stamps = [];
+    window.stages = [];
+    document.getElementById('train')
+        .addEventListener('click', () => { window.pressed = performance.now(); });
     const line = document.getElementById('progress-line');
     new MutationObserver(() => {
-        const m = line.textContent.match(/^Epoch \\d+\\/\\d+ · ([\\d,]+)\\//);
+        const text = line.textContent;
+        const m = text.match(/^Epoch \\d+\\/\\d+ · ([\\d,]+)\\//);
         if (m) window.stamps.push([performance.now(), Number(m[1].replaceAll(',', ''))]);
+        else if (text.startsWith('Checking')) window.stages.push([performance.now(), 'self-check']);
+        else if (text.startsWith('First batch')) window.stages.push([performance.now(), 'first batch']);
     }).observe(line, { childList: true, characterData: true, subtree: true });
 ";
+
+/// The first step cut at each stage line: `[("prepare", s), ("self-check", s), ("first
+/// batch", s)]`, from Train pressed to the first progress line.
+fn first_step_parts(pressed: f64, stages: &Value, first_batch_at: Option<f64>) -> Value {
+    let mut parts = Vec::new();
+    let (mut name, mut from) = ("prepare".to_string(), pressed);
+    for stage in stages.as_array().into_iter().flatten() {
+        let at = stage[0].as_f64().unwrap();
+        parts.push(json!([name, (at - from) / 1000.0]));
+        name = stage[1].as_str().unwrap().to_string();
+        from = at;
+    }
+    if let Some(at) = first_batch_at {
+        parts.push(json!([name, (at - from) / 1000.0]));
+    }
+    Value::Array(parts)
+}
 
 /// Trains `model` on `backend` until `batches` batches are done (or the epoch ends), then
 /// reads the speed between batch 2 and the last batch, and the time to the first step.
@@ -84,6 +109,16 @@ async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches
         .execute("return window.stamps;", vec![])
         .await
         .unwrap();
+    let stages = client
+        .execute("return window.stages;", vec![])
+        .await
+        .unwrap();
+    let pressed = client
+        .execute("return window.pressed;", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or(f64::NAN);
     let stop = client.find(Locator::Id("stop")).await.unwrap();
     if stop.is_enabled().await.unwrap() {
         stop.click().await.unwrap();
@@ -91,6 +126,16 @@ async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches
     train_enabled(client, "the run to end", 300).await;
     let first = text(client, "tp-first").await;
     let shown = text(client, "tp-rate").await;
+    // Read by script: builds from before the field have no such element.
+    let memory_mb = client
+        .execute(
+            "return document.getElementById('tp-memory')?.textContent ?? '';",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .and_then(|t| t.trim_end_matches(" MB").parse::<f64>().ok());
     let points: Vec<(f64, f64)> = stamps
         .as_array()
         .unwrap()
@@ -101,7 +146,8 @@ async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches
     let to = points.last().copied();
     let steady = match (from, to) {
         (Some(a), Some(b)) if b.1 > a.1 => (b.1 - a.1) / ((b.0 - a.0) / 1000.0),
-        _ => f64::NAN,
+        // Too few progress lines to leave the first batches out: the page's own figure.
+        _ => shown.parse::<f64>().unwrap_or(0.0),
     };
     json!({
         "model": model,
@@ -109,7 +155,9 @@ async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches
         "batch_size": BATCH,
         "first_step_seconds": first.trim_end_matches(" s").parse::<f64>().unwrap_or(f64::NAN),
         "images_per_second": steady,
-        "peak_rss_mib": null,
+        // The worker's WebAssembly memory, which only grows: its peak.
+        "peak_rss_mib": memory_mb.map(|mb| mb * 1e6 / (1024.0 * 1024.0)),
+        "first_step_parts": first_step_parts(pressed, &stages, points.first().map(|p| p.0)),
         "page_shows": shown,
     })
 }
@@ -126,7 +174,8 @@ async fn page_training_speed() {
         ("deeper", "cpu", 8),
     ];
     if std::env::var_os("CIFAR_LAB_PAGE_BENCH_WEBGPU").is_some() {
-        runs.push(("plain", "webgpu", 4));
+        // WebGPU reports every 4 batches: 8 give two progress lines to time between.
+        runs.push(("plain", "webgpu", 8));
     }
     for (model, backend, batches) in runs {
         let result = measure(&client, &url, model, backend, batches).await;

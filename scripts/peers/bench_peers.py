@@ -6,7 +6,7 @@ Prints one JSON line per model and framework, in `cifar-lab bench --json`'s fiel
 scripts/bench can put the peers in the same table. Each framework is limited to the same
 number of threads as cifar-lab gets (--threads, default: all cores).
 
-Usage: python bench_peers.py --framework keras|torch [--threads N] [--warmup 2] [--steps 5] [--runs 5]
+Usage: python bench_peers.py --framework keras|torch [--device cpu|cuda] [--threads N] [--warmup 2] [--steps 5] [--runs 5]
 """
 
 import argparse
@@ -63,7 +63,7 @@ def keras_step(model_name):
     return lambda: model.train_on_batch(x, y)
 
 
-def torch_step(model_name):
+def torch_step(model_name, device="cpu"):
     import torch
     from torch import nn
 
@@ -87,12 +87,12 @@ def torch_step(model_name):
             if layer[2] == "relu":
                 modules.append(nn.ReLU())
             features = layer[1]
-    model = nn.Sequential(*modules)
+    model = nn.Sequential(*modules).to(device)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0, rho=0.95, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
     torch.manual_seed(0)
-    x = torch.rand(BATCH, 3, 32, 32)
-    y = torch.randint(0, 10, (BATCH,))
+    x = torch.rand(BATCH, 3, 32, 32, device=device)
+    y = torch.randint(0, 10, (BATCH,), device=device)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -112,6 +112,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--runs", type=int, default=5)
+    # PyTorch only: "cuda" times the same loop on a GPU (each step still reads the loss back,
+    # as cifar-lab's benchmark does).
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
 
     if args.framework == "keras":
@@ -125,7 +128,10 @@ def main():
         import torch
 
         torch.set_num_threads(args.threads)
-        make, version = torch_step, f"PyTorch {torch.__version__}"
+        make = lambda model: torch_step(model, args.device)
+        version = f"PyTorch {torch.__version__}"
+        if args.device != "cpu":
+            version += f" on {torch.cuda.get_device_name() if args.device.startswith('cuda') else args.device}"
 
     for model in args.model or ["plain", "dropout", "deeper"]:
         started = time.perf_counter()

@@ -60,6 +60,11 @@ pub fn download_line(loaded: u64, total: Option<u64>, seconds: f64) -> String {
     }
 }
 
+/// `212 MB`: whole megabytes, as a memory size is read at a glance.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
 /// The run's default name: model and a counter, `plain #2`.
 pub fn run_name(model: &str, taken: &[String]) -> String {
     (1..)
@@ -111,6 +116,12 @@ mod tests {
             })
             .contains("CPU")
         );
+    }
+
+    #[test]
+    fn memory_reads_in_megabytes() {
+        assert_eq!(megabytes(0), "0 MB");
+        assert_eq!(megabytes(211_812_352), "212 MB");
     }
 
     #[test]

@@ -217,6 +217,9 @@ pub enum Event {
     Progress {
         run: String,
         progress: BatchProgress,
+        /// The worker's WebAssembly memory (it only grows, so this is also its peak).
+        #[serde(default)]
+        memory_bytes: Option<u64>,
     },
     Validating {
         run: String,

@@ -683,8 +683,15 @@ impl App {
             Event::FirstStep { seconds, .. } => {
                 dom::set_text(&a.el.tp_first, &format!("{seconds:.1} s"));
             }
-            Event::Progress { run, progress } => {
+            Event::Progress {
+                run,
+                progress,
+                memory_bytes,
+            } => {
                 dom::set_text(&a.el.progress_line, &format::progress_line(&progress));
+                if let Some(bytes) = memory_bytes {
+                    dom::set_text(&a.el.tp_memory, &format::megabytes(bytes));
+                }
                 a.el.epoch_progress
                     .set_value(progress.samples_done as f64 / progress.samples_total.max(1) as f64);
                 let rate = progress.images_per_second();

@@ -212,6 +212,16 @@ struct Poster {
     last_yield: Instant,
 }
 
+/// The size of this worker's WebAssembly memory.
+fn wasm_memory_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as u64
+}
+
 impl Observer for Poster {
     fn on_event(&mut self, event: TrainEvent<'_>) {
         let run = self.run.clone();
@@ -226,7 +236,11 @@ impl Observer for Poster {
                         seconds,
                     });
                 }
-                self.outbox.post(&Event::Progress { run, progress });
+                self.outbox.post(&Event::Progress {
+                    run,
+                    progress,
+                    memory_bytes: Some(wasm_memory_bytes()),
+                });
             }
             TrainEvent::ValidationStarted { epoch } => {
                 self.outbox.post(&Event::Validating { run, epoch });
