@@ -6,7 +6,9 @@
 //! heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
 //! [`backend`] picks the device; [`kernels`] holds the fused convolution + ReLU that the models
 //! train through (fast CPU kernels, burn's ops elsewhere).
-//! Nothing here touches web-sys: the browser layer is a thin shell around this crate.
+//! Only [`web`] touches the browser, and only its wasm32-only parts (page, worker, canvas…)
+//! use web-sys; the rest of it (messages, settings, share links, formatting) is plain Rust,
+//! tested natively like the pipeline.
 
 pub mod backend;
 pub mod data;

@@ -121,27 +121,11 @@ fn safe_join(dir: &Path, rest: &str) -> Option<PathBuf> {
         .then(|| dir.join(relative))
 }
 
+/// `/a%20b` → `/a b`; a `%` not followed by two hex digits stays as it is.
 fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(value)) => {
-                out.push(value);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Types the browser cares about: `application/wasm` lets it compile while downloading.
@@ -226,6 +210,7 @@ mod tests {
     fn answers_over_http() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.html"), "hello").unwrap();
+        std::fs::write(dir.path().join("a b.txt"), "spaced").unwrap();
         let address = Site::new()
             .mount("/", Content::Dir(dir.path().into()))
             .spawn_local()
@@ -241,5 +226,8 @@ mod tests {
         assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
         assert!(ok.ends_with("\r\n\r\nhello"));
         assert!(get("/missing.bin").starts_with("HTTP/1.1 404"));
+        // Paths arrive percent-encoded; an encoded `..` still cannot climb out.
+        assert!(get("/a%20b.txt").ends_with("\r\n\r\nspaced"));
+        assert!(get("/%2e%2e/etc/passwd").starts_with("HTTP/1.1 404"));
     }
 }

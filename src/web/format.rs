@@ -95,10 +95,6 @@ pub fn data_base(query_value: Option<&str>) -> String {
 
 pub const DEFAULT_DATA_BASE: &str = "data/cifar-10-batches-bin/";
 
-/// The training-set sizes offered; `None` is all 50,000.
-pub const SUBSETS: [Option<usize>; 5] =
-    [Some(1_000), Some(5_000), Some(10_000), Some(25_000), None];
-
 #[cfg(test)]
 mod tests {
     use super::*;

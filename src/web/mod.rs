@@ -33,7 +33,16 @@ pub fn start() {
     let global = js_sys::global();
     if let Some(scope) = global.dyn_ref::<web_sys::DedicatedWorkerGlobalScope>() {
         worker::start(scope.clone());
-    } else if let Err(error) = page::start() {
-        dom::show_fatal(&error.to_string());
+    } else {
+        // A panic ends the module; without this the page would just stop answering.
+        std::panic::set_hook(Box::new(|info| {
+            dom::show_fatal(&format!(
+                "cifar-lab stopped on an internal error: {info}. Reload the page: stored runs \
+                 and their weights are kept."
+            ));
+        }));
+        if let Err(error) = page::start() {
+            dom::show_fatal(&error.to_string());
+        }
     }
 }

@@ -158,7 +158,7 @@ pub enum RunEnding {
 pub enum Event {
     /// The worker's wasm is running and listening.
     Ready,
-    /// WebGPU's state: `adapter` when it opened; `problem` says why not.
+    /// WebGPU's state: `webgpu` is its adapter when it opened; `problem` says why not.
     Backend {
         webgpu: Option<AdapterInfo>,
         problem: Option<String>,

@@ -2,6 +2,8 @@
 //! (`#model=plain&epochs=8&batch=128&optimizer=adadelta&lr=1&seed=42&subset=10000&validation=test&backend=auto`).
 //! Opening such a link fills the form; it never starts training by itself.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
 use super::settings::{FormValues, SettingsError};
 
 /// The hash's keys, in the order links are written.
@@ -75,30 +77,23 @@ impl FormValues {
     }
 }
 
-/// Percent-encodes everything but unreserved characters.
+/// Everything but URI's unreserved characters (RFC 3986, section 2.3) is encoded.
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(text, RESERVED).to_string()
 }
 
+/// The decoded value, or `None` where the bytes it encodes are not UTF-8.
 fn unescape(text: &str) -> Option<String> {
-    let mut out = Vec::new();
-    let mut bytes = text.bytes();
-    while let Some(b) = bytes.next() {
-        if b == b'%' {
-            let hex = [bytes.next()?, bytes.next()?];
-            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
-        } else {
-            out.push(b);
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(|value| value.into_owned())
 }
 
 #[cfg(test)]
@@ -145,8 +140,13 @@ mod tests {
             Err(ShareError::Malformed(_))
         ));
         assert!(matches!(
-            FormValues::from_hash("#lr=%zz", &d),
+            FormValues::from_hash("#lr=%FF", &d),
             Err(ShareError::Malformed(_))
+        ));
+        // Not an escape: taken literally, and then not a number.
+        assert!(matches!(
+            FormValues::from_hash("#lr=%zz", &d),
+            Err(ShareError::Invalid(_))
         ));
         assert!(matches!(
             FormValues::from_hash("#epochs=-3", &d),

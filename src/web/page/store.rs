@@ -89,7 +89,8 @@ impl RunStore {
             .map_err(failed("using IndexedDB"))
     }
 
-    /// Every stored run, oldest first (by name order of insertion is not kept: by name).
+    /// Every stored run, in IndexedDB's key order: by name, so "plain #10" comes before
+    /// "plain #2".
     pub async fn runs(&self) -> Result<Vec<Result<SavedRun, String>>, WebError> {
         let request = self
             .store(RUNS, false)?
