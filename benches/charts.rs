@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use cifar_lab::data::ClassNames;
 use cifar_lab::eval::{ConfusionMatrix, Normalization};
+use cifar_lab::history::{EpochRecord, History};
 use cifar_lab::plot::render::{bitmap, svg};
 use cifar_lab::plot::{CurveRun, draw_confusion, draw_curves};
-use cifar_lab::train::{EpochRecord, History};
 
 fn main() {
     let histories: Vec<History> = (0..4)

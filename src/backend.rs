@@ -63,3 +63,10 @@ impl FromStr for BackendKind {
         }
     }
 }
+
+/// A read-back as f64, whatever the element type (ints come back as the backend's int type).
+pub(crate) fn read_f64(data: &burn::tensor::TensorData) -> Vec<f64> {
+    data.clone()
+        .try_into_vec_as::<f64>()
+        .expect("numeric tensor data converts to f64")
+}

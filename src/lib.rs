@@ -1,18 +1,22 @@
 //! cifar-lab: the tutorial's CIFAR-10 CNNs, trained and judged natively or in the browser.
 //!
-//! The pipeline, one module each: [`data`] (CIFAR-10 batches) → [`model`] (the three CNNs) →
-//! [`optim`] (Adadelta and friends) → [`train`] (the loop and its history) → [`eval`]
-//! (confusion matrix, per-class metrics, overfitting diagnosis) → [`plot`] (curves and
-//! heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
-//! [`backend`] picks the device; [`kernels`] holds the fused convolution + ReLU that the models
-//! train through (fast CPU kernels, burn's ops elsewhere).
+//! The pipeline, one module each, each using only those before it: [`data`] (CIFAR-10
+//! batches) → [`model`] (the three CNNs) → [`optim`] (Adadelta and friends) → [`eval`] (a model
+//! judged on a data set: loss, confusion matrix, per-class metrics, overfitting diagnosis) →
+//! [`train`] (the loop, which validates through `eval` after every epoch) → [`plot`] (curves
+//! and heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
+//! Beside them, used by all: [`backend`] picks the device and reads tensors back, [`history`]
+//! is a run's per-epoch record (written by `train`, read by `eval`, `plot` and `report`), and
+//! [`kernels`] holds the fused convolution + ReLU that the models train through (fast CPU
+//! kernels, burn's ops elsewhere).
 //! Only [`web`] touches the browser, and only its wasm32-only parts (page, worker, canvas…)
-//! use web-sys; the rest of it (messages, settings, share links, formatting) is plain Rust,
-//! tested natively like the pipeline.
+//! use web-sys; the rest of it (messages, the page's session, settings, share links,
+//! formatting) is plain Rust, tested natively like the pipeline.
 
 pub mod backend;
 pub mod data;
 pub mod eval;
+pub mod history;
 pub mod kernels;
 pub mod model;
 pub mod optim;

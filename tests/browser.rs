@@ -12,10 +12,12 @@ use cifar_lab::data::{
     images_to_tensor, synthetic,
 };
 use cifar_lab::eval::{ConfusionMatrix, Normalization};
+use cifar_lab::history::{EpochRecord, History};
 use cifar_lab::model::{Architecture, Cnn, weights_from_bytes, weights_to_bytes};
 use cifar_lab::plot::{CurveRun, Metric};
-use cifar_lab::train::{EpochRecord, History, ParityReport, step_parity};
+use cifar_lab::train::{ParityReport, step_parity};
 use cifar_lab::web::canvas::{paint_confusion, paint_curves};
+use cifar_lab::web::envelope;
 use cifar_lab::web::protocol::{AdapterInfo, Event, Request};
 use cifar_lab::web::worker::{WebGpu, open_webgpu};
 use wasm_bindgen::JsCast;
@@ -222,8 +224,8 @@ fn charts_paint_their_canvases() {
     );
 }
 
-/// Page and worker exchange JSON text plus, for the archive, a `File`: both survive the
-/// browser's structured clone through a real message channel.
+/// cifar-lab's envelopes (a request with the archive's `File`, an event with weights' bytes,
+/// transferred) survive the browser's structured clone through a real message channel.
 #[wasm_bindgen_test]
 async fn worker_messages_survive_a_message_channel() {
     let channel = MessageChannel::new().unwrap();
@@ -249,35 +251,38 @@ async fn worker_messages_survive_a_message_channel() {
     };
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&b"archive bytes"[..]));
     let file = web_sys::File::new_with_u8_array_sequence(&parts, "cifar-10-binary.tar.gz").unwrap();
-    let message = js_sys::Object::new();
-    js_sys::Reflect::set(&message, &"json".into(), &request.to_json().into()).unwrap();
-    js_sys::Reflect::set(&message, &"file".into(), &file).unwrap();
-    channel.port1().post_message(&message).unwrap();
-    let event = Event::DataProgress {
-        loaded: 12_300_000,
-        total: Some(162_600_000),
-        seconds: 1.5,
+    let packed = envelope::pack_request(&request, Some(&file));
+    channel.port1().post_message(&packed).unwrap();
+    let event = Event::Weights {
+        run: "plain #2".into(),
+        architecture: Architecture::Plain,
     };
+    let weights = vec![7u8; 1000];
+    let (packed, transfer) = envelope::pack_event(&event, Some(&weights));
     channel
         .port1()
-        .post_message(&event.to_json().into())
+        .post_message_with_transferable(&packed, &transfer)
         .unwrap();
     JsFuture::from(done).await.unwrap();
 
     let got = received.borrow().clone();
-    let json = js_sys::Reflect::get(&got[0], &"json".into())
-        .unwrap()
-        .as_string()
+    let (unpacked, file) = envelope::unpack_request(&got[0]).unwrap();
+    assert_eq!(unpacked, request);
+    let text = JsFuture::from(file.expect("the file came along").text())
+        .await
         .unwrap();
-    assert_eq!(Request::from_json(&json).unwrap(), request);
-    let file: web_sys::File = js_sys::Reflect::get(&got[0], &"file".into())
-        .unwrap()
-        .unchecked_into();
-    let text = JsFuture::from(file.text()).await.unwrap();
     assert_eq!(text.as_string().unwrap(), "archive bytes");
-    assert_eq!(
-        Event::from_json(&got[1].as_string().unwrap()).unwrap(),
-        event
-    );
-    assert!(Event::from_json("{\"type\":\"no_such_event\"}").is_err());
+    let (unpacked, bytes) = envelope::unpack_event(&got[1]).unwrap();
+    assert_eq!(unpacked, event);
+    assert_eq!(bytes.as_deref(), Some(&weights[..]));
+    // Plain text is not an envelope; an unknown event is refused, not guessed at.
+    assert!(envelope::unpack_event(&"{}".into()).is_err());
+    let (junk, _) = envelope::pack_event(&Event::Ready, None);
+    js_sys::Reflect::set(
+        &junk,
+        &"json".into(),
+        &"{\"type\":\"no_such_event\"}".into(),
+    )
+    .unwrap();
+    assert!(envelope::unpack_event(&junk).is_err());
 }

@@ -5,9 +5,9 @@
 
 use cifar_lab::data::ClassNames;
 use cifar_lab::eval::{ConfusionMatrix, Normalization};
+use cifar_lab::history::{EpochRecord, History};
 use cifar_lab::plot::render::{bitmap, svg};
 use cifar_lab::plot::{CurveRun, HeatmapLayout, draw_confusion, draw_curves, draw_difference};
-use cifar_lab::train::{EpochRecord, History};
 
 fn history(epochs: usize, offset: f64) -> History {
     History {

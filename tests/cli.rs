@@ -10,7 +10,8 @@ mod common;
 use std::process::Command;
 
 use cifar_lab::eval::RunMetrics;
-use cifar_lab::train::{History, RunConfig};
+use cifar_lab::history::History;
+use cifar_lab::train::RunConfig;
 
 fn cifar_lab(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_cifar-lab"))

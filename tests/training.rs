@@ -8,14 +8,15 @@ use std::sync::Mutex;
 use burn::tensor::Device;
 use cifar_lab::data::{ImageSet, Splits, ValidationSource, synthetic};
 use cifar_lab::eval::{RunMetrics, evaluate};
+use cifar_lab::history::History;
 use cifar_lab::model::{
     Architecture, Cnn, WeightsError, load_weights, save_weights, weights_from_bytes,
     weights_to_bytes,
 };
 use cifar_lab::optim::OptimizerKind;
 use cifar_lab::train::{
-    BatchProgress, CancelToken, History, NoObserver, Observer, RunEnd, TrainConfig, TrainError,
-    TrainEvent, TrainOutcome, train,
+    BatchProgress, CancelToken, NoObserver, Observer, RunEnd, TrainConfig, TrainError, TrainEvent,
+    TrainOutcome, train,
 };
 use futures_lite::future::block_on;
 

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::train::History;
+use crate::history::History;
 
 /// Reading the accuracy curves the way the tutorial does: where validation accuracy peaked,
 /// how far training accuracy ran ahead of it, and what that means.

@@ -4,6 +4,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, ExecutionError, Transaction};
 
 use super::ConfusionMatrix;
+use crate::backend::read_f64;
 use crate::data::{ImageSet, NUM_CLASSES, images_to_tensor, labels_to_tensor};
 use crate::model::Cnn;
 
@@ -70,11 +71,4 @@ pub async fn evaluate(
         probabilities,
         confusion,
     })
-}
-
-/// Any numeric read-back as f64 (ints come back as the backend's int type).
-pub(crate) fn read_f64(data: &burn::tensor::TensorData) -> Vec<f64> {
-    data.clone()
-        .try_into_vec_as::<f64>()
-        .expect("numeric tensor data converts to f64")
 }

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ClassificationReport, ConfusedPair, ConfusionMatrix, Diagnosis, Evaluation};
 use crate::data::ClassNames;
-use crate::train::History;
+use crate::history::History;
 
 /// Everything a run's evaluation says, as written to `metrics.json` and shown by the web page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

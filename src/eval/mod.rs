@@ -12,7 +12,6 @@ mod report;
 pub use confidence::ConfidenceHistogram;
 pub use confusion::{ConfusedPair, ConfusionMatrix, Normalization};
 pub use diagnosis::{Diagnosis, Verdict};
-pub(crate) use evaluate::read_f64;
 pub use evaluate::{Evaluation, evaluate};
 pub use metrics::RunMetrics;
 pub use report::{Averages, ClassMetrics, ClassificationReport};

@@ -3,7 +3,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{DrawError, run_colour};
-use crate::train::{EpochRecord, History};
+use crate::history::{EpochRecord, History};
 
 /// One run's curves on a chart.
 #[derive(Debug, Clone, Copy)]

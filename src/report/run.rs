@@ -1,8 +1,9 @@
 use std::path::Path;
 
 use crate::eval::RunMetrics;
+use crate::history::{History, HistoryError};
 use crate::plot::CurveRun;
-use crate::train::{History, HistoryError, RunConfig};
+use crate::train::RunConfig;
 
 /// The files a training run leaves in its folder.
 pub struct RunFiles;

@@ -2,8 +2,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::EpochRecord;
 use crate::eval::Evaluation;
+use crate::history::EpochRecord;
 
 /// Progress within an epoch, sent at every read-back. `loss` and `acc` are running averages
 /// over the epoch so far, as Keras' progress bar shows them.

@@ -2,12 +2,10 @@
 
 mod config;
 mod events;
-mod history;
 mod parity;
 mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
 pub use events::{BatchProgress, CancelToken, NoObserver, Observer, TrainEvent};
-pub use history::{CSV_HEADER, EpochRecord, History, HistoryError};
 pub use parity::{ParityError, ParityReport, step_parity};
 pub use trainer::{RunEnd, TrainError, TrainOutcome, train};

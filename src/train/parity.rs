@@ -63,7 +63,7 @@ pub async fn step_parity(
     let b = one_step(copy, batch, &indices, candidate)
         .execute_async()
         .await?;
-    let values = |d: &TensorData| crate::eval::read_f64(d);
+    let values = |d: &TensorData| crate::backend::read_f64(d);
     let mut worst = 0.0f64;
     let mut non_finite = false;
     for (x, y) in a.iter().zip(&b) {

@@ -7,9 +7,10 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, ExecutionError, Int, Tensor, Transaction};
 use web_time::Instant;
 
-use super::{BatchProgress, CancelToken, EpochRecord, History, Observer, TrainConfig, TrainEvent};
+use super::{BatchProgress, CancelToken, Observer, TrainConfig, TrainEvent};
 use crate::data::{SeededRng, Splits, images_to_tensor, labels_to_tensor};
 use crate::eval::{Evaluation, evaluate};
+use crate::history::{EpochRecord, History};
 use crate::model::Cnn;
 
 #[derive(Debug, thiserror::Error)]
@@ -218,12 +219,12 @@ impl RunningTotals {
             });
         let data = reads.execute_async().await?;
         for (offset, (pair, size)) in data.chunks_exact(2).zip(sizes).enumerate() {
-            let loss_sum = crate::eval::read_f64(&pair[0])[0];
+            let loss_sum = crate::backend::read_f64(&pair[0])[0];
             if !loss_sum.is_finite() {
                 return Ok(Some((offset, loss_sum / size as f64)));
             }
             self.loss_sum += loss_sum;
-            self.correct += crate::eval::read_f64(&pair[1])[0];
+            self.correct += crate::backend::read_f64(&pair[1])[0];
             self.samples += size;
         }
         Ok(None)

@@ -9,6 +9,7 @@ pub mod device;
 pub mod format;
 pub mod protocol;
 pub mod saved;
+pub mod session;
 pub mod settings;
 pub mod share;
 
@@ -16,6 +17,8 @@ pub mod share;
 pub mod canvas;
 #[cfg(target_arch = "wasm32")]
 mod dom;
+#[cfg(target_arch = "wasm32")]
+pub mod envelope;
 #[cfg(target_arch = "wasm32")]
 mod error;
 #[cfg(target_arch = "wasm32")]

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::backend::BackendKind;
 use crate::data::ValidationSource;
 use crate::eval::{ConfidenceHistogram, RunMetrics};
+use crate::history::EpochRecord;
 use crate::model::Architecture;
-use crate::train::{BatchProgress, EpochRecord, ParityReport, TrainConfig};
+use crate::train::{BatchProgress, ParityReport, TrainConfig};
 
 /// Which device the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,12 +54,7 @@ pub enum Request {
     /// Stop the current run before its next batch.
     Stop,
     /// One page of the validation images of a confusion-matrix cell.
-    Gallery {
-        run: String,
-        truth: usize,
-        predicted: usize,
-        page: usize,
-    },
+    Gallery(CellPage),
     /// The run's trained weights (burnpack), answered by [`Event::Weights`] with the bytes.
     SaveWeights {
         run: String,
@@ -78,6 +74,17 @@ pub enum Request {
 
 /// Images per gallery page.
 pub const GALLERY_PAGE: usize = 24;
+
+/// A page of the validation images in one cell of a run's confusion matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellPage {
+    pub run: String,
+    /// The true class (the matrix's row) and the predicted one (its column).
+    pub truth: usize,
+    pub predicted: usize,
+    /// 0-based, [`GALLERY_PAGE`] images a page.
+    pub page: usize,
+}
 
 /// One validation image: its CHW bytes and every class's predicted probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,12 +239,9 @@ pub enum Event {
         confidence: ConfidenceHistogram,
     },
     Gallery {
-        run: String,
-        truth: usize,
-        predicted: usize,
+        cell: CellPage,
         /// Images in the cell, over all pages.
         total: usize,
-        page: usize,
         images: Vec<GalleryImage>,
     },
     /// The weights of `run`; the burnpack bytes travel beside the JSON as `bytes`.

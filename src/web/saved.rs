@@ -1,28 +1,36 @@
 //! A run as the page keeps it in IndexedDB and offers it for download: settings, history,
-//! metrics and how it ended (the weights are stored beside it, as bytes).
+//! metrics and how it ended (the weights are stored beside it, as bytes). Its settings are the
+//! same [`RunConfig`] that `cifar-lab train` writes as `config.json`.
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::ValidationSource;
 use crate::eval::{ConfidenceHistogram, RunMetrics};
-use crate::train::{History, TrainConfig};
+use crate::history::History;
+use crate::model::Architecture;
+use crate::train::{RunConfig, TrainConfig};
 use crate::web::protocol::RunEnding;
 
 /// Where a run's model came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
+    /// Trained in the page, with the run's [`RunConfig`].
     Trained,
-    /// Weights from a file, evaluated without training.
-    Loaded {
-        file: String,
-    },
+    /// Weights from a file, evaluated without training: there are no training settings.
+    Loaded { file: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedRun {
     pub name: String,
+    /// When Train was pressed, in milliseconds since 1970 (0: kept by an older cifar-lab).
+    #[serde(default)]
+    pub created: f64,
+    pub model: Architecture,
     pub origin: Origin,
-    pub config: TrainConfig,
+    /// The run's settings; none for weights loaded from a file.
+    pub config: Option<RunConfig>,
     pub history: History,
     pub metrics: Option<RunMetrics>,
     pub confidence: Option<ConfidenceHistogram>,
@@ -30,6 +38,52 @@ pub struct SavedRun {
     /// Size of the weights stored with the run, if they are.
     pub weights_bytes: Option<usize>,
 }
+
+/// How versions before the shared `RunConfig` kept a run: the loop's settings only (and a
+/// made-up one, with 0 epochs, for loaded weights).
+#[derive(Deserialize)]
+struct EarlierRun {
+    name: String,
+    origin: Origin,
+    config: TrainConfig,
+    history: History,
+    metrics: Option<RunMetrics>,
+    confidence: Option<ConfidenceHistogram>,
+    ending: Option<RunEnding>,
+    weights_bytes: Option<usize>,
+}
+
+impl From<EarlierRun> for SavedRun {
+    fn from(run: EarlierRun) -> Self {
+        let config = match run.origin {
+            Origin::Loaded { .. } => None,
+            // The data settings were not recorded; the page's defaults are the likely ones.
+            Origin::Trained => Some(RunConfig {
+                train_samples: 0,
+                val_samples: 0,
+                subset: None,
+                validation: ValidationSource::TestBatch,
+                backend: NOT_RECORDED.into(),
+                train: run.config.clone(),
+            }),
+        };
+        Self {
+            name: run.name,
+            created: 0.0,
+            model: run.config.model,
+            origin: run.origin,
+            config,
+            history: run.history,
+            metrics: run.metrics,
+            confidence: run.confidence,
+            ending: run.ending,
+            weights_bytes: run.weights_bytes,
+        }
+    }
+}
+
+/// The backend of a run kept by a version that did not record it.
+pub const NOT_RECORDED: &str = "not recorded";
 
 #[derive(Debug, thiserror::Error)]
 #[error("a stored run could not be read (saved by another version of cifar-lab?): {0}")]
@@ -40,11 +94,18 @@ impl SavedRun {
         serde_json::to_string(self).expect("runs are plain data")
     }
 
+    /// A stored run, of this version or migrated from an earlier one.
     pub fn from_json(text: &str) -> Result<Self, SavedRunError> {
-        Ok(serde_json::from_str(text)?)
+        match serde_json::from_str(text) {
+            Ok(run) => Ok(run),
+            Err(error) => serde_json::from_str::<EarlierRun>(text)
+                .map(Self::from)
+                .map_err(|_| SavedRunError(error)),
+        }
     }
 
-    /// `config.json`: the settings of the run.
+    /// `config.json`: the run's settings as `cifar-lab train` writes them (`null` for
+    /// weights loaded from a file).
     pub fn config_json(&self) -> String {
         serde_json::to_string_pretty(&self.config).expect("configs are plain data")
     }
@@ -74,26 +135,70 @@ impl SavedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Architecture;
 
-    #[test]
-    fn a_saved_run_round_trips() {
-        let run = SavedRun {
+    fn trained() -> SavedRun {
+        let train = TrainConfig::tutorial(Architecture::Plain);
+        SavedRun {
             name: "plain #2".into(),
-            origin: Origin::Loaded {
-                file: "plain.bpk".into(),
-            },
-            config: TrainConfig::tutorial(Architecture::Plain),
+            created: 1.7e12,
+            model: Architecture::Plain,
+            origin: Origin::Trained,
+            config: Some(RunConfig {
+                train,
+                train_samples: 1000,
+                val_samples: 10_000,
+                subset: Some(1000),
+                validation: ValidationSource::TestBatch,
+                backend: "flex".into(),
+            }),
             history: History::default(),
             metrics: None,
             confidence: Some(ConfidenceHistogram::new(&[0.9], &[1], &[1], 4)),
             ending: Some(RunEnding::Stopped { epoch: 2, batch: 7 }),
             weights_bytes: Some(6_505_768),
-        };
+        }
+    }
+
+    #[test]
+    fn a_saved_run_round_trips() {
+        let run = trained();
         assert_eq!(SavedRun::from_json(&run.to_json()).unwrap(), run);
         assert_eq!(run.file_stem(), "plain__2");
-        assert!(run.config_json().contains("\"model\": \"plain\""));
         assert_eq!(run.metrics_json(), "null");
         assert!(SavedRun::from_json("{\"name\": 3}").is_err());
+    }
+
+    /// The page's config.json is the command line's: `cifar-lab report` and `evaluate` read it.
+    #[test]
+    fn config_json_is_the_command_lines_run_config() {
+        let run = trained();
+        let config: RunConfig = serde_json::from_str(&run.config_json()).unwrap();
+        assert_eq!(Some(config), run.config);
+        assert!(run.config_json().contains("\"subset\": 1000"));
+    }
+
+    /// Runs kept before the shared config still load: trained ones keep their loop settings,
+    /// loaded weights lose the made-up config (0 epochs) they were stored with.
+    #[test]
+    fn runs_kept_by_earlier_versions_are_migrated() {
+        let config = serde_json::to_string(&TrainConfig::tutorial(Architecture::Deeper)).unwrap();
+        let earlier = |origin: &str| {
+            format!(
+                "{{\"name\":\"deeper\",\"origin\":{origin},\"config\":{config},\
+                 \"history\":[],\"metrics\":null,\"confidence\":null,\
+                 \"ending\":{{\"kind\":\"completed\"}},\"weights_bytes\":null}}"
+            )
+        };
+        let run = SavedRun::from_json(&earlier("{\"kind\":\"trained\"}")).unwrap();
+        assert_eq!(run.model, Architecture::Deeper);
+        let migrated = run.config.unwrap();
+        assert_eq!(migrated.train, TrainConfig::tutorial(Architecture::Deeper));
+        assert_eq!(migrated.backend, NOT_RECORDED);
+        assert_eq!(run.created, 0.0);
+        let loaded = earlier("{\"kind\":\"loaded\",\"file\":\"d.bpk\"}");
+        let run = SavedRun::from_json(&loaded).unwrap();
+        assert_eq!(run.config, None);
+        assert_eq!(run.model, Architecture::Deeper);
+        assert_eq!(run.config_json(), "null");
     }
 }

@@ -1,21 +1,15 @@
-//! The runs panel: every run with its downloads, kept in IndexedDB across reloads, and
-//! weights from a file evaluated without training.
+//! The runs panel: every run with its downloads and a Remove button, and the IndexedDB side
+//! of keeping runs across reloads (what to keep and when is the session's to say).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement};
 
 use super::store::{RunStore, storage_use};
-use super::{App, Shared};
+use super::{App, Shared, dispatch};
 use crate::web::dom::{self, element};
-use crate::web::protocol::{Request, RunEnding};
+use crate::web::protocol::RunEnding;
 use crate::web::saved::Origin;
-
-/// Why the page asked the worker for a run's weights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WeightsUse {
-    Download,
-    Keep,
-}
+use crate::web::session::{Download, Input, Line};
 
 /// Offers `bytes` as a file download named `name`.
 pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
@@ -42,22 +36,16 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
 }
 
 impl App {
-    pub(super) fn runs_message(&self, text: &str) {
-        dom::set_text(&self.el.runs_status, text);
-    }
-
-    pub(super) fn runs_error(&self, text: &str) {
-        dom::set_text(&self.el.runs_error, text);
-        self.el.runs_error.set_hidden(false);
-    }
-
     /// One row per run: name, model, epochs, final accuracy, status, downloads, remove.
     pub(super) fn render_runs(&self) {
         let body = &self.el.runs_body;
         dom::clear(body);
-        for (index, run) in self.runs.iter().enumerate() {
+        let running = self.session.running();
+        for (index, view) in self.session.runs().iter().enumerate() {
+            let run = &view.saved;
+            let is_running = running == Some(run.name.as_str());
             let tr = element("tr", "");
-            let status = match (&run.origin, &run.ending, self.running == Some(index)) {
+            let status = match (&run.origin, &run.ending, is_running) {
                 (_, _, true) => "training".to_string(),
                 (Origin::Loaded { file }, _, _) => format!("evaluated from {file}"),
                 (_, Some(RunEnding::Completed), _) => "completed".into(),
@@ -80,7 +68,7 @@ impl App {
             let _ = name.set_attribute("scope", "row");
             let _ = tr.append_child(&name);
             for text in [
-                run.config.model.to_string(),
+                run.model.to_string(),
                 run.history.len().to_string(),
                 acc,
                 status,
@@ -90,221 +78,93 @@ impl App {
             let downloads = element("td", "");
             let group = element("div", "");
             let _ = group.set_attribute("class", "downloads");
-            let has_weights = !run.restored || run.weights_bytes.is_some();
-            for (action, label) in [
-                ("history.csv", "history.csv"),
-                ("history.json", "history.json"),
-                ("metrics.json", "metrics.json"),
-                ("config.json", "config.json"),
-                ("weights", "weights .bpk"),
-            ] {
-                if action == "weights" && (!has_weights || run.metrics.is_none()) {
+            for what in Download::ALL {
+                if what == Download::Weights && !view.has_weights() {
                     continue;
                 }
-                let _ = group.append_child(&self.run_button(action, label, index, &run.name));
+                let button = run_button(what.action(), what.label(), index, &run.name);
+                let _ = group.append_child(&button);
             }
             let _ = downloads.append_child(&group);
             let _ = tr.append_child(&downloads);
             let remove = element("td", "");
-            if self.running != Some(index) {
-                let _ = remove.append_child(&self.run_button("remove", "Remove", index, &run.name));
+            if !is_running {
+                let _ = remove.append_child(&run_button("remove", "Remove", index, &run.name));
             }
             let _ = tr.append_child(&remove);
             let _ = body.append_child(&tr);
         }
     }
 
-    fn run_button(&self, action: &str, label: &str, index: usize, run: &str) -> web_sys::Element {
-        let button = element("button", label);
-        let _ = button.set_attribute("type", "button");
-        let _ = button.set_attribute("data-action", action);
-        let _ = button.set_attribute("data-run", &index.to_string());
-        let what = if action == "remove" {
-            format!("Remove {run}")
-        } else {
-            format!("Download {label} of {run}")
-        };
-        let _ = button.set_attribute("aria-label", &what);
-        button
-    }
-
-    /// A click in the runs table: which button, for which run.
-    pub(super) fn run_action(app: &Shared, action: &str, index: usize) {
-        let mut a = app.borrow_mut();
-        let Some(run) = a.runs.get(index) else {
-            return;
-        };
-        let saved = run.saved();
-        let stem = saved.file_stem();
-        let text = |name: &str, body: String, mime: &str| download(name, body.as_bytes(), mime);
-        let result = match action {
-            "history.csv" => text(
-                &format!("{stem}-history.csv"),
-                saved.history.to_csv(),
-                "text/csv",
-            ),
-            "history.json" => text(
-                &format!("{stem}-history.json"),
-                saved.history.to_json(),
-                "application/json",
-            ),
-            "metrics.json" => text(
-                &format!("{stem}-metrics.json"),
-                saved.metrics_json(),
-                "application/json",
-            ),
-            "config.json" => text(
-                &format!("{stem}-config.json"),
-                saved.config_json(),
-                "application/json",
-            ),
-            "weights" if run.restored => {
-                let store = a.store.clone();
-                let name = saved.name.clone();
-                let app = app.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let bytes = match store {
-                        Some(store) => store.weights(&name).await.map_err(|e| e.to_string()),
-                        None => Err("no storage in this browser".to_string()),
-                    };
-                    let done = match bytes {
-                        Ok(Some(bytes)) => {
-                            download(&format!("{stem}.bpk"), &bytes, "application/octet-stream")
-                        }
-                        Ok(None) => Err(format!("no weights were kept for {name}")),
-                        Err(error) => Err(error),
-                    };
-                    if let Err(error) = done {
-                        app.borrow().runs_error(&error);
-                    }
-                });
-                Ok(())
-            }
-            "weights" => {
-                a.pending_weights
-                    .push((saved.name.clone(), WeightsUse::Download));
-                a.send(
-                    &Request::SaveWeights {
-                        run: saved.name.clone(),
-                    },
-                    None,
-                );
-                a.runs_message(&format!("Reading the weights of {}…", saved.name));
-                Ok(())
-            }
-            "remove" => {
-                let name = saved.name.clone();
-                a.runs.remove(index);
-                if let Some(running) = a.running.as_mut()
-                    && index < *running
-                {
-                    *running -= 1;
-                }
-                a.after_runs_changed();
-                if let Some(store) = a.store.clone() {
-                    let app = app.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let removed = store.delete(&name).await;
-                        let a = app.borrow();
-                        match removed {
-                            Ok(()) => a.runs_message(&format!("Removed {name}.")),
-                            Err(error) => a.runs_error(&error.to_string()),
-                        }
-                        a.show_storage_use();
-                    });
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        };
-        if let Err(error) = result {
-            a.runs_error(&format!("The download failed: {error}"));
-        }
-    }
-
-    /// After a run was added or removed: every list and chart that shows runs.
-    pub(super) fn after_runs_changed(&mut self) {
-        if let Some(running) = self.running
-            && running >= self.runs.len()
-        {
-            self.running = None;
-        }
-        self.show_run_in_selector();
-        self.render_runs();
-        self.show_history();
-        self.draw_matrix();
-        self.draw_difference();
-        self.draw_curves();
-    }
-
-    /// Writes the run to IndexedDB (in the background; a failure is reported).
-    pub(super) fn persist(app: &Shared, index: usize) {
+    /// Writes the run's record to IndexedDB (in the background; a failure is reported).
+    pub(super) fn persist(app: &Shared, run: &str) {
         let a = app.borrow();
-        let (Some(store), Some(run)) = (a.store.clone(), a.runs.get(index)) else {
+        let (Some(store), Some(view)) = (a.store.clone(), a.session.run(run)) else {
             return;
         };
-        let saved = run.saved();
+        let saved = view.saved.clone();
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(error) = store.put(&saved).await {
-                app.borrow().runs_error(&format!(
-                    "{} could not be kept in this browser: {error}",
-                    saved.name
-                ));
+                let text = format!("{} could not be kept in this browser: {error}", saved.name);
+                app.borrow().say(Line::RunsError, &text);
             }
         });
     }
 
-    /// The worker sent a run's weights: download them and/or keep them.
-    pub(super) fn weights_arrived(app: &Shared, run: &str, bytes: Vec<u8>) {
-        let mut a = app.borrow_mut();
-        let uses: Vec<WeightsUse> = a
-            .pending_weights
-            .iter()
-            .filter(|(name, _)| name == run)
-            .map(|(_, u)| *u)
-            .collect();
-        a.pending_weights.retain(|(name, _)| name != run);
-        let stem = a
-            .runs
-            .iter()
-            .find(|r| r.name == run)
-            .map(|r| r.saved().file_stem())
-            .unwrap_or_else(|| "weights".into());
-        if uses.contains(&WeightsUse::Download) {
-            match download(&format!("{stem}.bpk"), &bytes, "application/octet-stream") {
-                Ok(()) => a.runs_message(&format!(
-                    "Downloaded the weights of {run} ({:.1} MB).",
-                    bytes.len() as f64 / 1e6
-                )),
-                Err(error) => a.runs_error(&format!("The download failed: {error}")),
+    pub(super) fn store_weights(app: &Shared, run: String, bytes: Vec<u8>) {
+        let Some(store) = app.borrow().store.clone() else {
+            return;
+        };
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let stored = store.put_weights(&run, &bytes).await;
+            let a = app.borrow();
+            match stored {
+                Ok(()) => a.say(
+                    Line::RunsStatus,
+                    &format!("Kept the weights of {run} in this browser."),
+                ),
+                Err(error) => a.say(Line::RunsError, &error.to_string()),
             }
-        }
-        if uses.contains(&WeightsUse::Keep) {
-            let Some(index) = a.runs.iter().position(|r| r.name == run) else {
-                return;
+            a.show_storage_use();
+        });
+    }
+
+    pub(super) fn forget(app: &Shared, run: String) {
+        let Some(store) = app.borrow().store.clone() else {
+            return;
+        };
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let removed = store.delete(&run).await;
+            let a = app.borrow();
+            match removed {
+                Ok(()) => a.say(Line::RunsStatus, &format!("Removed {run}.")),
+                Err(error) => a.say(Line::RunsError, &error.to_string()),
+            }
+            a.show_storage_use();
+        });
+    }
+
+    /// Offers the weights kept in IndexedDB as a download.
+    pub(super) fn download_stored(app: &Shared, run: String, file: String) {
+        let store = app.borrow().store.clone();
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let bytes = match store {
+                Some(store) => store.weights(&run).await.map_err(|e| e.to_string()),
+                None => Err("no storage in this browser".to_string()),
             };
-            a.runs[index].weights_bytes = Some(bytes.len());
-            let store = a.store.clone();
-            let name = run.to_string();
-            drop(a);
-            App::persist(app, index);
-            if let Some(store) = store {
-                let app = app.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let stored = store.put_weights(&name, &bytes).await;
-                    let a = app.borrow();
-                    match stored {
-                        Ok(()) => {
-                            a.runs_message(&format!("Kept the weights of {name} in this browser."))
-                        }
-                        Err(error) => a.runs_error(&error.to_string()),
-                    }
-                    a.show_storage_use();
-                    a.render_runs();
-                });
+            let done = match bytes {
+                Ok(Some(bytes)) => download(&file, &bytes, "application/octet-stream"),
+                Ok(None) => Err(format!("no weights were kept for {run}")),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = done {
+                app.borrow().say(Line::RunsError, &error);
             }
-        }
+        });
     }
 
     pub(super) fn show_storage_use(&self) {
@@ -317,48 +177,29 @@ impl App {
     }
 }
 
-/// Opens the browser's store and lists the runs kept from earlier visits.
-pub(super) async fn restore_runs(app: Shared) {
-    let store = match RunStore::open().await {
-        Ok(store) => store,
-        Err(error) => {
-            let message = format!("Runs will not survive a reload: {error}");
-            return app.borrow().runs_error(&message);
-        }
+fn run_button(action: &str, label: &str, index: usize, run: &str) -> web_sys::Element {
+    let button = element("button", label);
+    let _ = button.set_attribute("type", "button");
+    let _ = button.set_attribute("data-action", action);
+    let _ = button.set_attribute("data-run", &index.to_string());
+    let what = if action == "remove" {
+        format!("Remove {run}")
+    } else {
+        format!("Download {label} of {run}")
     };
-    let stored = store.runs().await;
-    let mut a = app.borrow_mut();
-    a.store = Some(store);
-    match stored {
-        Ok(runs) => {
-            let mut unreadable = 0;
-            let mut earlier = Vec::new();
-            for run in runs {
-                match run {
-                    Ok(saved) if !a.runs.iter().any(|r| r.name == saved.name) => {
-                        earlier.push(super::view::RunView::restored(saved));
-                    }
-                    Ok(_) => {}
-                    Err(_) => unreadable += 1,
-                }
-            }
-            // Earlier visits' runs come first; this session's keep their order after them.
-            if let Some(running) = a.running.as_mut() {
-                *running += earlier.len();
-            }
-            a.runs.splice(0..0, earlier);
-            if unreadable > 0 {
-                a.runs_error(&format!(
-                    "{unreadable} stored runs could not be read (from another version of cifar-lab?)"
-                ));
-            }
-            let restored = a.runs.iter().filter(|r| r.restored).count();
-            if restored > 0 {
-                a.runs_message(&format!("{restored} runs from earlier visits are listed."));
-            }
-            a.after_runs_changed();
+    let _ = button.set_attribute("aria-label", &what);
+    button
+}
+
+/// Opens the browser's store and hands the session the runs kept from earlier visits.
+pub(super) async fn restore_runs(app: Shared) {
+    let stored = match RunStore::open().await {
+        Ok(store) => {
+            let runs = store.runs().await.map_err(|e| e.to_string());
+            app.borrow_mut().store = Some(store);
+            runs
         }
-        Err(error) => a.runs_error(&error.to_string()),
-    }
-    a.show_storage_use();
+        Err(error) => Err(error.to_string()),
+    };
+    dispatch(&app, Input::Restored(stored));
 }

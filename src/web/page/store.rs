@@ -89,8 +89,7 @@ impl RunStore {
             .map_err(failed("using IndexedDB"))
     }
 
-    /// Every stored run, in IndexedDB's key order: by name, so "plain #10" comes before
-    /// "plain #2".
+    /// Every stored run, in IndexedDB's key order (by name: the session puts them in order).
     pub async fn runs(&self) -> Result<Vec<Result<SavedRun, String>>, WebError> {
         let request = self
             .store(RUNS, false)?

@@ -1,119 +1,35 @@
-//! Drawing the app's state: the history table, the charts, the confusion matrix and its
-//! tables. Runs of the session are kept here with everything the page has been told.
+//! Drawing the session's runs: the history table, the run pickers, the curves, the confusion
+//! matrix with its tables and tooltips, and the difference of two runs' matrices.
 
 use super::App;
-use crate::eval::{ConfidenceHistogram, RunMetrics};
-use crate::plot::{CurveRun, Metric, RunningPoint, cell_tooltip};
-use crate::train::{BatchProgress, EpochRecord, History, TrainConfig};
+use crate::plot::{CurveRun, Metric, cell_tooltip};
 use crate::web::canvas;
 use crate::web::dom::{self, element, row};
 use crate::web::format;
-use crate::web::protocol::RunEnding;
-use crate::web::saved::{Origin, SavedRun};
-
-/// One run, as the page knows it: of this session, or restored from the browser's storage.
-pub struct RunView {
-    pub name: String,
-    pub origin: Origin,
-    pub config: TrainConfig,
-    pub history: History,
-    pub running: Option<RunningPoint>,
-    pub metrics: Option<RunMetrics>,
-    pub confidence: Option<ConfidenceHistogram>,
-    pub ending: Option<RunEnding>,
-    /// Restored from storage: the worker has no model for it.
-    pub restored: bool,
-    pub weights_bytes: Option<usize>,
-}
-
-impl RunView {
-    pub fn new(name: String, config: TrainConfig) -> Self {
-        Self {
-            name,
-            origin: Origin::Trained,
-            config,
-            history: History::default(),
-            running: None,
-            metrics: None,
-            confidence: None,
-            ending: None,
-            restored: false,
-            weights_bytes: None,
-        }
-    }
-
-    pub fn restored(saved: SavedRun) -> Self {
-        Self {
-            name: saved.name,
-            origin: saved.origin,
-            config: saved.config,
-            history: saved.history,
-            running: None,
-            metrics: saved.metrics,
-            confidence: saved.confidence,
-            ending: saved.ending,
-            restored: true,
-            weights_bytes: saved.weights_bytes,
-        }
-    }
-
-    pub fn saved(&self) -> SavedRun {
-        SavedRun {
-            name: self.name.clone(),
-            origin: self.origin.clone(),
-            config: self.config.clone(),
-            history: self.history.clone(),
-            metrics: self.metrics.clone(),
-            confidence: self.confidence.clone(),
-            ending: self.ending.clone(),
-            weights_bytes: self.weights_bytes,
-        }
-    }
-
-    /// The running training point: epoch `e` at fraction f sits at x = e − 1 + f.
-    pub fn progress(&mut self, p: &BatchProgress) {
-        let fraction = p.samples_done as f64 / p.samples_total.max(1) as f64;
-        self.running = Some(RunningPoint {
-            position: (p.epoch - 1) as f64 + fraction,
-            acc: p.acc,
-            loss: p.loss,
-        });
-    }
-
-    pub fn epoch(
-        &mut self,
-        record: EpochRecord,
-        metrics: RunMetrics,
-        confidence: ConfidenceHistogram,
-    ) {
-        self.history.push(record);
-        self.metrics = Some(metrics);
-        self.confidence = Some(confidence);
-        self.running = None;
-    }
-
-    pub fn end(&mut self, ending: RunEnding) {
-        self.running = None;
-        self.ending = Some(ending);
-    }
-}
+use crate::web::session::RunView;
 
 impl App {
     pub(super) fn show_history(&self) {
         dom::clear(&self.el.history_body);
-        let Some(run) = self.running.or(self.runs.len().checked_sub(1)) else {
+        let Some(view) = self.session.history_run() else {
             return;
         };
-        let view = &self.runs[run];
-        let c = &view.config;
+        let saved = &view.saved;
+        let settings = match &saved.config {
+            Some(config) => {
+                let c = &config.train;
+                format!(
+                    "{}, {} lr {}, batch {}, seed {}",
+                    c.model, c.optimizer, c.lr, c.batch_size, c.seed
+                )
+            }
+            None => format!("{}, weights from a file", saved.model),
+        };
         dom::set_text(
             &self.el.history_run,
-            &format!(
-                "{} ({}, {} lr {}, batch {}, seed {})",
-                view.name, c.model, c.optimizer, c.lr, c.batch_size, c.seed
-            ),
+            &format!("{} ({settings})", saved.name),
         );
-        for e in &view.history.epochs {
+        for e in &saved.history.epochs {
             let cells = [
                 e.epoch.to_string(),
                 format!("{:.4}", e.loss),
@@ -129,15 +45,16 @@ impl App {
     /// Lists the runs in the run pickers: the matrix shows the newest, the difference
     /// compares the newest (B) with the one before (A).
     pub(super) fn show_run_in_selector(&self) {
-        let newest = self.runs.len() as i32 - 1;
+        let runs = self.session.runs();
+        let newest = runs.len() as i32 - 1;
         for (select, chosen) in [
             (&self.el.matrix_run, newest),
             (&self.el.diff_a, (newest - 1).max(0)),
             (&self.el.diff_b, newest),
         ] {
             dom::clear(select);
-            for (i, run) in self.runs.iter().enumerate() {
-                let option = element("option", &run.name);
+            for (i, run) in runs.iter().enumerate() {
+                let option = element("option", run.name());
                 let _ = option.set_attribute("value", &i.to_string());
                 let _ = select.append_child(&option);
             }
@@ -150,7 +67,7 @@ impl App {
         let pick = |s: &web_sys::HtmlSelectElement| {
             usize::try_from(s.selected_index())
                 .ok()
-                .and_then(|i| self.runs.get(i).map(|r| (i, r)))
+                .and_then(|i| self.session.runs().get(i).map(|r| (i, &r.saved)))
         };
         let canvas = &self.el.diff_canvas;
         let painted = match (pick(&self.el.diff_a), pick(&self.el.diff_b)) {
@@ -161,7 +78,7 @@ impl App {
                         canvas,
                         &ma.confusion,
                         &mb.confusion,
-                        &self.classes,
+                        self.session.classes(),
                         &title,
                     )
                     .map(drop)
@@ -177,12 +94,13 @@ impl App {
 
     pub(super) fn draw_curves(&self) {
         let runs: Vec<CurveRun<'_>> = self
-            .runs
+            .session
+            .runs()
             .iter()
             .map(|r| CurveRun {
-                name: &r.name,
-                history: &r.history,
-                running: r.running,
+                name: &r.saved.name,
+                history: &r.saved.history,
+                running: r.live,
             })
             .collect();
         for (canvas, metric) in [
@@ -197,12 +115,15 @@ impl App {
 
     pub(super) fn shown_run(&self) -> Option<&RunView> {
         let index = self.el.matrix_run.selected_index();
-        usize::try_from(index).ok().and_then(|i| self.runs.get(i))
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.session.runs().get(i))
     }
 
     /// The chosen run's confusion matrix, per-class table, top confusions and diagnosis.
     pub(super) fn draw_matrix(&mut self) {
         let Some((name, epochs, confidence, metrics)) = self.shown_run().and_then(|r| {
+            let r = &r.saved;
             let m = r.metrics.clone()?;
             Some((r.name.clone(), r.history.len(), r.confidence.clone(), m))
         }) else {
@@ -217,7 +138,7 @@ impl App {
             0 => name.clone(),
             n => format!("{name} · epoch {n}"),
         };
-        let names = &self.classes;
+        let names = self.session.classes();
         match canvas::paint_confusion(
             &self.el.matrix_canvas,
             &metrics.confusion,
@@ -286,9 +207,12 @@ impl App {
     /// The tooltip for the cell under the mouse (offsets in CSS pixels of the canvas).
     pub(super) fn hover(&self, x: i32, y: i32) {
         let cell = self.cell_under(x, y);
-        match (cell, self.shown_run().and_then(|r| r.metrics.as_ref())) {
+        match (
+            cell,
+            self.shown_run().and_then(|r| r.saved.metrics.as_ref()),
+        ) {
             (Some((t, p)), Some(metrics)) => {
-                let text = cell_tooltip(&metrics.confusion, &self.classes, t, p);
+                let text = cell_tooltip(&metrics.confusion, self.session.classes(), t, p);
                 self.show_tooltip(&text, x + 14, y + 14);
             }
             _ => self.el.matrix_tooltip.set_hidden(true),
@@ -307,7 +231,7 @@ impl App {
 
     /// Arrow keys on the focused matrix move a selected cell and read it out.
     pub(super) fn move_selection(&mut self, (dt, dp): (i32, i32)) {
-        let n = self.classes.len() as i32;
+        let n = self.session.classes().len() as i32;
         let (t, p) = self.selected.map_or((0, 0), |(t, p)| {
             (
                 (t as i32 + dt).clamp(0, n - 1) as usize,
@@ -320,10 +244,10 @@ impl App {
         let scale = canvas.client_width().max(1) as f64 / canvas.width() as f64;
         if let (Some(layout), Some(metrics)) = (
             self.layout.as_ref(),
-            self.shown_run().and_then(|r| r.metrics.as_ref()),
+            self.shown_run().and_then(|r| r.saved.metrics.as_ref()),
         ) {
             let (cx, cy) = layout.cell_centre(t, p);
-            let text = cell_tooltip(&metrics.confusion, &self.classes, t, p);
+            let text = cell_tooltip(&metrics.confusion, self.session.classes(), t, p);
             self.show_tooltip(
                 &text,
                 (cx as f64 * scale) as i32 + 14,

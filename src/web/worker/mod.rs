@@ -20,6 +20,7 @@ pub use data::LoadError;
 pub use gpu::{WebGpu, open_webgpu};
 
 use super::device::{DeviceDecision, decide};
+use super::envelope;
 use super::error::js_message;
 use super::protocol::{Event, Request};
 use crate::data::Cifar10;
@@ -38,7 +39,7 @@ struct Worker {
     /// What the worker is doing, when a request is still running.
     busy: Option<&'static str>,
     /// Models of this session's runs, by run name.
-    runs: HashMap<String, Rc<run::TrainedRun>>,
+    models: HashMap<String, Rc<run::KeptModel>>,
 }
 
 /// Posts events to the page.
@@ -47,17 +48,17 @@ pub struct Outbox(DedicatedWorkerGlobalScope);
 
 impl Outbox {
     pub fn post(&self, event: &Event) {
-        // Posting a string cannot fail for a live worker; there is nobody else to tell.
-        let _ = self.0.post_message(&event.to_json().into());
+        self.send(event, None);
     }
 
-    /// An event with bytes beside its JSON; the buffer is transferred, not copied.
+    /// An event with bytes beside its JSON (see [`envelope`]).
     pub fn post_with_bytes(&self, event: &Event, bytes: &[u8]) {
-        let array = js_sys::Uint8Array::from(bytes);
-        let message = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&message, &"json".into(), &event.to_json().into());
-        let _ = js_sys::Reflect::set(&message, &"bytes".into(), &array);
-        let transfer = js_sys::Array::of1(&array.buffer());
+        self.send(event, Some(bytes));
+    }
+
+    fn send(&self, event: &Event, bytes: Option<&[u8]>) {
+        let (message, transfer) = envelope::pack_event(event, bytes);
+        // Posting cannot fail for a live worker; there is nobody else to tell.
         let _ = self.0.post_message_with_transfer(&message, &transfer);
     }
 }
@@ -73,7 +74,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         checked: false,
         cancel: CancelToken::new(),
         busy: None,
-        runs: HashMap::new(),
+        models: HashMap::new(),
     }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         receive(&worker, &outbox, message);
@@ -94,18 +95,10 @@ fn install_panic_hook(outbox: Outbox) {
 }
 
 fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent) {
-    let payload = message.data();
-    let json = js_sys::Reflect::get(&payload, &"json".into())
-        .ok()
-        .and_then(|v| v.as_string());
-    let request = match json.as_deref().map(Request::from_json) {
-        Some(Ok(request)) => request,
-        Some(Err(error)) => {
+    let (request, file) = match envelope::unpack_request(&message.data()) {
+        Ok(unpacked) => unpacked,
+        Err(error) => {
             let message = error.to_string();
-            return outbox.post(&Event::Refused { message });
-        }
-        None => {
-            let message = "a message without a request".to_string();
             return outbox.post(&Event::Refused { message });
         }
     };
@@ -116,15 +109,12 @@ fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent)
     // Looking at images and reading weights do not disturb a run or a download.
     let quick = matches!(
         request,
-        Request::Gallery { .. } | Request::SaveWeights { .. } | Request::ClearCache
+        Request::Gallery(_) | Request::SaveWeights { .. } | Request::ClearCache
     );
     if let Some(doing) = worker.borrow().busy.filter(|_| !quick) {
         let message = format!("busy {doing}: wait for it to finish (or press Stop)");
         return outbox.post(&Event::Refused { message });
     }
-    let file = js_sys::Reflect::get(&payload, &"file".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<web_sys::File>().ok());
     let worker = worker.clone();
     let outbox = outbox.clone();
     wasm_bindgen_futures::spawn_local(async move {
@@ -217,17 +207,13 @@ async fn handle(
             let mut w = worker.borrow_mut();
             w.checked |= result.passed_check;
             if let Some(trained) = result.trained {
-                w.runs.insert(name, Rc::new(trained));
+                w.models.insert(name, Rc::new(trained));
             }
             w.busy = None;
         }
-        Request::Gallery {
-            run,
-            truth,
-            predicted,
-            page,
-        } => {
-            let trained = worker.borrow().runs.get(&run).cloned();
+        Request::Gallery(cell) => {
+            let run = &cell.run;
+            let trained = worker.borrow().models.get(run).cloned();
             let Some(trained) = trained else {
                 let message = format!(
                     "the images of `{run}` are not in this session any more: train it again, \
@@ -235,18 +221,15 @@ async fn handle(
                 );
                 return outbox.post(&Event::Refused { message });
             };
-            let (total, images) = run::gallery(&trained, truth, predicted, page);
+            let (total, images) = run::gallery(&trained, cell.truth, cell.predicted, cell.page);
             outbox.post(&Event::Gallery {
-                run,
-                truth,
-                predicted,
+                cell,
                 total,
-                page,
                 images,
             });
         }
         Request::SaveWeights { run } => {
-            let trained = worker.borrow().runs.get(&run).cloned();
+            let trained = worker.borrow().models.get(&run).cloned();
             let Some(trained) = trained else {
                 let message = format!("the model of `{run}` is not in this session any more");
                 return outbox.post(&Event::Refused { message });
@@ -306,12 +289,12 @@ async fn handle(
                         val_images: trained.validation.len(),
                         metrics: crate::eval::RunMetrics::new(
                             &trained.evaluation,
-                            &crate::train::History::default(),
+                            &crate::history::History::default(),
                             &data.classes,
                         ),
                         confidence: run::confidence_of(&trained.evaluation, &trained.validation),
                     });
-                    worker.borrow_mut().runs.insert(run, Rc::new(trained));
+                    worker.borrow_mut().models.insert(run, Rc::new(trained));
                 }
                 Err(message) => outbox.post(&Event::Refused { message }),
             }

@@ -10,8 +10,9 @@ use super::{Outbox, WebGpu, yield_to_events};
 use crate::backend::BackendKind;
 use crate::data::{Cifar10, ImageSet, NUM_CLASSES, Splits};
 use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics};
+use crate::history::History;
 use crate::model::{Architecture, Cnn};
-use crate::train::{CancelToken, History, Observer, RunEnd, TrainEvent, step_parity, train};
+use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train};
 use crate::web::device::{DeviceDecision, decide};
 use crate::web::protocol::{Event, RunEnding, Stage, TrainRequest};
 
@@ -27,7 +28,7 @@ pub struct Devices {
 const SELF_CHECK_IMAGES: usize = 16;
 
 /// A model the worker keeps after its run, for the gallery and the weights download.
-pub struct TrainedRun {
+pub struct KeptModel {
     pub model: Cnn,
     pub architecture: Architecture,
     pub validation: ImageSet,
@@ -46,12 +47,12 @@ pub fn confidence_of(evaluation: &Evaluation, validation: &ImageSet) -> Confiden
     )
 }
 
-/// What a run leaves behind.
-pub struct RunResult {
+/// What a run leaves in the worker.
+pub struct AfterRun {
     /// WebGPU's self-check passed during this run.
     pub passed_check: bool,
-    /// The model, if at least one epoch was evaluated.
-    pub trained: Option<TrainedRun>,
+    /// The model to keep, if at least one epoch was evaluated.
+    pub trained: Option<KeptModel>,
 }
 
 /// Runs one training request to its end.
@@ -61,8 +62,8 @@ pub async fn train_run(
     devices: Devices,
     request: TrainRequest,
     cancel: &CancelToken,
-) -> RunResult {
-    let nothing = |passed_check| RunResult {
+) -> AfterRun {
+    let nothing = |passed_check| AfterRun {
         passed_check,
         trained: None,
     };
@@ -178,7 +179,7 @@ pub async fn train_run(
         last_yield: Instant::now(),
     };
     let outcome = train(&config, model, &splits, &device, &mut observer, cancel).await;
-    let trained = outcome.evaluation.map(|evaluation| TrainedRun {
+    let trained = outcome.evaluation.map(|evaluation| KeptModel {
         model: outcome.model,
         architecture: config.model,
         validation: splits.validation,
@@ -192,7 +193,7 @@ pub async fn train_run(
         },
     };
     outbox.post(&Event::RunEnded { run, ending });
-    RunResult {
+    AfterRun {
         passed_check: passed,
         trained,
     }
@@ -281,7 +282,7 @@ impl Observer for Poster {
 
 /// The validation images of one confusion cell, a page at a time.
 pub fn gallery(
-    trained: &TrainedRun,
+    trained: &KeptModel,
     truth: usize,
     predicted: usize,
     page: usize,

@@ -4,7 +4,7 @@ use burn::tensor::Device;
 use wasm_bindgen_futures::JsFuture;
 
 use super::message_of;
-use super::run::TrainedRun;
+use super::run::KeptModel;
 use crate::data::{Cifar10, Splits, ValidationSource};
 use crate::eval::evaluate;
 use crate::model::{Architecture, WeightsError, weights_from_bytes};
@@ -21,7 +21,7 @@ pub async fn evaluate_file(
     validation: ValidationSource,
     seed: u64,
     device: &Device,
-) -> Result<TrainedRun, String> {
+) -> Result<KeptModel, String> {
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|e| format!("{file_name}: could not be read ({})", message_of(&e)))?;
@@ -51,7 +51,7 @@ pub async fn evaluate_file(
     let evaluation = evaluate(&model, &splits.validation, 128, device)
         .await
         .map_err(|e| format!("evaluating {file_name} failed on the device: {e}"))?;
-    Ok(TrainedRun {
+    Ok(KeptModel {
         model,
         architecture,
         validation: splits.validation,

@@ -1,0 +1,77 @@
+//! How a [`Request`] or an [`Event`] travels between the page and its worker: always one
+//! object, `{json}` plus, when something big comes along, `file` (a `File` picked by the user,
+//! which the browser clones without copying) or `bytes` (a `Uint8Array` whose buffer is
+//! transferred, not copied). Both sides and the browser test pack and unpack through here.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::protocol::{Event, ProtocolError, Request};
+
+const JSON: &str = "json";
+const FILE: &str = "file";
+const BYTES: &str = "bytes";
+
+/// Why a message could not be unpacked.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("a message without its JSON text")]
+    NoJson,
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+}
+
+fn envelope(json: String) -> js_sys::Object {
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &JSON.into(), &json.into());
+    message
+}
+
+fn field(message: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(message, &key.into())
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn json(message: &JsValue) -> Result<String, EnvelopeError> {
+    field(message, JSON)
+        .and_then(|v| v.as_string())
+        .ok_or(EnvelopeError::NoJson)
+}
+
+/// Page → worker: the request, and the file it is about.
+pub fn pack_request(request: &Request, file: Option<&web_sys::File>) -> JsValue {
+    let message = envelope(request.to_json());
+    if let Some(file) = file {
+        let _ = js_sys::Reflect::set(&message, &FILE.into(), file);
+    }
+    message.into()
+}
+
+pub fn unpack_request(
+    message: &JsValue,
+) -> Result<(Request, Option<web_sys::File>), EnvelopeError> {
+    let request = Request::from_json(&json(message)?)?;
+    let file = field(message, FILE).and_then(|f| f.dyn_into().ok());
+    Ok((request, file))
+}
+
+/// Worker → page: the event, and the bytes that come with it (weights). The second value is
+/// the transfer list for `postMessage`: the bytes' buffer, moved instead of copied.
+pub fn pack_event(event: &Event, bytes: Option<&[u8]>) -> (JsValue, js_sys::Array) {
+    let message = envelope(event.to_json());
+    let transfer = js_sys::Array::new();
+    if let Some(bytes) = bytes {
+        let array = js_sys::Uint8Array::from(bytes);
+        let _ = js_sys::Reflect::set(&message, &BYTES.into(), &array);
+        transfer.push(&array.buffer());
+    }
+    (message.into(), transfer)
+}
+
+pub fn unpack_event(message: &JsValue) -> Result<(Event, Option<Vec<u8>>), EnvelopeError> {
+    let event = Event::from_json(&json(message)?)?;
+    let bytes = field(message, BYTES)
+        .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|b| b.to_vec());
+    Ok((event, bytes))
+}

@@ -1,0 +1,106 @@
+//! The training form: read into [`FormValues`] (checked by `web::settings`), filled from a
+//! shared link, turned into one, and the model summary beside it.
+
+use super::App;
+use crate::model::{Architecture, Summary};
+use crate::web::dom;
+use crate::web::format;
+use crate::web::settings::FormValues;
+
+impl App {
+    pub(super) fn form_values(&self) -> FormValues {
+        let el = &self.el;
+        FormValues {
+            backend: el.backend.value(),
+            model: el.model.value(),
+            epochs: el.epochs.value(),
+            batch_size: el.batch_size.value(),
+            optimizer: el.optimizer.value(),
+            lr: el.lr.value(),
+            seed: el.seed.value(),
+            subset: el.subset.value(),
+            validation: el.validation.value(),
+        }
+    }
+
+    /// The data URL made absolute against the page, so messages name the real address.
+    pub(super) fn resolved_data_url(&self) -> String {
+        let typed = format::data_base(Some(&self.el.data_url.value()));
+        let base = dom::document()
+            .base_uri()
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        web_sys::Url::new_with_base(&typed, &base)
+            .map(|u| u.href())
+            .unwrap_or(typed)
+    }
+
+    /// A model chosen: its tutorial epochs and its summary.
+    pub(super) fn model_changed(&mut self) {
+        if let Ok(model) = self.el.model.value().parse::<Architecture>() {
+            self.el
+                .epochs
+                .set_value(&model.tutorial_epochs().to_string());
+            dom::set_text(&self.el.summary, &Summary::new(model).to_string());
+        }
+    }
+
+    /// Fills the form from a shared link's hash, if the page was opened with one. It never
+    /// starts training: the user presses Train.
+    pub(super) fn apply_shared_link(&mut self) {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        if hash.trim_start_matches('#').is_empty() {
+            return;
+        }
+        let notice = match FormValues::from_hash(&hash, &self.form_values()) {
+            Ok(values) => {
+                self.apply_form(&values);
+                "Settings from the shared link are filled in: press Train to run them.".to_string()
+            }
+            Err(error) => {
+                format!("The link's settings were ignored ({error}); the defaults are shown.")
+            }
+        };
+        dom::set_text(&self.el.share_notice, &notice);
+    }
+
+    fn apply_form(&mut self, v: &FormValues) {
+        self.el.model.set_value(&v.model);
+        self.model_changed();
+        let el = &self.el;
+        el.backend.set_value(&v.backend);
+        el.epochs.set_value(&v.epochs);
+        el.batch_size.set_value(&v.batch_size);
+        el.optimizer.set_value(&v.optimizer);
+        el.lr.set_value(&v.lr);
+        el.seed.set_value(&v.seed);
+        el.subset.set_value(&v.subset);
+        el.validation.set_value(&v.validation);
+    }
+
+    /// Puts the settings in the address (replacing the history entry) and shows the link.
+    pub(super) fn share(&self) {
+        let values = self.form_values();
+        if let Err(error) = values.to_request(String::new()) {
+            return dom::set_text(&self.el.share_notice, &format!("Not shared: {error}"));
+        }
+        let hash = values.to_hash();
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+        }
+        let url = window.location().href().unwrap_or(hash);
+        self.el.share_url.set_value(&url);
+        self.el.share_url.set_hidden(false);
+        self.el.share_url.select();
+        dom::set_text(
+            &self.el.share_notice,
+            "Copy this link: it opens the page with these settings filled in.",
+        );
+    }
+}

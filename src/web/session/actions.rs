@@ -1,0 +1,220 @@
+//! What the session does with each thing the user does, and with the stored runs.
+
+use super::{
+    Command, Data, Download, Line, Panel, PendingFile, RUN_PANELS, RunView, Session, WeightsUse,
+    run,
+};
+use crate::web::format;
+use crate::web::protocol::{CellPage, Request};
+use crate::web::saved::SavedRun;
+use crate::web::settings::FormValues;
+
+impl Session {
+    pub(super) fn start_loading(&mut self, status: String, out: &mut Vec<Command>) {
+        self.data = Data::Loading;
+        out.push(Command::Hide(Line::DataError));
+        out.push(Command::Say(Line::DataStatus, status));
+        out.push(Command::DataProgress(0.0));
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.runs.iter().map(|r| r.name().to_string()).collect()
+    }
+
+    pub(super) fn train(&mut self, form: &FormValues, now: f64, out: &mut Vec<Command>) {
+        if !self.controls().train {
+            let text = "Training cannot start now: wait until the data set is loaded and no \
+                        run is in progress."
+                .to_string();
+            return out.push(Command::Say(Line::RunError, text));
+        }
+        out.push(Command::Hide(Line::RunError));
+        let name = format::run_name(&form.model, &self.names());
+        let request = match form.to_request(name.clone()) {
+            Ok(request) => request,
+            Err(error) => return out.push(Command::Say(Line::RunError, error.to_string())),
+        };
+        self.runs.push(RunView::new(name.clone(), &request, now));
+        self.running = Some(name.clone());
+        self.starting = true;
+        self.stopping = false;
+        out.push(Command::Post(Request::Train(request)));
+        out.push(Command::Say(Line::RunStatus, format!("Starting {name}…")));
+        out.push(Command::Say(Line::FirstStep, "–".into()));
+        out.extend([Panel::Pickers, Panel::History, Panel::RunsTable].map(Command::Redraw));
+    }
+
+    pub(super) fn load_weights(
+        &mut self,
+        file_name: String,
+        form: &FormValues,
+        now: f64,
+        out: &mut Vec<Command>,
+    ) {
+        out.push(Command::Hide(Line::RunsError));
+        let request = match form.to_request(String::new()) {
+            Ok(request) => request,
+            Err(error) => return out.push(Command::Say(Line::RunsError, error.to_string())),
+        };
+        let stem = file_name.trim_end_matches(".bpk");
+        let run = format::run_name(&format!("{stem} (loaded)"), &self.names());
+        self.pending_file = Some(PendingFile {
+            file_name: file_name.clone(),
+            chosen_model: form.model.clone(),
+            picked: now,
+        });
+        out.push(Command::Say(
+            Line::RunsStatus,
+            format!("Evaluating {file_name}…"),
+        ));
+        out.push(Command::Post(Request::LoadWeights {
+            run,
+            file_name,
+            model: request.config.model,
+            backend: request.backend,
+            subset: request.subset,
+            validation: request.validation,
+            seed: request.config.seed,
+        }));
+    }
+
+    pub(super) fn download(&mut self, name: &str, what: Download, out: &mut Vec<Command>) {
+        let Some(view) = self.run(name) else {
+            return;
+        };
+        let saved = &view.saved;
+        let stem = saved.file_stem();
+        let text = |suffix: &str, body: String, mime| Command::Download {
+            file: format!("{stem}-{suffix}"),
+            bytes: body.into_bytes(),
+            mime,
+            done: None,
+        };
+        let command = match what {
+            Download::HistoryCsv => text("history.csv", saved.history.to_csv(), "text/csv"),
+            Download::HistoryJson => {
+                text("history.json", saved.history.to_json(), "application/json")
+            }
+            Download::MetricsJson => text("metrics.json", saved.metrics_json(), "application/json"),
+            Download::ConfigJson => text("config.json", saved.config_json(), "application/json"),
+            Download::Weights if !view.has_weights() => {
+                let text = format!("No weights of {name} are kept.");
+                Command::Say(Line::RunsError, text)
+            }
+            Download::Weights if !view.in_worker => Command::DownloadStored {
+                run: name.to_string(),
+                file: format!("{stem}.bpk"),
+            },
+            Download::Weights => {
+                self.pending_weights
+                    .push((name.to_string(), WeightsUse::Download));
+                out.push(Command::Say(
+                    Line::RunsStatus,
+                    format!("Reading the weights of {name}…"),
+                ));
+                Command::Post(Request::SaveWeights {
+                    run: name.to_string(),
+                })
+            }
+        };
+        out.push(command);
+    }
+
+    pub(super) fn remove(&mut self, name: &str, out: &mut Vec<Command>) {
+        if self.running.as_deref() == Some(name) {
+            let text = format!("{name} is training: stop it before removing it.");
+            return out.push(Command::Say(Line::RunsError, text));
+        }
+        let before = self.runs.len();
+        self.runs.retain(|r| r.name() != name);
+        if self.runs.len() == before {
+            return;
+        }
+        if self.gallery.as_ref().is_some_and(|g| g.cell.run == name) {
+            self.gallery = None;
+        }
+        self.pending_weights.retain(|(run, _)| run != name);
+        out.push(Command::Forget(name.to_string()));
+        out.extend(RUN_PANELS.map(Command::Redraw));
+    }
+
+    pub(super) fn open_gallery(
+        &mut self,
+        run: String,
+        truth: usize,
+        predicted: usize,
+        page: usize,
+        out: &mut Vec<Command>,
+    ) {
+        let Some(view) = self.run(&run) else {
+            return;
+        };
+        let (Some(t), Some(p)) = (self.classes.get(truth), self.classes.get(predicted)) else {
+            return;
+        };
+        let text = if !view.in_worker {
+            format!(
+                "The images of {run} are not available: its model is not in this session's \
+                 worker (after a reload or a crash). Load its weights below to see them."
+            )
+        } else {
+            format!("Loading the images of {run}: true {t} → predicted {p}…")
+        };
+        out.push(Command::Say(Line::GalleryCaption, text));
+        if view.in_worker {
+            out.push(Command::Post(Request::Gallery(CellPage {
+                run,
+                truth,
+                predicted,
+                page,
+            })));
+        }
+    }
+
+    /// Merges the runs of earlier visits in front of this session's, oldest first.
+    pub(super) fn restore(
+        &mut self,
+        stored: Result<Vec<Result<SavedRun, String>>, String>,
+        out: &mut Vec<Command>,
+    ) {
+        self.restored = true;
+        let stored = match stored {
+            Ok(stored) => stored,
+            Err(error) => {
+                let text = format!("Runs will not survive a reload: {error}");
+                return out.push(Command::Say(Line::RunsError, text));
+            }
+        };
+        let mut unreadable = 0;
+        let mut earlier: Vec<RunView> = Vec::new();
+        for run in stored {
+            match run {
+                Ok(saved) if self.run(&saved.name).is_none() => {
+                    earlier.push(RunView::restored(saved));
+                }
+                Ok(_) => {}
+                Err(_) => unreadable += 1,
+            }
+        }
+        earlier.sort_by(|a, b| run::stored_order(&a.saved, &b.saved));
+        let count = earlier.len();
+        self.runs.splice(0..0, earlier);
+        if unreadable > 0 {
+            out.push(Command::Say(
+                Line::RunsError,
+                format!(
+                    "{unreadable} stored runs could not be read (from another version of \
+                     cifar-lab?)"
+                ),
+            ));
+        }
+        if count > 0 {
+            out.push(Command::Say(
+                Line::RunsStatus,
+                format!("{count} runs from earlier visits are listed."),
+            ));
+        }
+        out.extend(RUN_PANELS.map(Command::Redraw));
+        out.push(Command::Redraw(Panel::StorageUse));
+    }
+}

@@ -1,0 +1,344 @@
+//! What the session does with each event from the worker.
+
+use super::{Command, Data, GalleryShown, Line, Panel, RUN_PANELS, RunView, Session, WeightsUse};
+use crate::backend::BackendKind;
+use crate::model::{Architecture, group_thousands};
+use crate::train::ParityReport;
+use crate::web::format;
+use crate::web::protocol::{Event, Request, RunEnding};
+
+impl Session {
+    pub(super) fn event(&mut self, event: Event, bytes: Option<Vec<u8>>, out: &mut Vec<Command>) {
+        let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
+        match event {
+            Event::Ready => {
+                out.push(Command::Post(Request::Init));
+                // The batches load as the page opens, from the cache when they were fetched
+                // before: pressing Train is all that is left.
+                if self.data == Data::Missing {
+                    out.push(Command::LoadTypedData);
+                }
+            }
+            Event::Backend { webgpu, problem } => {
+                let text = match (&webgpu, &problem) {
+                    (Some(info), _) => info.label(),
+                    (None, Some(problem)) => {
+                        format!("not available ({problem}); training runs on the CPU")
+                    }
+                    (None, None) => "not available".to_string(),
+                };
+                say(out, Line::Adapter, text);
+                self.webgpu = webgpu;
+                self.backend_known = true;
+            }
+            Event::DataProgress {
+                loaded,
+                total,
+                seconds,
+            } => {
+                if let Some(total) = total.filter(|t| *t > 0) {
+                    out.push(Command::DataProgress(loaded as f64 / total as f64));
+                }
+                let text = format::download_line(loaded, total, seconds);
+                say(out, Line::DataProgress, text);
+            }
+            Event::DataReady {
+                source,
+                train_images,
+                test_images,
+                classes,
+                cached_files,
+                seconds,
+            } => {
+                self.data = Data::Loaded;
+                self.classes = classes;
+                out.push(Command::DataProgress(1.0));
+                let cached = if cached_files > 0 {
+                    format!(", {cached_files} files from the browser's cache")
+                } else {
+                    String::new()
+                };
+                let text = format!(
+                    "Loaded {} training and {} test images from {source} in {}{cached}.",
+                    group_thousands(train_images),
+                    group_thousands(test_images),
+                    format::duration(seconds)
+                );
+                say(out, Line::DataStatus, text);
+            }
+            Event::DataFailed { message } => {
+                self.data = Data::Missing;
+                say(out, Line::DataStatus, "The data set is not loaded.".into());
+                say(out, Line::DataError, message);
+            }
+            Event::CacheCleared { files } => {
+                let text =
+                    format!("Cleared {files} cached files; the next load downloads them again.");
+                say(out, Line::DataStatus, text);
+            }
+            Event::Notice { message } => say(out, Line::DataStatus, message),
+            Event::Stage { stage } => say(out, Line::Progress, format::stage_line(stage).into()),
+            Event::SelfCheck { report, problem } => {
+                say(out, Line::SelfCheck, self_check_line(report, problem));
+            }
+            Event::RunStarted {
+                run,
+                backend,
+                note,
+                config,
+                train_images,
+                val_images,
+                batches_per_epoch,
+            } => {
+                self.starting = false;
+                if let Some(view) = self.run_mut(&run) {
+                    view.started(backend, train_images, val_images);
+                }
+                let (name, device) = match (backend, &self.webgpu) {
+                    (BackendKind::Wgpu, Some(info)) => ("WebGPU", info.label()),
+                    (BackendKind::Wgpu, None) => ("WebGPU", "unnamed adapter".into()),
+                    (BackendKind::Flex, _) => {
+                        ("CPU", "CPU (flex, single-threaded WebAssembly)".into())
+                    }
+                };
+                say(out, Line::Backend, name.into());
+                say(out, Line::Device, device);
+                let text = format!(
+                    "Training {run} on {} training images, validating on {} ({} batches of {} \
+                     per epoch).{}",
+                    group_thousands(train_images),
+                    group_thousands(val_images),
+                    batches_per_epoch,
+                    config.batch_size,
+                    note.map(|n| format!(" {n}")).unwrap_or_default()
+                );
+                say(out, Line::RunStatus, text);
+            }
+            Event::FirstStep { seconds, .. } => {
+                say(out, Line::FirstStep, format!("{seconds:.1} s"))
+            }
+            Event::Progress {
+                run,
+                progress,
+                memory_bytes,
+            } => {
+                say(out, Line::Progress, format::progress_line(&progress));
+                if let Some(bytes) = memory_bytes {
+                    say(out, Line::Memory, format::megabytes(bytes));
+                }
+                let done = progress.samples_done as f64 / progress.samples_total.max(1) as f64;
+                out.push(Command::EpochProgress(done));
+                let rate = progress.images_per_second();
+                say(out, Line::Rate, format!("{rate:.1}"));
+                if progress.batch > 0 {
+                    let ms = progress.elapsed * 1000.0 / progress.batch as f64;
+                    say(out, Line::BatchTime, format!("{ms:.0} ms"));
+                }
+                if let Some(view) = self.run_mut(&run) {
+                    view.progress(&progress);
+                }
+                out.push(Command::Redraw(Panel::Curves));
+            }
+            Event::Validating { epoch, .. } => {
+                let text = format!("Epoch {epoch}: evaluating on the validation set…");
+                say(out, Line::RunStatus, text);
+            }
+            Event::Epoch {
+                run,
+                record,
+                metrics,
+                confidence,
+            } => {
+                if let Some(view) = self.run_mut(&run) {
+                    view.epoch(record, metrics, confidence);
+                    out.push(Command::Persist(run));
+                }
+                out.extend(
+                    [
+                        Panel::History,
+                        Panel::Matrix,
+                        Panel::Difference,
+                        Panel::RunsTable,
+                        Panel::Curves,
+                    ]
+                    .map(Command::Redraw),
+                );
+            }
+            Event::Gallery {
+                cell,
+                total,
+                images,
+            } => {
+                self.gallery = Some(GalleryShown { cell, total });
+                out.push(Command::ShowGallery(images));
+            }
+            Event::Weights { run, .. } => self.weights_arrived(run, bytes.unwrap_or_default(), out),
+            Event::Evaluated {
+                run,
+                architecture,
+                val_images,
+                metrics,
+                confidence,
+            } => {
+                let pending = self.pending_file.take();
+                let file = pending
+                    .as_ref()
+                    .map_or("a weights file", |p| p.file_name.as_str());
+                let chosen = pending.as_ref().map_or("", |p| p.chosen_model.as_str());
+                // `dropout` has the same weights as `plain`, so they fit both.
+                let fits = chosen == architecture.name()
+                    || (chosen == "dropout" && architecture == Architecture::Plain);
+                let other = if fits || chosen.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (not the `{chosen}` model chosen above: they fit `{architecture}`)")
+                };
+                let text = format!(
+                    "{file}: `{architecture}` weights{other}, validation accuracy {:.4} on {} \
+                     images.",
+                    metrics.accuracy,
+                    group_thousands(val_images)
+                );
+                say(out, Line::RunsStatus, text);
+                let picked = pending.as_ref().map_or(0.0, |p| p.picked);
+                let view = RunView::loaded(run.clone(), file, picked, architecture);
+                let view = view.with_metrics(metrics, confidence);
+                self.runs.push(view);
+                out.extend(RUN_PANELS.map(Command::Redraw));
+                out.push(Command::Persist(run));
+            }
+            Event::RunEnded { run, ending } => self.run_ended(run, ending, out),
+            Event::Refused { message } => {
+                if self.data == Data::Loading {
+                    self.data = Data::Missing;
+                }
+                if self.pending_file.take().is_some() {
+                    return say(out, Line::RunsError, message);
+                }
+                // A refused Train: the run never started, so it is not kept.
+                if self.starting
+                    && let Some(name) = self.running.take()
+                {
+                    self.starting = false;
+                    self.runs.retain(|r| r.name() != name);
+                    say(out, Line::RunStatus, format!("{name} did not start."));
+                    out.extend(RUN_PANELS.map(Command::Redraw));
+                }
+                say(out, Line::RunError, message);
+            }
+            Event::Crashed { message } => {
+                if let Some(name) = self.running.take()
+                    && let Some(view) = self.run_mut(&name)
+                {
+                    view.end(RunEnding::Failed {
+                        message: message.clone(),
+                    });
+                    out.push(Command::Persist(name));
+                }
+                let text = format!(
+                    "{message}. The completed epochs are kept; the data set must be loaded again."
+                );
+                say(out, Line::RunError, text);
+                self.starting = false;
+                self.stopping = false;
+                self.data = Data::Missing;
+                self.backend_known = false;
+                // Weights and evaluations asked of the dead worker will not come.
+                self.pending_weights.clear();
+                self.pending_file = None;
+                // The new worker has no models: this session's runs are now like stored ones.
+                for view in &mut self.runs {
+                    view.in_worker = false;
+                }
+                out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
+                out.push(Command::RestartWorker);
+            }
+        }
+    }
+
+    fn run_ended(&mut self, run: String, ending: RunEnding, out: &mut Vec<Command>) {
+        let text = match &ending {
+            RunEnding::Completed => format!("{run}: done."),
+            RunEnding::Stopped { epoch, batch } => format!(
+                "{run}: stopped by you in epoch {epoch} before batch {batch}; the completed \
+                 epochs are kept."
+            ),
+            RunEnding::Failed { .. } => format!("{run}: failed; the completed epochs are kept."),
+        };
+        if let RunEnding::Failed { message } = &ending {
+            out.push(Command::Say(Line::RunError, message.clone()));
+        }
+        out.push(Command::Say(Line::RunStatus, text));
+        if self.running.as_deref() == Some(run.as_str()) {
+            self.running = None;
+            self.starting = false;
+            self.stopping = false;
+        }
+        let Some(view) = self.run_mut(&run) else {
+            return;
+        };
+        view.end(ending);
+        let has_metrics = view.saved.metrics.is_some();
+        out.push(Command::Persist(run.clone()));
+        if self.keep_weights && has_metrics {
+            self.pending_weights.push((run.clone(), WeightsUse::Keep));
+            out.push(Command::Post(Request::SaveWeights { run }));
+        }
+        out.extend([Panel::RunsTable, Panel::History, Panel::Curves].map(Command::Redraw));
+    }
+
+    /// The worker sent a run's weights: offer them as a download and/or keep them.
+    fn weights_arrived(&mut self, run: String, bytes: Vec<u8>, out: &mut Vec<Command>) {
+        let uses: Vec<WeightsUse> = self
+            .pending_weights
+            .iter()
+            .filter(|(name, _)| *name == run)
+            .map(|(_, u)| *u)
+            .collect();
+        self.pending_weights.retain(|(name, _)| *name != run);
+        let Some(view) = self.run_mut(&run) else {
+            return;
+        };
+        let stem = view.saved.file_stem();
+        if uses.contains(&WeightsUse::Keep) {
+            view.saved.weights_bytes = Some(bytes.len());
+            out.push(Command::Persist(run.clone()));
+        }
+        if uses.contains(&WeightsUse::Download) {
+            let done = format!(
+                "Downloaded the weights of {run} ({:.1} MB).",
+                bytes.len() as f64 / 1e6
+            );
+            out.push(Command::Download {
+                file: format!("{stem}.bpk"),
+                bytes: bytes.clone(),
+                mime: "application/octet-stream",
+                done: Some(done),
+            });
+        }
+        if uses.contains(&WeightsUse::Keep) {
+            out.push(Command::StoreWeights { run, bytes });
+            out.push(Command::Redraw(Panel::RunsTable));
+        }
+    }
+}
+
+/// "passed (relative difference 3.1e-7, CPU loss 2.3026, WebGPU loss 2.3026)".
+fn self_check_line(report: Option<ParityReport>, problem: Option<String>) -> String {
+    match (report, problem) {
+        (Some(r), _) => format!(
+            "{} (relative difference {:.1e}, CPU loss {:.4}, WebGPU loss {:.4}{})",
+            if r.agrees() { "passed" } else { "FAILED" },
+            r.max_relative_difference,
+            r.loss_reference,
+            r.loss_candidate,
+            if r.non_finite {
+                ", NaN or infinite values"
+            } else {
+                ""
+            }
+        ),
+        (None, Some(problem)) => format!("could not run: {problem}"),
+        (None, None) => "not run".into(),
+    }
+}

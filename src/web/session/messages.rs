@@ -1,0 +1,193 @@
+//! What goes into the session and what comes out of it.
+
+use crate::web::protocol::{Event, GalleryImage, Request};
+use crate::web::saved::SavedRun;
+use crate::web::settings::FormValues;
+
+/// A line of text on the page that the session writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line {
+    /// The WebGPU adapter, or why there is none.
+    Adapter,
+    SelfCheck,
+    DataStatus,
+    DataProgress,
+    /// Shown while it has text; hidden by [`Command::Hide`].
+    DataError,
+    RunStatus,
+    /// Shown while it has text; hidden by [`Command::Hide`].
+    RunError,
+    /// Keras' progress line, or what happens before the first batch.
+    Progress,
+    FirstStep,
+    Rate,
+    BatchTime,
+    Memory,
+    Backend,
+    Device,
+    RunsStatus,
+    /// Shown while it has text; hidden by [`Command::Hide`].
+    RunsError,
+    GalleryCaption,
+}
+
+/// A part of the page drawn from the session's runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    RunsTable,
+    History,
+    /// The run pickers of the matrix and the difference.
+    Pickers,
+    Matrix,
+    Difference,
+    /// The accuracy and loss curves (at the next animation frame).
+    Curves,
+    StorageUse,
+}
+
+/// Every panel that shows the list of runs.
+pub(super) const RUN_PANELS: [Panel; 6] = [
+    Panel::Pickers,
+    Panel::RunsTable,
+    Panel::History,
+    Panel::Matrix,
+    Panel::Difference,
+    Panel::Curves,
+];
+
+/// What the session asks of the browser.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A request for the worker (the page attaches the file of a LoadArchive or LoadWeights).
+    Post(Request),
+    Say(Line, String),
+    Hide(Line),
+    /// Load the data from the folder typed in the form (made absolute against the page).
+    LoadTypedData,
+    /// Fractions in 0..=1.
+    DataProgress(f64),
+    EpochProgress(f64),
+    Redraw(Panel),
+    /// Keep the run's record in IndexedDB.
+    Persist(String),
+    StoreWeights {
+        run: String,
+        bytes: Vec<u8>,
+    },
+    /// Remove the run and its weights from IndexedDB.
+    Forget(String),
+    /// Offer a file download; `done` is said (in the runs panel) once it started.
+    Download {
+        file: String,
+        bytes: Vec<u8>,
+        mime: &'static str,
+        done: Option<String>,
+    },
+    /// Offer the weights kept in IndexedDB for a run restored from there.
+    DownloadStored {
+        run: String,
+        file: String,
+    },
+    ShowGallery(Vec<GalleryImage>),
+    /// The worker is gone: start a new one (it announces itself with `Event::Ready`).
+    RestartWorker,
+}
+
+/// A file of a run that the runs table offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Download {
+    HistoryCsv,
+    HistoryJson,
+    MetricsJson,
+    ConfigJson,
+    Weights,
+}
+
+impl Download {
+    pub const ALL: [Download; 5] = [
+        Self::HistoryCsv,
+        Self::HistoryJson,
+        Self::MetricsJson,
+        Self::ConfigJson,
+        Self::Weights,
+    ];
+
+    /// The name in the runs table's `data-action` attributes.
+    pub fn action(self) -> &'static str {
+        match self {
+            Self::HistoryCsv => "history.csv",
+            Self::HistoryJson => "history.json",
+            Self::MetricsJson => "metrics.json",
+            Self::ConfigJson => "config.json",
+            Self::Weights => "weights",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Weights => "weights .bpk",
+            other => other.action(),
+        }
+    }
+
+    pub fn parse(action: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.action() == action)
+    }
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The worker said something; `bytes` came beside it (a run's weights).
+    Worker {
+        event: Event,
+        bytes: Option<Vec<u8>>,
+    },
+    /// The worker failed outside Rust (a module worker that would not start).
+    WorkerError(String),
+    /// The runs IndexedDB holds from earlier visits (each parsed or why not), or why the
+    /// store could not be read.
+    Restored(Result<Vec<Result<SavedRun, String>>, String>),
+    LoadUrl {
+        base: String,
+    },
+    LoadArchive {
+        name: String,
+    },
+    ClearCache,
+    /// Train pressed; `now` in milliseconds since 1970 (orders runs across visits).
+    Train {
+        form: FormValues,
+        now: f64,
+    },
+    Stop,
+    /// A weights file picked, to evaluate on the validation set the form describes.
+    LoadWeights {
+        file_name: String,
+        form: FormValues,
+        now: f64,
+    },
+    Download {
+        run: String,
+        what: Download,
+    },
+    Remove {
+        run: String,
+    },
+    OpenGallery {
+        run: String,
+        truth: usize,
+        predicted: usize,
+    },
+    TurnGalleryPage(isize),
+    KeepWeights(bool),
+}
+
+/// Which controls may be used now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Controls {
+    pub train: bool,
+    pub stop: bool,
+    /// Loading the data set: from the URL, or from an archive.
+    pub load: bool,
+}

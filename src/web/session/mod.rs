@@ -1,0 +1,185 @@
+//! The page's state and every way it changes, in plain Rust (the Elm update loop that yew and
+//! iced use): an [`Input`] (something the user did, or something the worker or the browser's
+//! storage said) goes into [`Session::update`], which changes the state and answers with
+//! [`Command`]s (a request for the worker, a line of text, a panel to redraw, a run to store).
+//! The web-sys side (`web/page/`) only turns DOM events into inputs and applies the commands,
+//! so what the buttons allow, run numbering, crash recovery and restoring stored runs are all
+//! tested natively (`tests.rs`).
+
+mod actions;
+mod events;
+mod messages;
+mod run;
+#[cfg(test)]
+mod tests;
+
+pub use messages::{Command, Controls, Download, Input, Line, Panel};
+pub use run::RunView;
+
+use messages::RUN_PANELS;
+
+use super::protocol::{AdapterInfo, CellPage, Request};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Data {
+    Missing,
+    Loading,
+    Loaded,
+}
+
+/// The confusion-matrix cell whose images are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GalleryShown {
+    pub cell: CellPage,
+    /// Images in the cell, over all pages.
+    pub total: usize,
+}
+
+/// Why the page asked the worker for a run's weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WeightsUse {
+    Download,
+    Keep,
+}
+
+/// A weights file sent to the worker for evaluation.
+#[derive(Debug, Clone, PartialEq)]
+struct PendingFile {
+    file_name: String,
+    /// The model chosen in the form when the file was picked.
+    chosen_model: String,
+    /// When it was picked, in milliseconds since 1970.
+    picked: f64,
+}
+
+/// What the page knows.
+#[derive(Debug, Clone)]
+pub struct Session {
+    runs: Vec<RunView>,
+    /// Name of the run in progress.
+    running: Option<String>,
+    /// The worker has not yet said RunStarted for the running run (a refusal drops it).
+    starting: bool,
+    stopping: bool,
+    data: Data,
+    /// The worker has answered whether WebGPU opened.
+    backend_known: bool,
+    /// The stored runs have been read (or could not be): run names are known.
+    restored: bool,
+    webgpu: Option<AdapterInfo>,
+    classes: Vec<String>,
+    keep_weights: bool,
+    pending_weights: Vec<(String, WeightsUse)>,
+    pending_file: Option<PendingFile>,
+    gallery: Option<GalleryShown>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self {
+            runs: Vec::new(),
+            running: None,
+            starting: false,
+            stopping: false,
+            data: Data::Missing,
+            backend_known: false,
+            restored: false,
+            webgpu: None,
+            classes: crate::data::ClassNames::default().as_slice().to_vec(),
+            keep_weights: false,
+            pending_weights: Vec::new(),
+            pending_file: None,
+            gallery: None,
+        }
+    }
+}
+
+impl Session {
+    pub fn runs(&self) -> &[RunView] {
+        &self.runs
+    }
+
+    pub fn run(&self, name: &str) -> Option<&RunView> {
+        self.runs.iter().find(|r| r.name() == name)
+    }
+
+    fn run_mut(&mut self, name: &str) -> Option<&mut RunView> {
+        self.runs.iter_mut().find(|r| r.name() == name)
+    }
+
+    pub fn running(&self) -> Option<&str> {
+        self.running.as_deref()
+    }
+
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    pub fn gallery(&self) -> Option<&GalleryShown> {
+        self.gallery.as_ref()
+    }
+
+    /// The run whose history table is shown: the one in progress, else the newest.
+    pub fn history_run(&self) -> Option<&RunView> {
+        self.running
+            .as_deref()
+            .and_then(|name| self.run(name))
+            .or(self.runs.last())
+    }
+
+    pub fn controls(&self) -> Controls {
+        let running = self.running.is_some();
+        Controls {
+            train: !running && self.data == Data::Loaded && self.backend_known && self.restored,
+            stop: running && !self.stopping,
+            load: !running && self.data != Data::Loading,
+        }
+    }
+
+    pub fn update(&mut self, input: Input) -> Vec<Command> {
+        let mut out = Vec::new();
+        match input {
+            Input::Worker { event, bytes } => self.event(event, bytes, &mut out),
+            Input::WorkerError(message) => out.push(Command::Say(Line::RunError, message)),
+            Input::Restored(stored) => self.restore(stored, &mut out),
+            Input::LoadUrl { base } => {
+                self.start_loading(format!("Loading from {base}"), &mut out);
+                out.push(Command::Post(Request::LoadUrl { base }));
+            }
+            Input::LoadArchive { name } => {
+                self.start_loading(format!("Reading {name} on this device…"), &mut out);
+                out.push(Command::Post(Request::LoadArchive { name }));
+            }
+            Input::ClearCache => out.push(Command::Post(Request::ClearCache)),
+            Input::Train { form, now } => self.train(&form, now, &mut out),
+            Input::Stop => {
+                if self.running.is_some() && !self.stopping {
+                    self.stopping = true;
+                    out.push(Command::Post(Request::Stop));
+                    let text = "Stopping before the next batch…".to_string();
+                    out.push(Command::Say(Line::RunStatus, text));
+                }
+            }
+            Input::LoadWeights {
+                file_name,
+                form,
+                now,
+            } => self.load_weights(file_name, &form, now, &mut out),
+            Input::Download { run, what } => self.download(&run, what, &mut out),
+            Input::Remove { run } => self.remove(&run, &mut out),
+            Input::OpenGallery {
+                run,
+                truth,
+                predicted,
+            } => self.open_gallery(run, truth, predicted, 0, &mut out),
+            Input::TurnGalleryPage(step) => {
+                if let Some(GalleryShown { cell, .. }) = self.gallery.clone() {
+                    let page = cell.page.saturating_add_signed(step);
+                    self.open_gallery(cell.run, cell.truth, cell.predicted, page, &mut out);
+                }
+            }
+            Input::KeepWeights(keep) => self.keep_weights = keep,
+        }
+        out
+    }
+}

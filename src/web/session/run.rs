@@ -1,0 +1,151 @@
+//! One run as the page shows it: the stored record plus what only this session knows.
+
+use std::cmp::Ordering;
+
+use crate::backend::BackendKind;
+use crate::eval::{ConfidenceHistogram, RunMetrics};
+use crate::history::{EpochRecord, History};
+use crate::model::Architecture;
+use crate::plot::RunningPoint;
+use crate::train::{BatchProgress, RunConfig};
+use crate::web::protocol::{RunEnding, TrainRequest};
+use crate::web::saved::{Origin, SavedRun};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    /// What is kept in the browser and offered for download.
+    pub saved: SavedRun,
+    /// The training point between epochs, while the run is in progress.
+    pub live: Option<RunningPoint>,
+    /// The worker holds the run's model (its images and weights can be asked for): runs of
+    /// this session until the worker is restarted, not runs restored from storage.
+    pub in_worker: bool,
+}
+
+impl RunView {
+    /// A run about to start; the data counts and the device come with `RunStarted`.
+    pub fn new(name: String, request: &TrainRequest, created: f64) -> Self {
+        let config = RunConfig {
+            train: request.config.clone(),
+            train_samples: 0,
+            val_samples: 0,
+            subset: request.subset,
+            validation: request.validation,
+            backend: String::new(),
+        };
+        Self::fresh(SavedRun {
+            name,
+            created,
+            model: request.config.model,
+            origin: Origin::Trained,
+            config: Some(config),
+            history: History::default(),
+            metrics: None,
+            confidence: None,
+            ending: None,
+            weights_bytes: None,
+        })
+    }
+
+    /// Weights from a file, picked at `created` (milliseconds since 1970).
+    pub fn loaded(name: String, file: &str, created: f64, model: Architecture) -> Self {
+        Self::fresh(SavedRun {
+            name,
+            created,
+            model,
+            origin: Origin::Loaded { file: file.into() },
+            config: None,
+            history: History::default(),
+            metrics: None,
+            confidence: None,
+            ending: None,
+            weights_bytes: None,
+        })
+    }
+
+    /// With the evaluation of its weights.
+    pub fn with_metrics(mut self, metrics: RunMetrics, confidence: ConfidenceHistogram) -> Self {
+        self.saved.metrics = Some(metrics);
+        self.saved.confidence = Some(confidence);
+        self
+    }
+
+    fn fresh(saved: SavedRun) -> Self {
+        Self {
+            saved,
+            live: None,
+            in_worker: true,
+        }
+    }
+
+    pub fn restored(saved: SavedRun) -> Self {
+        Self {
+            saved,
+            live: None,
+            in_worker: false,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.saved.name
+    }
+
+    /// The run's weights can be offered: from the worker, or from the browser's storage.
+    pub fn has_weights(&self) -> bool {
+        self.saved.metrics.is_some() && (self.in_worker || self.saved.weights_bytes.is_some())
+    }
+
+    pub(super) fn started(&mut self, backend: BackendKind, train: usize, validation: usize) {
+        if let Some(config) = &mut self.saved.config {
+            config.backend = backend.name().into();
+            config.train_samples = train;
+            config.val_samples = validation;
+        }
+    }
+
+    /// The running training point: epoch `e` at fraction f sits at x = e − 1 + f.
+    pub(super) fn progress(&mut self, p: &BatchProgress) {
+        let fraction = p.samples_done as f64 / p.samples_total.max(1) as f64;
+        self.live = Some(RunningPoint {
+            position: (p.epoch - 1) as f64 + fraction,
+            acc: p.acc,
+            loss: p.loss,
+        });
+    }
+
+    pub(super) fn epoch(
+        &mut self,
+        record: EpochRecord,
+        metrics: RunMetrics,
+        confidence: ConfidenceHistogram,
+    ) {
+        self.saved.history.push(record);
+        self.saved.metrics = Some(metrics);
+        self.saved.confidence = Some(confidence);
+        self.live = None;
+    }
+
+    pub(super) fn end(&mut self, ending: RunEnding) {
+        self.live = None;
+        self.saved.ending = Some(ending);
+    }
+}
+
+/// Stored runs oldest first; runs kept before their time was recorded by name, numbers in
+/// numeric order ("plain #2" before "plain #10").
+pub(super) fn stored_order(a: &SavedRun, b: &SavedRun) -> Ordering {
+    a.created
+        .total_cmp(&b.created)
+        .then_with(|| name_key(&a.name).cmp(&name_key(&b.name)))
+}
+
+/// "plain #10" → ("plain", 10); "plain" → ("plain", 1), as the page numbers runs.
+fn name_key(name: &str) -> (&str, u64) {
+    match name.rsplit_once(" #") {
+        Some((stem, number)) => match number.parse() {
+            Ok(n) => (stem, n),
+            Err(_) => (name, 1),
+        },
+        None => (name, 1),
+    }
+}
