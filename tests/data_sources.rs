@@ -6,7 +6,9 @@
 
 mod common;
 
-use cifar_lab::data::{BatchFile, Cifar10, DataError, RECORD_BYTES, TEST_BATCH, synthetic};
+use cifar_lab::data::{
+    BatchFile, CIFAR10_CLASSES, Cifar10, DataError, RECORD_BYTES, TEST_BATCH, synthetic,
+};
 
 #[test]
 fn archive_folder_and_files_load_the_same_data() {
@@ -172,4 +174,77 @@ fn missing_path_and_bad_meta() {
     let err = folder_error(&replaced("batches.meta.txt", b"cat\ndog\n".to_vec()));
     assert!(matches!(err, DataError::BadLabelNames { .. }), "{err}");
     assert!(err.to_string().contains("batches.meta.txt"));
+}
+
+/// A .tar.gz whose one entry's header claims `size` bytes, followed by only `present` zeros:
+/// what a gzip bomb looks like to a reader that trusts the header.
+fn claimed_size_archive(name: &str, size: u64, present: usize) -> Vec<u8> {
+    let mut header = tar::Header::new_gnu();
+    header
+        .set_path(format!("cifar-10-batches-bin/{name}"))
+        .unwrap();
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut tar = header.as_bytes().to_vec();
+    tar.extend(std::iter::repeat_n(0u8, present));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Nothing past a file's official size is read: a batch or meta entry claiming more is refused
+/// from its header, before a byte of it is decompressed.
+#[test]
+fn oversized_entries_are_refused_before_they_are_read() {
+    let limit = (10_000 * RECORD_BYTES) as u64;
+    for (name, size, limit) in [
+        ("data_batch_1.bin", 1 << 40, limit),
+        ("test_batch.bin", limit + 1, limit),
+        ("batches.meta.txt", 64 * 1024 + 1, 64 * 1024),
+    ] {
+        let archive = claimed_size_archive(name, size, 512);
+        let err = Cifar10::from_archive("bomb.tar.gz", archive.as_slice()).unwrap_err();
+        assert!(
+            matches!(&err, DataError::TooLarge { limit: l, .. } if *l == limit),
+            "{name}: {err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "bomb.tar.gz: cifar-10-batches-bin/{name}: larger than"
+            )),
+            "{text}"
+        );
+    }
+    // A meta file of the largest accepted size is read (and then judged as label names).
+    let meta = (CIFAR10_CLASSES.join("\n") + "\n").into_bytes();
+    let mut padded = meta.clone();
+    padded.resize(64 * 1024, b'\n');
+    let files = replaced("batches.meta.txt", padded);
+    assert!(Cifar10::from_archive("a.tar.gz", common::official_tar_gz(&files).as_slice()).is_ok());
+}
+
+#[test]
+fn an_oversized_file_in_a_folder_is_not_read() {
+    let mut big = (CIFAR10_CLASSES.join("\n") + "\n").into_bytes();
+    big.resize(64 * 1024 + 1, b'\n');
+    let err = folder_error(&replaced("batches.meta.txt", big));
+    assert!(matches!(err, DataError::TooLarge { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("batches.meta.txt: larger than the 65536 bytes")
+    );
+}
+
+#[test]
+fn an_archive_with_a_file_twice_is_refused() {
+    let mut files = common::files(2, 2);
+    files.push(files[0].clone());
+    let err = archive_error(&files);
+    assert!(matches!(err, DataError::Duplicate { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("data_batch_1.bin: the archive holds this file twice")
+    );
 }

@@ -34,6 +34,15 @@ pub enum DataError {
     #[error("{file}: {reason}")]
     BadArchive { file: String, reason: String },
 
+    #[error(
+        "{file}: larger than the {limit} bytes such a file has in the official CIFAR-10 binary \
+         version; not read any further"
+    )]
+    TooLarge { file: String, limit: u64 },
+
+    #[error("{file}: the archive holds this file twice; which one is meant is not clear")]
+    Duplicate { file: String },
+
     #[error("{file}: {reason}")]
     BadLabelNames { file: String, reason: String },
 

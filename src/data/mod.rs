@@ -22,6 +22,6 @@ pub use record::{
 };
 pub use shuffle::SeededRng;
 pub use source::{
-    ARCHIVE_DIR, BatchFile, Cifar10, META_FILE, TEST_BATCH, TRAIN_BATCHES, archived_files,
-    batch_kind,
+    ARCHIVE_DIR, BatchFile, BatchKind, Cifar10, META_FILE, TEST_BATCH, TRAIN_BATCHES,
+    archived_files, batch_kind, read_capped,
 };

@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{ClassNames, DataError, ImageSet, parse_batch};
+use super::{ClassNames, DataError, ImageSet, RECORD_BYTES, parse_batch};
 
 /// The folder the official archive unpacks to.
 pub const ARCHIVE_DIR: &str = "cifar-10-batches-bin";
@@ -39,6 +39,52 @@ pub enum BatchKind {
     Train(usize),
     Test,
     Meta,
+}
+
+/// Images in each official batch file.
+pub const IMAGES_PER_BATCH: usize = 10_000;
+
+/// Largest meta file read: the official one is 61 bytes.
+pub const META_LIMIT: u64 = 64 * 1024;
+
+impl BatchKind {
+    /// The most bytes a file of this kind may have: a batch's official size, 64 KiB of label
+    /// names. Nothing larger is read, so a small archive that unpacks to gigabytes (or a
+    /// server that sends without end) costs no more than the real data set.
+    pub fn size_limit(self) -> u64 {
+        match self {
+            Self::Train(_) | Self::Test => (IMAGES_PER_BATCH * RECORD_BYTES) as u64,
+            Self::Meta => META_LIMIT,
+        }
+    }
+}
+
+/// Reads `reader` to its end, refusing more than `limit` bytes (it stops at `limit + 1`).
+/// `expected` sizes the buffer, capped at the limit so that a lying header costs nothing.
+pub fn read_capped(
+    shown: &str,
+    reader: impl Read,
+    expected: u64,
+    limit: u64,
+) -> Result<Vec<u8>, DataError> {
+    if expected > limit {
+        return Err(DataError::TooLarge {
+            file: shown.into(),
+            limit,
+        });
+    }
+    let mut bytes = Vec::with_capacity(expected as usize);
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| DataError::io(shown, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(DataError::TooLarge {
+            file: shown.into(),
+            limit,
+        });
+    }
+    Ok(bytes)
 }
 
 /// What a file of the data set is, from its file name.
@@ -135,11 +181,14 @@ impl Cifar10 {
             let path = dir.join(name);
             let shown = path.display().to_string();
             let kind = batch_kind(name).expect("known file name");
-            match std::fs::read(&path) {
-                Ok(bytes) => assembler.add(&shown, kind, &bytes)?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            let file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(DataError::io(shown, e)),
-            }
+            };
+            let size = file.metadata().map_err(|e| DataError::io(&shown, e))?.len();
+            let bytes = read_capped(&shown, file, size, kind.size_limit())?;
+            assembler.add(&shown, kind, &bytes)?;
         }
         assembler.finish(&format!("{}/", dir.display()))
     }
@@ -203,6 +252,7 @@ fn for_each_archived_file(
     };
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
     let mut saw_dir = false;
+    let mut seen = Vec::new();
     for entry in archive.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
         let path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
@@ -217,9 +267,18 @@ fn for_each_archived_file(
         let Some(kind) = batch_kind(rest) else {
             continue;
         };
-        // The header's size only sizes the buffer; a lying header cannot make us allocate much.
-        let mut bytes = Vec::with_capacity(entry.size().min(1 << 26) as usize);
-        entry.read_to_end(&mut bytes).map_err(bad)?;
+        let shown = format!("{name}: {path}");
+        if seen.contains(&kind) {
+            return Err(DataError::Duplicate { file: shown });
+        }
+        seen.push(kind);
+        let size = entry.size();
+        let bytes =
+            read_capped(&shown, &mut entry, size, kind.size_limit()).map_err(|e| match e {
+                // A read error inside the stream is the archive's fault, not the disk's.
+                DataError::Io { source, .. } => bad(source),
+                other => other,
+            })?;
         f(&path, kind, bytes)?;
     }
     if !saw_dir {

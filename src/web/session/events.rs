@@ -51,6 +51,7 @@ impl Session {
                 seconds,
             } => {
                 self.data = Data::Loaded;
+                self.stopping = false;
                 self.classes = classes;
                 out.push(Command::DataProgress(1.0));
                 let cached = if cached_files > 0 {
@@ -68,6 +69,7 @@ impl Session {
             }
             Event::DataFailed { message } => {
                 self.data = Data::Missing;
+                self.stopping = false;
                 say(out, Line::DataStatus, "The data set is not loaded.".into());
                 say(out, Line::DataError, message);
             }

@@ -131,7 +131,8 @@ impl Session {
         let running = self.running.is_some();
         Controls {
             train: !running && self.data == Data::Loaded && self.backend_known && self.restored,
-            stop: running && !self.stopping,
+            // Stop ends a run, or a download of the data set.
+            stop: (running || self.data == Data::Loading) && !self.stopping,
             load: !running && self.data != Data::Loading,
         }
     }
@@ -152,14 +153,17 @@ impl Session {
             }
             Input::ClearCache => out.push(Command::Post(Request::ClearCache)),
             Input::Train { form, now } => self.train(&form, now, &mut out),
-            Input::Stop => {
-                if self.running.is_some() && !self.stopping {
-                    self.stopping = true;
-                    out.push(Command::Post(Request::Stop));
-                    let text = "Stopping before the next batch…".to_string();
-                    out.push(Command::Say(Line::RunStatus, text));
-                }
+            Input::Stop if self.controls().stop => {
+                self.stopping = true;
+                out.push(Command::Post(Request::Stop));
+                let (line, text) = if self.running.is_some() {
+                    (Line::RunStatus, "Stopping before the next batch…")
+                } else {
+                    (Line::DataStatus, "Stopping the download…")
+                };
+                out.push(Command::Say(line, text.into()));
             }
+            Input::Stop => {}
             Input::LoadWeights {
                 file_name,
                 form,

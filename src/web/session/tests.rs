@@ -549,3 +549,33 @@ fn the_gallery_pages_through_one_cell() {
     assert!(s.gallery().is_none());
     assert!(posted(&s.update(Input::TurnGalleryPage(1))).is_empty());
 }
+
+#[test]
+fn stop_cancels_a_download() {
+    let mut s = Session::default();
+    worker(&mut s, Event::Ready);
+    s.update(Input::LoadUrl { base: "d/".into() });
+    assert!(s.controls().stop && !s.controls().load);
+    let commands = s.update(Input::Stop);
+    assert_eq!(posted(&commands), [&Request::Stop]);
+    assert_eq!(
+        said(&commands, Line::DataStatus),
+        Some("Stopping the download…")
+    );
+    assert!(!s.controls().stop);
+    let message = "loading stopped: press Load to start again".to_string();
+    let commands = worker(
+        &mut s,
+        Event::DataFailed {
+            message: message.clone(),
+        },
+    );
+    assert_eq!(said(&commands, Line::DataError), Some(message.as_str()));
+    let idle = Controls {
+        train: false,
+        stop: false,
+        load: true,
+    };
+    assert_eq!(s.controls(), idle);
+    assert!(posted(&s.update(Input::Stop)).is_empty(), "nothing to stop");
+}

@@ -8,14 +8,17 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, DedicatedWorkerGlobalScope, ReadableStreamDefaultReader, Response};
+use web_sys::{AbortSignal, Cache, DedicatedWorkerGlobalScope, Response};
 use web_time::Instant;
 
+use super::fetch::Download;
 use super::{Outbox, message_of};
-use crate::data::{BatchFile, Cifar10, DataError, META_FILE, TEST_BATCH, TRAIN_BATCHES};
+use crate::data::{
+    BatchFile, Cifar10, DataError, META_FILE, TEST_BATCH, TRAIN_BATCHES, batch_kind,
+};
 use crate::web::protocol::Event;
 
 /// Cache Storage bucket of the batch files; bump the version if their handling changes.
@@ -53,14 +56,30 @@ pub enum LoadError {
          cifar-10-binary.tar.gz): replace the damaged file and load again"
     )]
     Data(#[from] DataError),
+    #[error(
+        "{url}: nothing arrived for {seconds} s, so the download was given up. The server \
+         may be overloaded or gone: load again later, or pick the archive from disk"
+    )]
+    Stalled { url: String, seconds: u32 },
+    #[error("loading stopped: press Load to start again")]
+    Stopped,
+    #[error(
+        "{name}: {size} bytes is more than any CIFAR-10 archive (the official one is 170 MB); \
+         pick cifar-10-binary.tar.gz"
+    )]
+    ArchiveTooLarge { name: String, size: u64 },
     #[error("{0}")]
     Browser(String),
 }
 
+/// The largest archive read from disk: the official `cifar-10-binary.tar.gz` is 170,052,171
+/// bytes; it is read whole into memory, so nothing much larger is.
+pub const ARCHIVE_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// Bytes received so far, for the progress bar.
-struct Tally {
+pub struct Tally {
     loaded: u64,
-    sizes: Vec<Option<u64>>,
+    pub sizes: Vec<Option<u64>>,
     started: Instant,
     last_post: Option<Instant>,
 }
@@ -75,7 +94,7 @@ impl Tally {
     }
 
     /// Adds bytes and posts progress at most ten times a second.
-    fn add(&mut self, bytes: u64, outbox: &Outbox) {
+    pub fn add(&mut self, bytes: u64, outbox: &Outbox) {
         self.loaded += bytes;
         let due = self
             .last_post
@@ -87,17 +106,20 @@ impl Tally {
     }
 }
 
-struct Fetched {
-    name: &'static str,
-    url: String,
-    bytes: Vec<u8>,
-    from_cache: bool,
+pub struct Fetched {
+    pub name: &'static str,
+    pub url: String,
+    pub bytes: Vec<u8>,
+    pub from_cache: bool,
 }
 
+/// Fetches every batch from `base` in parallel; `signal` (the worker's, aborted by Stop)
+/// cancels them all.
 pub async fn load_from_url(
     scope: &DedicatedWorkerGlobalScope,
     base: &str,
     outbox: &Outbox,
+    signal: &AbortSignal,
 ) -> Result<(Cifar10, Event), LoadError> {
     let names: Vec<&'static str> = TRAIN_BATCHES
         .iter()
@@ -111,17 +133,17 @@ pub async fn load_from_url(
         started: Instant::now(),
         last_post: None,
     }));
+    let download = Download {
+        scope,
+        cache: cache.clone(),
+        signal,
+        tally: tally.clone(),
+        outbox,
+    };
     let downloads = names.iter().enumerate().map(|(index, &name)| {
         let url = format!("{base}{name}");
-        fetch_file(
-            scope,
-            cache.clone(),
-            url,
-            name,
-            index,
-            tally.clone(),
-            outbox,
-        )
+        let kind = batch_kind(name).expect("the data set's own file names");
+        download.file(url, name, kind, index)
     });
     let mut files = Vec::new();
     for result in join_all(downloads.collect()).await {
@@ -172,11 +194,17 @@ pub async fn load_from_file(
     outbox: &Outbox,
 ) -> Result<(Cifar10, Event), LoadError> {
     let started = Instant::now();
+    let size = file.size() as u64;
+    if size > ARCHIVE_LIMIT {
+        return Err(LoadError::ArchiveTooLarge {
+            name: name.into(),
+            size,
+        });
+    }
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| {
         LoadError::Browser(format!("{name}: could not be read ({})", message_of(&e)))
     })?;
     let bytes = Uint8Array::new(&buffer).to_vec();
-    let size = bytes.len() as u64;
     outbox.post(&Event::DataProgress {
         loaded: size,
         total: Some(size),
@@ -238,89 +266,6 @@ async fn store(cache: &Cache, url: &str, bytes: &mut [u8]) -> Result<(), String>
         .await
         .map(drop)
         .map_err(|e| message_of(&e))
-}
-
-async fn fetch_file(
-    scope: &DedicatedWorkerGlobalScope,
-    cache: Option<Cache>,
-    url: String,
-    name: &'static str,
-    index: usize,
-    tally: Rc<RefCell<Tally>>,
-    outbox: &Outbox,
-) -> Result<Fetched, LoadError> {
-    let network = |url: &str, e: JsValue| LoadError::Network {
-        url: url.to_string(),
-        detail: message_of(&e),
-    };
-    let mut cached = None;
-    if let Some(cache) = &cache {
-        // A failed lookup only means a download.
-        if let Ok(hit) = JsFuture::from(cache.match_with_str(&url)).await {
-            cached = hit.dyn_into::<Response>().ok();
-        }
-    }
-    let from_cache = cached.is_some();
-    let response = match cached {
-        Some(response) => response,
-        None => JsFuture::from(scope.fetch_with_str(&url))
-            .await
-            .map_err(|e| network(&url, e))?
-            .unchecked_into::<Response>(),
-    };
-    if !response.ok() {
-        return Err(LoadError::Http {
-            url,
-            status: response.status(),
-            status_text: response.status_text(),
-        });
-    }
-    let headers = response.headers();
-    let length = headers
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<u64>().ok());
-    let encoded = headers.get("content-encoding").ok().flatten().is_some();
-    tally.borrow_mut().sizes[index] = length;
-    let mut bytes = Vec::with_capacity(length.unwrap_or(0) as usize);
-    if let Some(body) = response.body() {
-        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        loop {
-            let chunk = JsFuture::from(reader.read())
-                .await
-                .map_err(|e| network(&url, e))?;
-            if Reflect::get(&chunk, &"done".into())
-                .ok()
-                .and_then(|d| d.as_bool())
-                .unwrap_or(true)
-            {
-                break;
-            }
-            let value: Uint8Array = Reflect::get(&chunk, &"value".into())
-                .map_err(|e| network(&url, e))?
-                .unchecked_into();
-            let start = bytes.len();
-            bytes.resize(start + value.length() as usize, 0);
-            value.copy_to(&mut bytes[start..]);
-            tally.borrow_mut().add(value.length() as u64, outbox);
-        }
-    }
-    let got = bytes.len() as u64;
-    match length {
-        // A compressed transfer's length is not the body's.
-        Some(expected) if got < expected && !encoded => {
-            return Err(LoadError::Truncated { url, expected, got });
-        }
-        None => tally.borrow_mut().sizes[index] = Some(got),
-        _ => {}
-    }
-    Ok(Fetched {
-        name,
-        url,
-        bytes,
-        from_cache,
-    })
 }
 
 /// Awaits every future together (the downloads run in parallel), keeping their order.

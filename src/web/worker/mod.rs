@@ -3,6 +3,7 @@
 //! honoured at once (the loop checks it before every batch).
 
 mod data;
+mod fetch;
 mod gpu;
 mod run;
 mod weights;
@@ -36,6 +37,8 @@ struct Worker {
     /// Whether the WebGPU-vs-CPU self-check has passed.
     checked: bool,
     cancel: CancelToken,
+    /// Aborts the data download in progress (Stop).
+    load_abort: Option<web_sys::AbortController>,
     /// What the worker is doing, when a request is still running.
     busy: Option<&'static str>,
     /// Models of this session's runs, by run name.
@@ -73,6 +76,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         webgpu_problem: None,
         checked: false,
         cancel: CancelToken::new(),
+        load_abort: None,
         busy: None,
         models: HashMap::new(),
     }));
@@ -103,7 +107,11 @@ fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent)
         }
     };
     if request == Request::Stop {
-        worker.borrow().cancel.cancel();
+        let w = worker.borrow();
+        w.cancel.cancel();
+        if let Some(abort) = &w.load_abort {
+            abort.abort();
+        }
         return;
     }
     // Looking at images and reading weights do not disturb a run or a download.
@@ -157,7 +165,14 @@ async fn handle(
         Request::LoadUrl { base } => {
             set_busy(Some("loading the data"));
             let scope = worker.borrow().scope.clone();
-            let loaded = data::load_from_url(&scope, &base, &outbox).await;
+            let loaded = match web_sys::AbortController::new() {
+                Ok(abort) => {
+                    worker.borrow_mut().load_abort = Some(abort.clone());
+                    data::load_from_url(&scope, &base, &outbox, &abort.signal()).await
+                }
+                Err(e) => Err(LoadError::Browser(message_of(&e))),
+            };
+            worker.borrow_mut().load_abort = None;
             finish_load(&worker, &outbox, loaded);
         }
         Request::LoadArchive { name } => {
