@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 pub struct EpochRecord {
     /// 1-based.
     pub epoch: usize,
+    #[serde(with = "crate::serde_float")]
     pub loss: f64,
+    #[serde(with = "crate::serde_float")]
     pub acc: f64,
+    #[serde(with = "crate::serde_float")]
     pub val_loss: f64,
+    #[serde(with = "crate::serde_float")]
     pub val_acc: f64,
     /// Wall time of the epoch: training and validation.
     pub seconds: f64,
@@ -154,5 +158,35 @@ impl History {
             });
         }
         Ok(history)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A diverged epoch's numbers come back as they were from both files, not as `null`.
+    #[test]
+    fn non_finite_numbers_round_trip_through_json_and_csv() {
+        let mut history = History::default();
+        history.push(EpochRecord {
+            epoch: 1,
+            loss: f64::NAN,
+            acc: 0.1,
+            val_loss: f64::INFINITY,
+            val_acc: 0.1,
+            seconds: 2.0,
+            us_per_sample: 40.0,
+            lr: 1.0,
+        });
+        for back in [
+            History::from_json(&history.to_json()).unwrap(),
+            History::from_csv(&history.to_csv()).unwrap(),
+        ] {
+            let e = &back.epochs[0];
+            assert!(e.loss.is_nan());
+            assert_eq!(e.val_loss, f64::INFINITY);
+            assert_eq!(e.acc, 0.1);
+        }
     }
 }

@@ -6,7 +6,8 @@
 //! [`train`] (the loop, which validates through `eval` after every epoch) → [`plot`] (curves
 //! and heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
 //! Beside them, used by all: [`backend`] picks the device and reads tensors back, [`history`]
-//! is a run's per-epoch record (written by `train`, read by `eval`, `plot` and `report`), and
+//! is a run's per-epoch record (written by `train`, read by `eval`, `plot` and `report`),
+//! [`serde_float`] carries NaN and infinity through JSON, and
 //! [`kernels`] holds the fused convolution + ReLU that the models train through (fast CPU
 //! kernels, burn's ops elsewhere).
 //! Only [`web`] touches the browser, and only its wasm32-only parts (page, worker, canvas…)
@@ -23,6 +24,7 @@ pub mod optim;
 pub mod plot;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod report;
+pub mod serde_float;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod serve;
 pub mod train;

@@ -1,13 +1,37 @@
 //! A small static web server for the browser app (native only): the trunk build under a
 //! sub-path, and the CIFAR-10 batches beside it, from a folder or straight from the official
 //! archive held in memory. `cifar-lab serve` runs it; the end-to-end tests serve their own
-//! generated data with it. GET and HEAD only, one thread per connection.
+//! generated data with it.
+//!
+//! It may face a network, so every resource is bounded: at most [`MAX_CONNECTIONS`] at once,
+//! a request head of at most [`MAX_HEAD`] bytes read within [`READ_TIMEOUT`], files streamed
+//! (with `Range` and `HEAD`) instead of read into memory, nothing outside a mount's folder
+//! (no `..`, no dotfiles, no symlink that leads out), and headers that keep the browser strict
+//! (`nosniff`, a Content-Security-Policy on pages, cross-origin access to the data only).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Connections answered at once; more get `503` straight away.
+pub const MAX_CONNECTIONS: usize = 64;
+/// The longest request line plus headers.
+pub const MAX_HEAD: usize = 8 * 1024;
+/// How long a client may take to send its request, and to take each part of the answer.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The page's policy: its own scripts (trunk's loader is one inline module script), its
+/// WebAssembly, its worker; data may be fetched from anywhere (`?data=`).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \
+    'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
+    connect-src *; worker-src 'self'; object-src 'none'; base-uri 'self'; \
+    frame-ancestors 'none'";
 
 /// Where the bytes of a mount come from.
 #[derive(Debug, Clone)]
@@ -22,12 +46,41 @@ pub enum Content {
 pub struct Mount {
     pub prefix: String,
     pub content: Content,
+    /// Pages of other origins may fetch from it (the data set), so it says
+    /// `Access-Control-Allow-Origin: *`; the app itself does not.
+    pub shared: bool,
 }
 
-/// The mounts, longest prefix first.
-#[derive(Debug, Clone, Default)]
+/// The mounts, longest prefix first, and the limits.
+#[derive(Debug, Clone)]
 pub struct Site {
     mounts: Vec<Mount>,
+    max_connections: usize,
+    read_timeout: Duration,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self {
+            mounts: Vec::new(),
+            max_connections: MAX_CONNECTIONS,
+            read_timeout: READ_TIMEOUT,
+        }
+    }
+}
+
+/// What a path resolves to.
+pub enum Body {
+    File(File),
+    Bytes(Arc<HashMap<String, Vec<u8>>>, String),
+}
+
+/// A resolved path: its bytes, their type, and whether other origins may read them.
+pub struct Found {
+    pub body: Body,
+    pub len: u64,
+    pub content_type: &'static str,
+    pub shared: bool,
 }
 
 impl Site {
@@ -35,12 +88,33 @@ impl Site {
         Self::default()
     }
 
-    pub fn mount(mut self, prefix: &str, content: Content) -> Self {
+    /// Other limits than [`MAX_CONNECTIONS`] and [`READ_TIMEOUT`] (tests use small ones).
+    pub fn limits(mut self, max_connections: usize, read_timeout: Duration) -> Self {
+        self.max_connections = max_connections.max(1);
+        self.read_timeout = read_timeout;
+        self
+    }
+
+    /// The app (or any content only its own pages read).
+    pub fn mount(self, prefix: &str, content: Content) -> Self {
+        self.add(prefix, content, false)
+    }
+
+    /// Data that pages elsewhere may fetch (CORS).
+    pub fn mount_data(self, prefix: &str, content: Content) -> Self {
+        self.add(prefix, content, true)
+    }
+
+    fn add(mut self, prefix: &str, content: Content, shared: bool) -> Self {
         let mut prefix = format!("/{}", prefix.trim_matches('/'));
         if !prefix.ends_with('/') {
             prefix.push('/');
         }
-        self.mounts.push(Mount { prefix, content });
+        self.mounts.push(Mount {
+            prefix,
+            content,
+            shared,
+        });
         self.mounts
             .sort_by_key(|m| std::cmp::Reverse(m.prefix.len()));
         self
@@ -49,12 +123,22 @@ impl Site {
     /// Serves on `listener` until the process ends.
     pub fn serve(self, listener: TcpListener) {
         let site = Arc::new(self);
+        let active = Arc::new(AtomicUsize::new(0));
         for stream in listener.incoming().flatten() {
-            let site = site.clone();
-            std::thread::spawn(move || {
-                // A client that hangs up mid-answer is its own business.
+            if active.fetch_add(1, Ordering::SeqCst) >= site.max_connections {
+                active.fetch_sub(1, Ordering::SeqCst);
+                let _ = busy(stream);
+                continue;
+            }
+            let (site, done) = (site.clone(), active.clone());
+            let spawned = std::thread::Builder::new().spawn(move || {
+                // A client that hangs up or stalls mid-answer is its own business.
                 let _ = site.answer(stream);
+                done.fetch_sub(1, Ordering::SeqCst);
             });
+            if spawned.is_err() {
+                active.fetch_sub(1, Ordering::SeqCst);
+            }
         }
     }
 
@@ -66,32 +150,82 @@ impl Site {
         Ok(address)
     }
 
-    fn answer(&self, stream: TcpStream) -> std::io::Result<()> {
-        let mut reader = BufReader::new(stream.try_clone()?);
-        let mut request_line = String::new();
-        reader.read_line(&mut request_line)?;
-        // Headers are read and ignored: nothing here depends on them.
-        let mut header = String::new();
-        while reader.read_line(&mut header)? > 2 {
-            header.clear();
+    fn answer(&self, mut stream: TcpStream) -> std::io::Result<()> {
+        stream.set_read_timeout(Some(self.read_timeout))?;
+        stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+        let head = match read_head(&mut stream) {
+            Ok(head) => head,
+            Err(status) => return respond(&mut stream, status, &Headers::text(), None),
+        };
+        let mut storage = [httparse::EMPTY_HEADER; 32];
+        let mut request = httparse::Request::new(&mut storage);
+        if !matches!(request.parse(&head), Ok(httparse::Status::Complete(_))) {
+            return respond(&mut stream, 400, &Headers::text(), Some(b"bad request\n"));
         }
-        let mut parts = request_line.split_whitespace();
-        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-        let path = target.split(['?', '#']).next().unwrap_or("/");
-        let mut out = stream;
+        let method = request.method.unwrap_or("");
         if method != "GET" && method != "HEAD" {
-            return respond(&mut out, 405, "text/plain", b"only GET and HEAD\n", true);
+            return respond(
+                &mut stream,
+                405,
+                &Headers::text(),
+                Some(b"only GET and HEAD\n"),
+            );
         }
-        match self.lookup(&percent_decode(path)) {
-            Some((bytes, content_type)) => {
-                respond(&mut out, 200, content_type, &bytes, method == "GET")
+        let target = request.path.unwrap_or("/");
+        let path = target.split(['?', '#']).next().unwrap_or("/");
+        let range = request
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("range"))
+            .and_then(|h| std::str::from_utf8(h.value).ok());
+        let with_body = method == "GET";
+        let Some(found) = self.lookup(&percent_decode(path)) else {
+            let body: &[u8] = b"not found\n";
+            return respond(
+                &mut stream,
+                404,
+                &Headers::text(),
+                with_body.then_some(body),
+            );
+        };
+        let mut headers = Headers {
+            content_type: found.content_type,
+            shared: found.shared,
+            extra: Vec::new(),
+        };
+        let (status, start, len) = match range.map(|r| byte_range(r, found.len)) {
+            None => (200, 0, found.len),
+            Some(Some((start, end))) => {
+                headers
+                    .extra
+                    .push(format!("Content-Range: bytes {start}-{end}/{}", found.len));
+                (206, start, end - start + 1)
             }
-            None => respond(&mut out, 404, "text/plain", b"not found\n", method == "GET"),
+            Some(None) => {
+                headers
+                    .extra
+                    .push(format!("Content-Range: bytes */{}", found.len));
+                return respond(&mut stream, 416, &headers, None);
+            }
+        };
+        write_head(&mut stream, status, &headers, len)?;
+        if with_body {
+            match found.body {
+                Body::File(mut file) => {
+                    file.seek(SeekFrom::Start(start))?;
+                    std::io::copy(&mut file.take(len), &mut stream)?;
+                }
+                Body::Bytes(files, name) => {
+                    let bytes = &files[&name];
+                    stream.write_all(&bytes[start as usize..(start + len) as usize])?;
+                }
+            }
         }
+        stream.flush()
     }
 
-    /// The bytes and content type at `path`, if any mount has it.
-    pub fn lookup(&self, path: &str) -> Option<(Vec<u8>, &'static str)> {
+    /// What `path` resolves to, if any mount has it.
+    pub fn lookup(&self, path: &str) -> Option<Found> {
         // A mount's own path without its slash redirects nowhere: treat it as its index.
         let path =
             if !path.ends_with('/') && self.mounts.iter().any(|m| m.prefix == format!("{path}/")) {
@@ -104,21 +238,44 @@ impl Site {
         if rest.is_empty() || rest.ends_with('/') {
             rest.push_str("index.html");
         }
-        let bytes = match &mount.content {
-            Content::Files(files) => files.get(&rest)?.clone(),
-            Content::Dir(dir) => std::fs::read(safe_join(dir, &rest)?).ok()?,
+        let (body, len) = match &mount.content {
+            Content::Files(files) => {
+                let len = files.get(&rest)?.len() as u64;
+                (Body::Bytes(files.clone(), rest.clone()), len)
+            }
+            Content::Dir(dir) => {
+                let path = contained(dir, &rest)?;
+                let file = File::open(path).ok()?;
+                let meta = file.metadata().ok()?;
+                if !meta.is_file() {
+                    return None;
+                }
+                (Body::File(file), meta.len())
+            }
         };
-        Some((bytes, content_type(&rest)))
+        Some(Found {
+            body,
+            len,
+            content_type: content_type(&rest),
+            shared: mount.shared,
+        })
     }
 }
 
-/// `dir/rest`, refusing anything that climbs out of `dir`.
-fn safe_join(dir: &Path, rest: &str) -> Option<PathBuf> {
+/// `dir/rest` if it names a file inside `dir`: no `..`, no hidden (dot) names, and no
+/// symlink that leads outside `dir`.
+fn contained(dir: &Path, rest: &str) -> Option<PathBuf> {
     let relative = Path::new(rest);
-    relative
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
-        .then(|| dir.join(relative))
+    let plain = relative.components().all(|c| match c {
+        Component::Normal(name) => !name.to_string_lossy().starts_with('.'),
+        _ => false,
+    });
+    if !plain {
+        return None;
+    }
+    let root = dir.canonicalize().ok()?;
+    let path = dir.join(relative).canonicalize().ok()?;
+    path.starts_with(&root).then_some(path)
 }
 
 /// `/a%20b` → `/a b`; a `%` not followed by two hex digits stays as it is.
@@ -128,106 +285,9 @@ fn percent_decode(path: &str) -> String {
         .into_owned()
 }
 
-/// Types the browser cares about: `application/wasm` lets it compile while downloading.
-pub fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "wasm" => "application/wasm",
-        "json" => "application/json",
-        "png" => "image/png",
-        "svg" => "image/svg+xml",
-        "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
-fn respond(
-    out: &mut TcpStream,
-    status: u16,
-    content_type: &str,
-    body: &[u8],
-    with_body: bool,
-) -> std::io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        404 => "Not Found",
-        _ => "Method Not Allowed",
-    };
-    // no-cache: a rebuilt app is picked up on reload (the page keeps the batches itself).
-    write!(
-        out,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-cache\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    if with_body {
-        out.write_all(body)?;
-    }
-    out.flush()
-}
-
+mod http;
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    #[test]
-    fn mounts_serve_their_files_and_nothing_outside() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("index.html"), "<p>hi</p>").unwrap();
-        std::fs::write(dir.path().join("app.wasm"), [0u8, 97, 115, 109]).unwrap();
-        let files = HashMap::from([("data_batch_1.bin".to_string(), vec![1u8, 2, 3])]);
-        let site = Site::new()
-            .mount("/lab/", Content::Dir(dir.path().into()))
-            .mount(
-                "/lab/data/cifar-10-batches-bin/",
-                Content::Files(Arc::new(files)),
-            );
-
-        let (index, kind) = site.lookup("/lab/").unwrap();
-        assert_eq!(
-            (index.as_slice(), kind),
-            (&b"<p>hi</p>"[..], "text/html; charset=utf-8")
-        );
-        assert!(
-            site.lookup("/lab").is_some(),
-            "the sub-path without its slash"
-        );
-        assert_eq!(site.lookup("/lab/app.wasm").unwrap().1, "application/wasm");
-        let batch = site.lookup("/lab/data/cifar-10-batches-bin/data_batch_1.bin");
-        assert_eq!(batch.unwrap().0, vec![1, 2, 3]);
-        assert!(
-            site.lookup("/lab/data/cifar-10-batches-bin/test_batch.bin")
-                .is_none()
-        );
-        assert!(site.lookup("/lab/../etc/passwd").is_none());
-        assert!(site.lookup("/lab/%2e%2e/secret").is_none());
-        assert!(site.lookup("/other/").is_none());
-    }
-
-    #[test]
-    fn answers_over_http() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("index.html"), "hello").unwrap();
-        std::fs::write(dir.path().join("a b.txt"), "spaced").unwrap();
-        let address = Site::new()
-            .mount("/", Content::Dir(dir.path().into()))
-            .spawn_local()
-            .unwrap();
-        let get = |path: &str| {
-            let mut stream = TcpStream::connect(address).unwrap();
-            write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-            let mut answer = String::new();
-            std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
-            answer
-        };
-        let ok = get("/index.html?x=1");
-        assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
-        assert!(ok.ends_with("\r\n\r\nhello"));
-        assert!(get("/missing.bin").starts_with("HTTP/1.1 404"));
-        // Paths arrive percent-encoded; an encoded `..` still cannot climb out.
-        assert!(get("/a%20b.txt").ends_with("\r\n\r\nspaced"));
-        assert!(get("/%2e%2e/etc/passwd").starts_with("HTTP/1.1 404"));
-    }
-}
+pub use http::content_type;
+use http::{Headers, busy, byte_range, read_head, respond, write_head};

@@ -230,3 +230,120 @@ fn bench_prints_json_and_a_table_of_every_model() {
         "{table}"
     );
 }
+
+/// `--out` is never overwritten by accident: settings are checked before it is touched, a
+/// folder holding a run needs --force (which removes only that run's files), and a folder of
+/// other files is refused outright.
+#[test]
+fn the_run_folder_is_protected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::write_dir(&data, &common::files(8, 8));
+    let out = tmp.path().join("run");
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--batch-size",
+            "16",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        if !args.contains(&"--epochs") {
+            args.extend(["--epochs", "1"]);
+        }
+        cifar_lab(&args)
+    };
+    let (ok, stdout, stderr) = train(&[]);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let config = std::fs::read_to_string(out.join("config.json")).unwrap();
+
+    // Bad settings: refused before anything is written, even with --force.
+    let (ok, _, stderr) = train(&["--epochs", "0", "--force"]);
+    assert!(!ok);
+    assert!(stderr.contains("must all be positive"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("config.json")).unwrap(),
+        config
+    );
+
+    // A second run into the same folder.
+    let (ok, _, stderr) = train(&["--seed", "7"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("holds another run") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("config.json")).unwrap(),
+        config
+    );
+    let (ok, stdout, stderr) = train(&["--seed", "7", "--force"]);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let replaced: RunConfig =
+        serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(replaced.train.seed, 7);
+    assert!(
+        std::fs::read_dir(&out).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".partial")),
+        "no temporary files are left"
+    );
+
+    // A folder with someone else's files.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let (ok, _, stderr) = train(&["--force"]);
+    assert!(!ok);
+    assert!(stderr.contains("not a run's"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+/// The history is on disk after every epoch: a run killed in the middle keeps what it did.
+#[test]
+fn a_killed_run_keeps_its_completed_epochs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::write_dir(&data, &common::files(8, 8));
+    let out = tmp.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cifar-lab"))
+        .args([
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--epochs",
+            "1000",
+        ])
+        .args(["--batch-size", "16", "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let history = out.join("history.json");
+    let started = std::time::Instant::now();
+    while !history.exists() {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no history after two minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kept = History::from_json(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert!(
+        !kept.is_empty() && kept.len() < 1000,
+        "{} epochs",
+        kept.len()
+    );
+    assert!(
+        !out.join("model.bpk").exists(),
+        "killed before the end: no weights yet"
+    );
+}

@@ -38,8 +38,8 @@ fn serve() -> String {
     };
     let address = Site::new()
         .mount(BASE, Content::Dir(dist()))
-        .mount(&format!("{BASE}data/cifar-10-batches-bin/"), files(good))
-        .mount(&format!("{BASE}truncated/"), files(truncated))
+        .mount_data(&format!("{BASE}data/cifar-10-batches-bin/"), files(good))
+        .mount_data(&format!("{BASE}truncated/"), files(truncated))
         .spawn_local()
         .unwrap();
     format!("http://{address}{BASE}")
@@ -537,6 +537,24 @@ async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
         "{message}"
     );
     screenshot(client, "truncated-data").await;
+
+    // A link naming another site's data: nothing is fetched until Load is pressed.
+    client
+        .goto(&format!("{url}?data=http://localhost:9/elsewhere/"))
+        .await
+        .unwrap();
+    let status = "(() => { const s = document.getElementById('data-status').textContent; \
+                  return s.includes('another site') && s; })()";
+    let status = wait_for(client, "the other-site notice", status, 30).await;
+    assert!(
+        status.as_str().unwrap().contains("http://localhost:9"),
+        "{status}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        text(client, "data-error").await.is_empty(),
+        "no download was tried"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,8 +7,17 @@
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
-use cifar_lab::model::{Architecture, Cnn, Summary};
+use cifar_lab::model::{
+    Architecture, Cnn, Summary, WeightsError, weights_from_bytes_any, weights_to_bytes,
+};
 use cifar_lab::optim::AdadeltaConfig;
+
+/// Models drawn at the same time from the backend's one random generator would take each
+/// other's numbers: tests that seed it take turns.
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn device() -> Device {
     Device::flex().autodiff()
@@ -94,6 +103,7 @@ fn dropout_is_active_only_in_training() {
 
 #[test]
 fn seed_fixes_initial_weights() {
+    let _turn = take_turn();
     let device = device();
     let weights = |seed| {
         device.seed(seed);
@@ -186,4 +196,31 @@ fn adadelta_state_survives_a_byte_round_trip() {
         .init()
         .step(1.0, model.clone(), grads(&model));
     assert_ne!(values(a.w.val()), values(c.w.val()));
+}
+
+/// Weights of an unknown model are parsed once and land in the architecture they fit;
+/// junk and another network's weights get the message that says so.
+#[test]
+fn weights_find_their_architecture() {
+    let _turn = take_turn();
+    let device = Device::flex();
+    let deeper = Cnn::new(Architecture::Deeper, &device);
+    let bytes =
+        futures_lite::future::block_on(weights_to_bytes(&deeper, Architecture::Deeper)).unwrap();
+    let (found, loaded) =
+        weights_from_bytes_any(Architecture::Plain, "d.bpk", bytes.clone(), &device).unwrap();
+    assert_eq!(found, Architecture::Deeper);
+    let image = Tensor::<4>::zeros([1, 3, 32, 32], &device);
+    let same =
+        |a: &Cnn, b: &Cnn| values(a.forward(image.clone())) == values(b.forward(image.clone()));
+    assert!(same(&loaded, &deeper));
+    // Plain's weights offered as dropout's: their layer names say plain.
+    let plain = Cnn::new(Architecture::Plain, &device);
+    let bytes =
+        futures_lite::future::block_on(weights_to_bytes(&plain, Architecture::Plain)).unwrap();
+    let (found, _) =
+        weights_from_bytes_any(Architecture::Dropout, "p.bpk", bytes, &device).unwrap();
+    assert_eq!(found, Architecture::Plain);
+    let junk = weights_from_bytes_any(Architecture::Plain, "junk.bpk", b"junk".to_vec(), &device);
+    assert!(matches!(junk, Err(WeightsError::Read { .. })));
 }

@@ -34,7 +34,7 @@ fn serve() -> String {
         .collect::<HashMap<_, _>>();
     let address = Site::new()
         .mount(BASE, Content::Dir(dist()))
-        .mount(
+        .mount_data(
             &format!("{BASE}data/cifar-10-batches-bin/"),
             Content::Files(Arc::new(files)),
         )

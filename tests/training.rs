@@ -36,6 +36,7 @@ fn splits(train: usize, val: usize) -> Splits {
     Splits {
         train: synthetic::banded(train, 1),
         validation: synthetic::banded(val, 2),
+        validation_picked: None,
     }
 }
 
@@ -138,8 +139,10 @@ fn learns_a_learnable_data_set_and_reports_progress() {
 
     // The final evaluation agrees with a fresh one of the returned model.
     let device = device();
-    let evaluation = outcome.evaluation.unwrap();
-    let again = block_on(evaluate(&outcome.model, &splits.validation, 50, &device)).unwrap();
+    let evaluated = outcome.evaluated.unwrap();
+    assert_eq!(evaluated.epoch, 6);
+    let evaluation = evaluated.evaluation;
+    let again = block_on(evaluate(&evaluated.model, &splits.validation, 50, &device)).unwrap();
     assert_eq!(again.predictions, evaluation.predictions);
     assert!((again.accuracy - last.val_acc).abs() < 1e-12);
     assert_eq!(evaluation.confusion.total(), 60);
@@ -206,7 +209,38 @@ fn cancel_stops_within_one_batch_and_keeps_history() {
     );
     assert_eq!(outcome.history.len(), 1);
     assert_eq!(recorder.progress.len(), 5);
-    assert!(outcome.evaluation.is_some());
+    // The model kept is the one epoch 1's row describes, not the one stopped mid-epoch 2.
+    let evaluated = outcome.evaluated.expect("epoch 1 was evaluated");
+    assert_eq!(evaluated.epoch, 1);
+    let again = block_on(evaluate(&evaluated.model, &splits.validation, 50, &device)).unwrap();
+    assert_eq!(again.loss, outcome.history.epochs[0].val_loss);
+}
+
+/// One batch per epoch: the step after it blows the weights up, so the training loss read
+/// for epoch 1 is finite and the validation loss after it is not.
+#[test]
+fn a_diverged_validation_ends_the_run_and_keeps_no_weights() {
+    let _turn = take_turn();
+    let config = TrainConfig {
+        optimizer: OptimizerKind::Sgd,
+        lr: 1e30,
+        batch_size: 32,
+        ..config(3)
+    };
+    let outcome = run(&config, &splits(32, 20), &mut NoObserver);
+    let RunEnd::Failed(TrainError::NonFiniteValidation { epoch, loss }) = outcome.end else {
+        panic!(
+            "expected a non-finite validation loss, got {:?}",
+            outcome.end
+        );
+    };
+    assert_eq!(epoch, 1);
+    assert!(!loss.is_finite());
+    assert!(outcome.history.is_empty());
+    assert!(
+        outcome.evaluated.is_none(),
+        "no weights of a diverged model"
+    );
 }
 
 #[test]

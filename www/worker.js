@@ -3,5 +3,7 @@
 import init from './cifar-lab-web.js';
 
 init({ module_or_path: new URL('./cifar-lab-web_bg.wasm', import.meta.url) }).catch((error) => {
-  postMessage(JSON.stringify({ type: 'crashed', message: `the worker's WebAssembly did not start: ${error}` }));
+  // The envelope of src/web/envelope.rs: the event's JSON under `json`.
+  const event = { type: 'crashed', message: `the worker's WebAssembly did not start: ${error}` };
+  postMessage({ json: JSON.stringify(event) });
 });

@@ -66,8 +66,12 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 10)]
     pub readback_every: usize,
     /// Where to write history.json/.csv, confusion.csv, metrics.json, config.json, model.bpk.
+    /// A new or empty folder; the history is rewritten after every epoch.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace the run already in --out (only its files are removed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]

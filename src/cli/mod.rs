@@ -35,6 +35,18 @@ pub enum CliError {
     },
     #[error("{path}: {reason}")]
     RunConfig { path: String, reason: String },
+    #[error(
+        "{path}: {}; nothing was written. Choose another --out{}",
+        if *run { format!("holds another run ({files} files)") } else {
+            format!("holds {files} files that are not a run's")
+        },
+        if *run { ", or pass --force to replace that run" } else { " (an empty or new folder)" }
+    )]
+    OutTaken {
+        path: String,
+        files: usize,
+        run: bool,
+    },
     #[error(transparent)]
     RunLoad(#[from] RunLoadError),
     #[error(transparent)]

@@ -1,17 +1,48 @@
-//! The files a training run leaves in its output folder.
+//! The files a training run leaves in its output folder, each written to a temporary file and
+//! renamed into place, so a crash or a kill never leaves a half-written one.
 
 use std::path::{Path, PathBuf};
+
+use cifar_lab::report::RunFiles;
 
 use super::CliError;
 
 pub struct RunDir(PathBuf);
 
 impl RunDir {
-    pub fn create(path: &Path) -> Result<Self, CliError> {
-        std::fs::create_dir_all(path).map_err(|source| CliError::Io {
+    /// The folder for a new run: created if missing; refused if it holds anything (another
+    /// run, or files that are not a run's) unless `replace`, which removes the files an
+    /// earlier run left there (and nothing else) so none of them outlives it.
+    pub fn create(path: &Path, replace: bool) -> Result<Self, CliError> {
+        let io = |source| CliError::Io {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let taken: Vec<String> = match std::fs::read_dir(path) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io(e)),
+        };
+        if !taken.is_empty() {
+            let foreign: Vec<&String> = taken
+                .iter()
+                .filter(|name| !RunFiles::ALL.contains(&name.as_str()))
+                .collect();
+            if !replace || !foreign.is_empty() {
+                return Err(CliError::OutTaken {
+                    path: path.display().to_string(),
+                    files: taken.len(),
+                    run: foreign.is_empty(),
+                });
+            }
+            for name in &taken {
+                std::fs::remove_file(path.join(name)).map_err(io)?;
+            }
+        }
+        std::fs::create_dir_all(path).map_err(io)?;
         Ok(Self(path.to_path_buf()))
     }
 
@@ -19,11 +50,15 @@ impl RunDir {
         self.0.join(name)
     }
 
-    pub fn write(&self, name: &str, contents: &str) -> Result<(), CliError> {
+    /// Writes `name` whole or not at all: a temporary beside it, then a rename.
+    pub fn write(&self, name: &str, contents: &[u8]) -> Result<(), CliError> {
         let path = self.path(name);
-        std::fs::write(&path, contents).map_err(|source| CliError::Io {
+        let temporary = self.path(&format!(".{name}.partial"));
+        let failed = |source| CliError::Io {
             path: path.display().to_string(),
             source,
-        })
+        };
+        std::fs::write(&temporary, contents).map_err(failed)?;
+        std::fs::rename(&temporary, &path).map_err(failed)
     }
 }

@@ -20,7 +20,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let mut site = Site::new().mount(&base, Content::Dir(args.dist.clone()));
     if let Some(data) = &args.data {
         let data_path = format!("{base}data/{ARCHIVE_DIR}/");
-        site = site.mount(&data_path, data_content(data)?);
+        site = site.mount_data(&data_path, data_content(data)?);
     }
     let address = format!("{}:{}", args.host, args.port);
     let listener = TcpListener::bind(&address).map_err(|source| CliError::Io {

@@ -2,8 +2,9 @@ use std::time::Instant;
 
 use cifar_lab::data::{Cifar10, Splits, ValidationSource};
 use cifar_lab::eval::RunMetrics;
-use cifar_lab::model::{Cnn, Summary, save_weights};
-use cifar_lab::train::{CancelToken, RunConfig, RunEnd, TrainConfig, train};
+use cifar_lab::history::{EpochRecord, History};
+use cifar_lab::model::{Cnn, Summary, weights_to_bytes};
+use cifar_lab::train::{CancelToken, Observer, RunConfig, RunEnd, TrainConfig, TrainEvent, train};
 use futures_lite::future::block_on;
 
 use super::CliError;
@@ -67,13 +68,12 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         validation,
         backend: args.backend.to_string(),
     };
-    let out = RunDir::create(&args.out)?;
-    out.write(
-        RunFiles::CONFIG_JSON,
-        &serde_json::to_string_pretty(&run_config).expect("config serialises"),
-    )?;
-
+    // Everything that can be refused is, before --out is touched.
+    config.check()?;
     let device = block_on(args.backend.init())?;
+    let out = RunDir::create(&args.out, args.force)?;
+    let config_json = serde_json::to_string_pretty(&run_config).expect("config serialises");
+    out.write(RunFiles::CONFIG_JSON, config_json.as_bytes())?;
     device.seed(config.seed);
     println!("{}", Summary::new(config.model));
     println!(
@@ -82,29 +82,30 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     );
     let model = Cnn::new(config.model, &device);
     let cancel = stop_on_ctrl_c();
+    let mut observer = Recording {
+        console: ConsoleProgress::new(),
+        out: &out,
+        history: History::default(),
+        warned: false,
+    };
     let outcome = block_on(train(
         &config,
         model,
         &splits,
         &device,
-        &mut ConsoleProgress::new(),
+        &mut observer,
         &cancel,
     ));
 
     // Whatever happened, keep what was learned so far.
     let history = &outcome.history;
-    out.write(RunFiles::HISTORY_JSON, &history.to_json())?;
-    out.write(RunFiles::HISTORY_CSV, &history.to_csv())?;
-    let metrics = outcome
-        .evaluation
-        .as_ref()
-        .map(|evaluation| RunMetrics::new(evaluation, history, &data.classes));
-    if let (Some(evaluation), Some(metrics)) = (&outcome.evaluation, &metrics) {
-        out.write(
-            RunFiles::CONFUSION_CSV,
-            &evaluation.confusion.to_csv(data.classes.as_slice()),
-        )?;
-        out.write(RunFiles::METRICS_JSON, &metrics.to_json())?;
+    write_history(&out, history)?;
+    let evaluation = outcome.evaluated.as_ref().map(|e| &e.evaluation);
+    let metrics = evaluation.map(|evaluation| RunMetrics::new(evaluation, history, &data.classes));
+    if let (Some(evaluation), Some(metrics)) = (evaluation, &metrics) {
+        let confusion = evaluation.confusion.to_csv(data.classes.as_slice());
+        out.write(RunFiles::CONFUSION_CSV, confusion.as_bytes())?;
+        out.write(RunFiles::METRICS_JSON, metrics.to_json().as_bytes())?;
         println!("\n{}", metrics.report.to_text(data.classes.as_slice()));
         println!("Most confused (true → predicted):");
         for pair in &metrics.top_confusions {
@@ -128,17 +129,61 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         history: outcome.history.clone(),
         metrics,
     };
-    out.write(RunFiles::REPORT_HTML, &report_html(&[summary])?)?;
+    out.write(RunFiles::REPORT_HTML, report_html(&[summary])?.as_bytes())?;
+    // The weights of the last completed epoch: the ones the metrics describe (a stopped or
+    // diverged run keeps them too, never its mid-epoch or NaN model).
+    match &outcome.evaluated {
+        Some(evaluated) => {
+            let bytes = block_on(weights_to_bytes(&evaluated.model, config.model))?;
+            out.write(RunFiles::WEIGHTS, &bytes)?;
+            println!("Weights: those of epoch {}", evaluated.epoch);
+        }
+        None => println!("No epoch completed: no weights saved"),
+    }
     match outcome.end {
-        // The weights of a diverged run are NaN: not worth saving.
         RunEnd::Failed(error) => Err(error.into()),
         end => {
             if let RunEnd::Cancelled { epoch, batch } = end {
                 println!("Stopped by the user at epoch {epoch}, batch {batch}");
             }
-            save_weights(&outcome.model, &out.path(RunFiles::WEIGHTS))?;
             println!("Wrote {}", args.out.display());
             Ok(())
+        }
+    }
+}
+
+fn write_history(out: &RunDir, history: &History) -> Result<(), CliError> {
+    out.write(RunFiles::HISTORY_JSON, history.to_json().as_bytes())?;
+    out.write(RunFiles::HISTORY_CSV, history.to_csv().as_bytes())
+}
+
+/// The console view, plus the history written after every epoch, so a run that is killed
+/// keeps its completed epochs on disk.
+struct Recording<'a> {
+    console: ConsoleProgress,
+    out: &'a RunDir,
+    history: History,
+    /// A failed write is reported once (the final writes report it again, as an error).
+    warned: bool,
+}
+
+impl Observer for Recording<'_> {
+    fn on_event(&mut self, event: TrainEvent<'_>) {
+        if let TrainEvent::EpochDone(record) = &event {
+            self.record(record);
+        }
+        self.console.on_event(event);
+    }
+}
+
+impl Recording<'_> {
+    fn record(&mut self, record: &EpochRecord) {
+        self.history.push(record.clone());
+        if let Err(error) = write_history(self.out, &self.history)
+            && !self.warned
+        {
+            eprintln!("warning: the history could not be saved after this epoch: {error}");
+            self.warned = true;
         }
     }
 }

@@ -22,6 +22,40 @@ pub enum ValidationSource {
 pub struct Splits {
     pub train: ImageSet,
     pub validation: ImageSet,
+    /// Where the validation images are in the data set, when the split was made from it: what
+    /// a model kept after its run refers to instead of keeping a copy of the images.
+    pub validation_picked: Option<Picked>,
+}
+
+/// Images of the data set by position: in its test batch, or in its training batches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picked {
+    Test(Vec<usize>),
+    Train(Vec<usize>),
+}
+
+impl Picked {
+    pub fn len(&self) -> usize {
+        self.indices().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indices().is_empty()
+    }
+
+    pub fn indices(&self) -> &[usize] {
+        match self {
+            Self::Test(i) | Self::Train(i) => i,
+        }
+    }
+
+    /// The set the positions refer to, from the data set's `(train, test)`.
+    pub fn source<'a>(&self, train: &'a ImageSet, test: &'a ImageSet) -> &'a ImageSet {
+        match self {
+            Self::Test(_) => test,
+            Self::Train(_) => train,
+        }
+    }
 }
 
 impl ImageSet {
@@ -79,19 +113,20 @@ impl Splits {
         }
         let splits = match validation {
             ValidationSource::TestBatch => {
-                let validation = match subset {
+                let (validation, picked) = match subset {
                     Some(n) => {
                         let take = (n / 5).clamp(1, test.len());
                         let mut test_order =
                             SeededRng::derive(seed, u64::MAX - 1).permutation(test.len());
                         test_order.truncate(take);
-                        test.select(&test_order)
+                        (test.select(&test_order), test_order)
                     }
-                    None => test.clone(),
+                    None => (test.clone(), (0..test.len()).collect()),
                 };
                 Splits {
                     train: train.select(&order),
                     validation,
+                    validation_picked: Some(Picked::Test(picked)),
                 }
             }
             ValidationSource::HeldOut(fraction) => {
@@ -103,6 +138,7 @@ impl Splits {
                 Splits {
                     train: train.select(train_idx),
                     validation: train.select(val_idx),
+                    validation_picked: Some(Picked::Train(val_idx.to_vec())),
                 }
             }
         };
@@ -150,6 +186,22 @@ mod tests {
         for i in 0..a.train.len() {
             let original = a.train.image(i)[0] as usize;
             assert_eq!(a.train.labels[i] as usize, original % 10);
+        }
+    }
+
+    /// The positions recorded for each validation image are where it came from.
+    #[test]
+    fn picked_positions_point_at_the_validation_images() {
+        let train = numbered(100);
+        let test = numbered(50);
+        for source in [ValidationSource::TestBatch, ValidationSource::HeldOut(0.2)] {
+            for subset in [None, Some(40)] {
+                let s = Splits::new(&train, &test, source, subset, 3).unwrap();
+                let picked = s.validation_picked.as_ref().unwrap();
+                assert_eq!(picked.len(), s.validation.len());
+                let from = picked.source(&train, &test);
+                assert_eq!(from.select(picked.indices()), s.validation);
+            }
         }
     }
 

@@ -15,7 +15,7 @@ pub mod synthetic;
 
 pub use batch::{images_to_tensor, labels_to_tensor};
 pub use error::DataError;
-pub use image_set::{ImageSet, Splits, ValidationSource};
+pub use image_set::{ImageSet, Picked, Splits, ValidationSource};
 pub use labels::{CIFAR10_CLASSES, ClassNames};
 pub use record::{
     IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, encode_records, parse_batch,

@@ -8,7 +8,9 @@ use crate::history::History;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunMetrics {
     pub classes: ClassNames,
+    #[serde(with = "crate::serde_float")]
     pub accuracy: f64,
+    #[serde(with = "crate::serde_float")]
     pub loss: f64,
     pub report: ClassificationReport,
     pub top_confusions: Vec<ConfusedPair>,

@@ -9,4 +9,7 @@ mod weights;
 pub use network::{Cnn, ImageLayer, VectorLayer};
 pub use spec::{Activation, Architecture, LayerSpec, Padding, UnknownArchitecture};
 pub use summary::{Summary, SummaryRow, group_thousands};
-pub use weights::{WeightsError, load_weights, save_weights, weights_from_bytes, weights_to_bytes};
+pub use weights::{
+    WeightsError, load_weights, save_weights, weights_from_bytes, weights_from_bytes_any,
+    weights_to_bytes,
+};

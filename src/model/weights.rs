@@ -23,6 +23,11 @@ pub enum WeightsError {
         source: RecordError,
     },
     #[error(
+        "{file}: these weights fit none of the three models (plain, dropout, deeper): they \
+         come from another network"
+    )]
+    NoModel { file: String },
+    #[error(
         "{file}: these weights do not fit the `{model}` model (another model's weights?): {source}"
     )]
     Mismatch {
@@ -137,6 +142,38 @@ pub fn weights_from_bytes(
             model: architecture,
             source,
         })
+}
+
+/// Weights of an unknown model: the bytes are parsed once and loaded into `preferred`, then
+/// into the other architectures, until one fits. A file that is not burnpack at all is not
+/// tried further.
+pub fn weights_from_bytes_any(
+    preferred: Architecture,
+    file: &str,
+    bytes: Vec<u8>,
+    device: &Device,
+) -> Result<(Architecture, Cnn), WeightsError> {
+    let record =
+        ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|source| {
+            WeightsError::Read {
+                file: file.into(),
+                source,
+            }
+        })?;
+    let candidates: Vec<Architecture> = std::iter::once(preferred)
+        .chain(Architecture::ALL.into_iter().filter(|a| *a != preferred))
+        .collect();
+    let (last, others) = candidates.split_last().expect("three architectures");
+    for &architecture in others {
+        if let Ok(model) = Cnn::new(architecture, device).try_load_record(record.clone()) {
+            return Ok((architecture, model));
+        }
+    }
+    // The last candidate takes the record itself, not a copy.
+    Cnn::new(*last, device)
+        .try_load_record(record)
+        .map(|model| (*last, model))
+        .map_err(|_| WeightsError::NoModel { file: file.into() })
 }
 
 /// Every float parameter, flattened, with its id and shape, in visiting order.

@@ -16,6 +16,16 @@ impl RunFiles {
     pub const CONFIG_JSON: &str = "config.json";
     pub const WEIGHTS: &str = "model.bpk";
     pub const REPORT_HTML: &str = "report.html";
+    /// Every file a run writes.
+    pub const ALL: [&str; 7] = [
+        Self::HISTORY_JSON,
+        Self::HISTORY_CSV,
+        Self::CONFUSION_CSV,
+        Self::METRICS_JSON,
+        Self::CONFIG_JSON,
+        Self::WEIGHTS,
+        Self::REPORT_HTML,
+    ];
 }
 
 /// What a report shows of one run.

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::ValidationSource;
 use crate::model::Architecture;
 use crate::optim::OptimizerKind;
+use crate::train::TrainError;
 
 /// What the training loop needs to know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +21,23 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
+    /// Refuses settings the loop cannot run with.
+    pub fn check(&self) -> Result<(), TrainError> {
+        if self.epochs == 0
+            || self.batch_size == 0
+            || self.readback_every == 0
+            || !self.lr.is_finite()
+            || self.lr <= 0.0
+        {
+            return Err(TrainError::Config(format!(
+                "epochs {}, batch size {}, read-back every {} batches and learning rate {} \
+                 must all be positive",
+                self.epochs, self.batch_size, self.readback_every, self.lr
+            )));
+        }
+        Ok(())
+    }
+
     /// The tutorial's settings for `model`: its epochs, batch 128, Adadelta lr 1.0.
     pub fn tutorial(model: Architecture) -> Self {
         Self {

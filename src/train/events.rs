@@ -18,7 +18,9 @@ pub struct BatchProgress {
     pub samples_total: usize,
     /// Seconds since the epoch began.
     pub elapsed: f64,
+    #[serde(with = "crate::serde_float")]
     pub loss: f64,
+    #[serde(with = "crate::serde_float")]
     pub acc: f64,
 }
 

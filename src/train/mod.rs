@@ -8,4 +8,4 @@ mod trainer;
 pub use config::{RunConfig, TrainConfig};
 pub use events::{BatchProgress, CancelToken, NoObserver, Observer, TrainEvent};
 pub use parity::{ParityError, ParityReport, step_parity};
-pub use trainer::{RunEnd, TrainError, TrainOutcome, train};
+pub use trainer::{Evaluated, RunEnd, TrainError, TrainOutcome, train};

@@ -15,10 +15,13 @@ use crate::optim::OptimizerKind;
 /// How far apart the two backends' numbers are, relative to their size.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParityReport {
+    #[serde(with = "crate::serde_float")]
     pub loss_reference: f64,
+    #[serde(with = "crate::serde_float")]
     pub loss_candidate: f64,
     /// Largest |candidate − reference| / max|reference| over the logits, the loss and the
     /// output layer's weights after one Adadelta step.
+    #[serde(with = "crate::serde_float")]
     pub max_relative_difference: f64,
     pub non_finite: bool,
 }

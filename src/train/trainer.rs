@@ -31,6 +31,11 @@ pub enum TrainError {
         #[source]
         source: ExecutionError,
     },
+    #[error(
+        "the validation loss became {loss} after epoch {epoch}: training diverged (try a \
+         smaller learning rate); the history up to epoch {} is kept", epoch - 1
+    )]
+    NonFiniteValidation { epoch: usize, loss: f64 },
     #[error("invalid training settings: {0}")]
     Config(String),
 }
@@ -48,11 +53,19 @@ pub enum RunEnd {
 }
 
 pub struct TrainOutcome {
-    pub model: Cnn,
     pub history: History,
-    /// The validation evaluation of the last completed epoch.
-    pub evaluation: Option<Evaluation>,
+    /// The model as the last completed epoch left it, with its validation evaluation: what
+    /// the history's last row and the metrics describe, so the weights kept are the ones
+    /// shown (never a mid-epoch or diverged model). None before the first epoch completes.
+    pub evaluated: Option<Evaluated>,
     pub end: RunEnd,
+}
+
+/// A model and its evaluation on the validation set after `epoch`.
+pub struct Evaluated {
+    pub epoch: usize,
+    pub model: Cnn,
+    pub evaluation: Evaluation,
 }
 
 /// Trains `model` (built on the autodiff `device`) on `splits`, reporting to `observer`.
@@ -65,30 +78,14 @@ pub async fn train(
     cancel: &CancelToken,
 ) -> TrainOutcome {
     let mut history = History::default();
-    let mut evaluation = None;
-    let end = |model, history, evaluation, end| TrainOutcome {
-        model,
+    let mut evaluated = None;
+    let end = |history, evaluated, end| TrainOutcome {
         history,
-        evaluation,
+        evaluated,
         end,
     };
-    if config.epochs == 0
-        || config.batch_size == 0
-        || config.readback_every == 0
-        || !config.lr.is_finite()
-        || config.lr <= 0.0
-    {
-        let reason = format!(
-            "epochs {}, batch size {}, read-back every {} batches and learning rate {} must all \
-             be positive",
-            config.epochs, config.batch_size, config.readback_every, config.lr
-        );
-        return end(
-            model,
-            history,
-            None,
-            RunEnd::Failed(TrainError::Config(reason)),
-        );
+    if let Err(error) = config.check() {
+        return end(history, None, RunEnd::Failed(error));
     }
     let train_set = &splits.train;
     let samples = train_set.len();
@@ -115,7 +112,7 @@ pub async fn train(
                     epoch,
                     batch: index + 1,
                 };
-                return end(model, history, evaluation, cancelled);
+                return end(history, evaluated, cancelled);
             }
             let images = images_to_tensor(train_set, chunk, device);
             let targets = labels_to_tensor(train_set, chunk, device);
@@ -145,11 +142,11 @@ pub async fn train(
                         batch: first_batch + offset,
                         loss,
                     };
-                    return end(model, history, evaluation, RunEnd::Failed(failed));
+                    return end(history, evaluated, RunEnd::Failed(failed));
                 }
                 Err(source) => {
                     let failed = TrainError::Device { epoch, source };
-                    return end(model, history, evaluation, RunEnd::Failed(failed));
+                    return end(history, evaluated, RunEnd::Failed(failed));
                 }
             }
             observer.on_event(TrainEvent::BatchDone(BatchProgress {
@@ -172,9 +169,16 @@ pub async fn train(
             Ok(v) => v,
             Err(source) => {
                 let failed = TrainError::Device { epoch, source };
-                return end(model, history, evaluation, RunEnd::Failed(failed));
+                return end(history, evaluated, RunEnd::Failed(failed));
             }
         };
+        if !validation.loss.is_finite() {
+            let failed = TrainError::NonFiniteValidation {
+                epoch,
+                loss: validation.loss,
+            };
+            return end(history, evaluated, RunEnd::Failed(failed));
+        }
         observer.on_event(TrainEvent::EvaluationDone {
             epoch,
             evaluation: &validation,
@@ -191,10 +195,15 @@ pub async fn train(
         };
         observer.on_event(TrainEvent::EpochDone(&record));
         history.push(record);
-        evaluation = Some(validation);
+        // A clone shares the parameters' buffers; the next step writes new ones.
+        evaluated = Some(Evaluated {
+            epoch,
+            model: model.clone(),
+            evaluation: validation,
+        });
         observer.pause().await;
     }
-    end(model, history, evaluation, RunEnd::Completed)
+    end(history, evaluated, RunEnd::Completed)
 }
 
 #[derive(Default)]

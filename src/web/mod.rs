@@ -12,6 +12,7 @@ pub mod saved;
 pub mod session;
 pub mod settings;
 pub mod share;
+pub mod shelf;
 
 #[cfg(target_arch = "wasm32")]
 pub mod canvas;

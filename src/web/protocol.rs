@@ -59,6 +59,10 @@ pub enum Request {
     SaveWeights {
         run: String,
     },
+    /// The run was removed from the page: its model need not be kept.
+    Forget {
+        run: String,
+    },
     /// Evaluate weights from a file (attached as a `File`) on the validation set the form
     /// describes. `model` is tried first, then the other architectures.
     LoadWeights {
@@ -261,6 +265,11 @@ pub enum Event {
         run: String,
         ending: RunEnding,
     },
+    /// The worker no longer keeps these runs' models (it keeps only the most recent few), so
+    /// their images and weights cannot be asked for.
+    Forgotten {
+        runs: Vec<String>,
+    },
     /// A request that could not be served (e.g. Train before the data is loaded).
     Refused {
         message: String,
@@ -293,5 +302,35 @@ impl Event {
 
     pub fn from_json(text: &str) -> Result<Self, ProtocolError> {
         Ok(serde_json::from_str(text)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-check that found NaN reaches the page as NaN (serde_json alone would send null,
+    /// and the page would drop the message as malformed).
+    #[test]
+    fn non_finite_numbers_cross_between_page_and_worker() {
+        let report = ParityReport {
+            loss_reference: 2.302,
+            loss_candidate: f64::NAN,
+            max_relative_difference: f64::INFINITY,
+            non_finite: true,
+        };
+        let event = Event::SelfCheck {
+            report: Some(report),
+            problem: None,
+        };
+        let Event::SelfCheck {
+            report: Some(back), ..
+        } = Event::from_json(&event.to_json()).unwrap()
+        else {
+            panic!("not a self-check");
+        };
+        assert!(back.loss_candidate.is_nan());
+        assert_eq!(back.max_relative_difference, f64::INFINITY);
+        assert_eq!(back.loss_reference, 2.302);
     }
 }

@@ -115,6 +115,17 @@ impl SavedRun {
         serde_json::to_string_pretty(&self.metrics).expect("metrics are plain data")
     }
 
+    /// Its key in the browser's storage: the time it started and its name ("1764518400000
+    /// plain #2"), unique across tabs and in the order runs were made. Runs kept before the
+    /// time was recorded keep their name as their key.
+    pub fn key(&self) -> String {
+        if self.created > 0.0 {
+            format!("{:013.0} {}", self.created, self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
     /// File names of downloads: the run's name made safe for a file system.
     pub fn file_stem(&self) -> String {
         let stem: String = self
@@ -166,6 +177,20 @@ mod tests {
         assert_eq!(run.file_stem(), "plain__2");
         assert_eq!(run.metrics_json(), "null");
         assert!(SavedRun::from_json("{\"name\": 3}").is_err());
+    }
+
+    /// Keys: unique per start time (two tabs' "plain" differ), in start order, and the old
+    /// key (the name) for runs kept before the time was recorded.
+    #[test]
+    fn keys_are_unique_and_ordered() {
+        let mut a = trained();
+        a.created = 1_764_518_400_000.0;
+        let mut b = a.clone();
+        b.created += 1.0;
+        assert_eq!(a.key(), "1764518400000 plain #2");
+        assert!(a.key() < b.key());
+        a.created = 0.0;
+        assert_eq!(a.key(), "plain #2");
     }
 
     /// The page's config.json is the command line's: `cifar-lab report` and `evaluate` read it.

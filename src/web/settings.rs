@@ -7,6 +7,14 @@ use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
 use crate::web::protocol::{BackendChoice, TrainRequest};
 
+/// The training-set sizes the form offers (index.html's `#subset`), besides all 50,000. A
+/// shared link can only ask for what the form can show.
+pub const SUBSETS: [usize; 4] = [1_000, 5_000, 10_000, 25_000];
+/// The held-out validation fractions the form offers (`#validation`), besides the test batch.
+pub const HELD_OUT: [f64; 2] = [0.1, 0.2];
+/// The epochs field's maximum (`#epochs`).
+pub const MAX_EPOCHS: u64 = 200;
+
 /// The form's inputs, as the browser gives them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormValues {
@@ -70,20 +78,30 @@ impl FormValues {
         }
         let subset = match self.subset.trim() {
             "all" | "" => None,
-            n => Some(whole("training images", n, 1, 50_000)? as usize),
+            n => match n.parse::<usize>() {
+                Ok(n) if SUBSETS.contains(&n) => Some(n),
+                _ => {
+                    let offered = SUBSETS.map(|n| n.to_string()).join(", ");
+                    let reason = format!("`{n}` is not one of {offered} or all");
+                    return Err(invalid("training images", reason));
+                }
+            },
         };
         let validation = match self.validation.trim() {
             "test" => ValidationSource::TestBatch,
             f => match f.parse::<f64>() {
-                Ok(f) if f > 0.0 && f < 1.0 => ValidationSource::HeldOut(f),
-                _ => return Err(invalid("validation", format!("unknown choice `{f}`"))),
+                Ok(f) if HELD_OUT.contains(&f) => ValidationSource::HeldOut(f),
+                _ => {
+                    let reason = format!("`{f}` is not test, 0.1 or 0.2");
+                    return Err(invalid("validation", reason));
+                }
             },
         };
         Ok(TrainRequest {
             run,
             config: TrainConfig {
                 model,
-                epochs: whole("epochs", &self.epochs, 1, 1000)? as usize,
+                epochs: whole("epochs", &self.epochs, 1, MAX_EPOCHS)? as usize,
                 batch_size: whole("batch size", &self.batch_size, 1, 4096)? as usize,
                 optimizer,
                 lr,
@@ -136,6 +154,49 @@ mod tests {
         let request = v.to_request("x".into()).unwrap();
         assert_eq!(request.subset, Some(5000));
         assert_eq!(request.validation, ValidationSource::HeldOut(0.2));
+    }
+
+    /// What the form cannot show is refused (a shared link with `subset=777` would otherwise
+    /// train on all 50,000 images while the form shows something else).
+    #[test]
+    fn only_what_the_form_offers() {
+        type Spoil = fn(&mut FormValues);
+        let cases: [(Spoil, &str); 4] = [
+            (|v| v.subset = "777".into(), "training images"),
+            (|v| v.epochs = "500".into(), "epochs"),
+            (|v| v.validation = "0.15".into(), "validation"),
+            (|v| v.validation = "1.5".into(), "validation"),
+        ];
+        for (spoil, field) in cases {
+            let mut v = tutorial();
+            spoil(&mut v);
+            assert_eq!(v.to_request("x".into()).unwrap_err().field, field);
+        }
+    }
+
+    /// The limits above are the page's: every option of index.html's selects is accepted,
+    /// and the epochs field has the same maximum.
+    #[test]
+    fn the_rules_match_the_page() {
+        let page = include_str!("../../index.html");
+        let options = |id: &str| -> Vec<String> {
+            let start = page.find(&format!("<select id=\"{id}\"")).unwrap();
+            let end = start + page[start..].find("</select>").unwrap();
+            page[start..end]
+                .split("value=\"")
+                .skip(1)
+                .map(|s| s[..s.find('"').unwrap()].to_string())
+                .collect()
+        };
+        let mut subsets: Vec<String> = SUBSETS.iter().map(|n| n.to_string()).collect();
+        subsets.push("all".into());
+        assert_eq!(options("subset"), subsets);
+        let mut held_out: Vec<String> = vec!["test".into()];
+        held_out.extend(HELD_OUT.iter().map(|f| f.to_string()));
+        assert_eq!(options("validation"), held_out);
+        assert!(page.contains(&format!(
+            "id=\"epochs\" type=\"number\" min=\"1\" max=\"{MAX_EPOCHS}\""
+        )));
     }
 
     #[test]

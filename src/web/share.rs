@@ -156,5 +156,12 @@ mod tests {
             FormValues::from_hash("#model=vgg", &d),
             Err(ShareError::Invalid(_))
         ));
+        // Values the form has no place for are refused, not silently changed.
+        for hash in ["#subset=777", "#epochs=500", "#validation=0.3"] {
+            assert!(
+                matches!(FormValues::from_hash(hash, &d), Err(ShareError::Invalid(_))),
+                "{hash}"
+            );
+        }
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
         Command::Redraw(panel) => redraw(app, panel),
         Command::Persist(run) => App::persist(app, &run),
         Command::StoreWeights { run, bytes } => App::store_weights(app, run, bytes),
-        Command::Forget(run) => App::forget(app, run),
+        Command::Unstore { run, key } => App::unstore(app, run, key),
         Command::Download {
             file,
             bytes,

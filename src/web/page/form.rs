@@ -36,6 +36,13 @@ impl App {
             .unwrap_or(typed)
     }
 
+    /// The data URL's origin, when it is not the page's own.
+    pub(super) fn foreign_data_origin(&self) -> Option<String> {
+        let data = web_sys::Url::new(&self.resolved_data_url()).ok()?.origin();
+        let page = web_sys::window()?.location().origin().ok()?;
+        (data != page).then_some(data)
+    }
+
     /// A model chosen: its tutorial epochs and its summary.
     pub(super) fn model_changed(&mut self) {
         if let Ok(model) = self.el.model.value().parse::<Architecture>() {

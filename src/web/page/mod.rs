@@ -39,6 +39,8 @@ pub struct App {
     el: Elements,
     session: Session,
     worker: Option<Worker>,
+    /// Counts the workers started, so a replaced one's late events are ignored.
+    worker_generation: u32,
     /// IndexedDB, once opened.
     store: Option<RunStore>,
     matrix_mode: Normalization,
@@ -63,6 +65,7 @@ pub fn start() -> Result<(), WebError> {
         el,
         session: Session::default(),
         worker: None,
+        worker_generation: 0,
         store: None,
         matrix_mode: Normalization::Counts,
         layout: None,
@@ -81,6 +84,10 @@ pub fn start() -> Result<(), WebError> {
         a.render_runs();
     }
     dispatch(&app, Input::KeepWeights(keep_weights));
+    let foreign = query.and_then(|_| app.borrow().foreign_data_origin());
+    if let Some(origin) = foreign {
+        dispatch(&app, Input::ForeignData { origin });
+    }
     wasm_bindgen_futures::spawn_local(runs::restore_runs(app.clone()));
     worker::spawn(&app)
 }

@@ -4,7 +4,7 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement};
 
-use super::store::{RunStore, storage_use};
+use super::store::{RunStore, ask_to_persist, storage_use};
 use super::{App, Shared, dispatch};
 use crate::web::dom::{self, element};
 use crate::web::protocol::RunEnding;
@@ -98,6 +98,16 @@ impl App {
 
     /// Writes the run's record to IndexedDB (in the background; a failure is reported).
     pub(super) fn persist(app: &Shared, run: &str) {
+        App::put(app, run, None);
+    }
+
+    /// The run's record and its weights, in one transaction; the browser is asked to keep
+    /// them through storage pressure.
+    pub(super) fn store_weights(app: &Shared, run: String, bytes: Vec<u8>) {
+        App::put(app, &run, Some(bytes));
+    }
+
+    fn put(app: &Shared, run: &str, weights: Option<Vec<u8>>) {
         let a = app.borrow();
         let (Some(store), Some(view)) = (a.store.clone(), a.session.run(run)) else {
             return;
@@ -105,39 +115,31 @@ impl App {
         let saved = view.saved.clone();
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if let Err(error) = store.put(&saved).await {
-                let text = format!("{} could not be kept in this browser: {error}", saved.name);
-                app.borrow().say(Line::RunsError, &text);
-            }
-        });
-    }
-
-    pub(super) fn store_weights(app: &Shared, run: String, bytes: Vec<u8>) {
-        let Some(store) = app.borrow().store.clone() else {
-            return;
-        };
-        let app = app.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let stored = store.put_weights(&run, &bytes).await;
+            let stored = store.put(&saved, weights.as_deref()).await;
             let a = app.borrow();
-            match stored {
-                Ok(()) => a.say(
-                    Line::RunsStatus,
-                    &format!("Kept the weights of {run} in this browser."),
-                ),
-                Err(error) => a.say(Line::RunsError, &error.to_string()),
+            match (stored, weights.is_some()) {
+                (Ok(()), false) => {}
+                (Ok(()), true) => {
+                    let text = format!("Kept the weights of {} in this browser.", saved.name);
+                    a.say(Line::RunsStatus, &text);
+                    a.show_storage_use();
+                    wasm_bindgen_futures::spawn_local(ask_to_persist());
+                }
+                (Err(error), _) => {
+                    let text = format!("{} could not be kept in this browser: {error}", saved.name);
+                    a.say(Line::RunsError, &text);
+                }
             }
-            a.show_storage_use();
         });
     }
 
-    pub(super) fn forget(app: &Shared, run: String) {
+    pub(super) fn unstore(app: &Shared, run: String, key: String) {
         let Some(store) = app.borrow().store.clone() else {
             return;
         };
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let removed = store.delete(&run).await;
+            let removed = store.delete(&key).await;
             let a = app.borrow();
             match removed {
                 Ok(()) => a.say(Line::RunsStatus, &format!("Removed {run}.")),
@@ -149,12 +151,20 @@ impl App {
 
     /// Offers the weights kept in IndexedDB as a download.
     pub(super) fn download_stored(app: &Shared, run: String, file: String) {
-        let store = app.borrow().store.clone();
+        let (store, saved) = {
+            let a = app.borrow();
+            (
+                a.store.clone(),
+                a.session.run(&run).map(|v| v.saved.clone()),
+            )
+        };
         let app = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let bytes = match store {
-                Some(store) => store.weights(&run).await.map_err(|e| e.to_string()),
-                None => Err("no storage in this browser".to_string()),
+            let bytes = match (store, saved) {
+                (Some(store), Some(saved)) => {
+                    store.weights(&saved).await.map_err(|e| e.to_string())
+                }
+                _ => Err("no storage in this browser".to_string()),
             };
             let done = match bytes {
                 Ok(Some(bytes)) => download(&file, &bytes, "application/octet-stream"),

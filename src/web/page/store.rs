@@ -1,11 +1,13 @@
 //! The runs kept in this browser: IndexedDB database `cifar-lab`, one store of runs (JSON
-//! text by run name) and one of their weights (bytes by run name), so runs survive a reload.
+//! text) and one of their weights (bytes), both under the run's key ([`SavedRun::key`]:
+//! its start time and name, so two tabs never write over each other's runs). A run and its
+//! weights are written and removed in one transaction, so neither outlives the other.
 
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use crate::web::WebError;
 use crate::web::saved::SavedRun;
@@ -47,6 +49,26 @@ async fn done(request: &IdbRequest) -> Result<JsValue, JsValue> {
     JsFuture::from(promise).await
 }
 
+/// Resolves when the transaction has committed, or fails with why it aborted.
+async fn committed(transaction: &IdbTransaction) -> Result<(), JsValue> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        let on_complete = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let target = transaction.clone();
+        let on_abort = Closure::once_into_js(move || {
+            let error = js_sys::Reflect::get(&target, &"error".into())
+                .ok()
+                .filter(|e| !e.is_null() && !e.is_undefined())
+                .unwrap_or_else(|| "IndexedDB transaction aborted".into());
+            let _ = reject.call1(&JsValue::NULL, &error);
+        });
+        transaction.set_oncomplete(Some(on_complete.unchecked_ref()));
+        transaction.set_onabort(Some(on_abort.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map(drop)
+}
+
 impl RunStore {
     pub async fn open() -> Result<Self, WebError> {
         let factory = web_sys::window()
@@ -77,27 +99,47 @@ impl RunStore {
         })
     }
 
-    fn store(&self, name: &str, write: bool) -> Result<web_sys::IdbObjectStore, WebError> {
-        let mode = if write {
-            IdbTransactionMode::Readwrite
-        } else {
-            IdbTransactionMode::Readonly
-        };
+    fn store(&self, name: &str) -> Result<web_sys::IdbObjectStore, WebError> {
         self.db
-            .transaction_with_str_and_mode(name, mode)
+            .transaction_with_str_and_mode(name, IdbTransactionMode::Readonly)
             .and_then(|t| t.object_store(name))
             .map_err(failed("using IndexedDB"))
     }
 
-    /// Every stored run, in IndexedDB's key order (by name: the session puts them in order).
+    /// One read-write transaction over both stores: a run and its weights change together.
+    fn both(&self) -> Result<IdbTransaction, WebError> {
+        let names = Array::of2(&RUNS.into(), &WEIGHTS.into());
+        self.db
+            .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
+            .map_err(failed("using IndexedDB"))
+    }
+
+    /// Every stored run (the session puts them in order). Weights whose run is gone (left by
+    /// an older version, or an interrupted removal) are deleted on the way.
     pub async fn runs(&self) -> Result<Vec<Result<SavedRun, String>>, WebError> {
-        let request = self
-            .store(RUNS, false)?
-            .get_all()
-            .map_err(failed("reading stored runs"))?;
-        let values = done(&request)
-            .await
-            .map_err(failed("reading stored runs"))?;
+        let reading = failed("reading stored runs");
+        let request = self.store(RUNS)?.get_all().map_err(&reading)?;
+        let values = done(&request).await.map_err(&reading)?;
+        let request = self.store(RUNS)?.get_all_keys().map_err(&reading)?;
+        let run_keys = Array::from(&done(&request).await.map_err(&reading)?);
+        let request = self.store(WEIGHTS)?.get_all_keys().map_err(&reading)?;
+        let weight_keys = Array::from(&done(&request).await.map_err(&reading)?);
+        let orphans: Vec<JsValue> = weight_keys
+            .iter()
+            .filter(|key| !run_keys.includes(key, 0))
+            .collect();
+        if !orphans.is_empty() {
+            let transaction = self.both()?;
+            let weights = transaction
+                .object_store(WEIGHTS)
+                .map_err(failed("removing orphaned weights"))?;
+            for key in &orphans {
+                let _ = weights.delete(key);
+            }
+            committed(&transaction)
+                .await
+                .map_err(failed("removing orphaned weights"))?;
+        }
         Ok(Array::from(&values)
             .iter()
             .map(|v| {
@@ -107,32 +149,28 @@ impl RunStore {
             .collect())
     }
 
-    pub async fn put(&self, run: &SavedRun) -> Result<(), WebError> {
-        let request = self
-            .store(RUNS, true)?
-            .put_with_key(&run.to_json().into(), &run.name.as_str().into())
-            .map_err(failed("storing a run"))?;
-        done(&request)
-            .await
-            .map(drop)
-            .map_err(failed("storing a run"))
+    /// Keeps the run's record, and its weights when given, in one transaction.
+    pub async fn put(&self, run: &SavedRun, weights: Option<&[u8]>) -> Result<(), WebError> {
+        let storing = failed("storing a run");
+        let transaction = self.both()?;
+        let key: JsValue = run.key().into();
+        transaction
+            .object_store(RUNS)
+            .and_then(|s| s.put_with_key(&run.to_json().into(), &key))
+            .map_err(&storing)?;
+        if let Some(bytes) = weights {
+            transaction
+                .object_store(WEIGHTS)
+                .and_then(|s| s.put_with_key(&Uint8Array::from(bytes), &key))
+                .map_err(&storing)?;
+        }
+        committed(&transaction).await.map_err(storing)
     }
 
-    pub async fn put_weights(&self, name: &str, bytes: &[u8]) -> Result<(), WebError> {
+    pub async fn weights(&self, run: &SavedRun) -> Result<Option<Vec<u8>>, WebError> {
         let request = self
-            .store(WEIGHTS, true)?
-            .put_with_key(&Uint8Array::from(bytes), &name.into())
-            .map_err(failed("storing weights"))?;
-        done(&request)
-            .await
-            .map(drop)
-            .map_err(failed("storing weights"))
-    }
-
-    pub async fn weights(&self, name: &str) -> Result<Option<Vec<u8>>, WebError> {
-        let request = self
-            .store(WEIGHTS, false)?
-            .get(&name.into())
+            .store(WEIGHTS)?
+            .get(&run.key().into())
             .map_err(failed("reading weights"))?;
         let value = done(&request).await.map_err(failed("reading weights"))?;
         Ok(value
@@ -141,15 +179,29 @@ impl RunStore {
             .map(|array| array.to_vec()))
     }
 
-    pub async fn delete(&self, name: &str) -> Result<(), WebError> {
+    /// Removes the run under `key` ([`SavedRun::key`]) and its weights, in one transaction.
+    pub async fn delete(&self, key: &str) -> Result<(), WebError> {
+        let removing = failed("removing a run");
+        let transaction = self.both()?;
+        let key: JsValue = key.into();
         for store in [RUNS, WEIGHTS] {
-            let request = self
-                .store(store, true)?
-                .delete(&name.into())
-                .map_err(failed("removing a run"))?;
-            done(&request).await.map_err(failed("removing a run"))?;
+            transaction
+                .object_store(store)
+                .and_then(|s| s.delete(&key))
+                .map_err(&removing)?;
         }
-        Ok(())
+        committed(&transaction).await.map_err(removing)
+    }
+}
+
+/// Asks the browser not to evict this site's storage under pressure (it may say no, or
+/// ask the user); done once weights are kept, since they cannot be recomputed.
+pub async fn ask_to_persist() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(promise) = window.navigator().storage().persist() {
+        let _ = JsFuture::from(promise).await;
     }
 }
 

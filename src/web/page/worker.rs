@@ -17,22 +17,31 @@ pub(super) fn spawn(app: &Shared) -> Result<(), WebError> {
     options.set_type(WorkerType::Module);
     let worker = Worker::new_with_options("./worker.js", &options)
         .map_err(|e| WebError::js("starting the training worker", e))?;
+    // Events still queued from a worker that was replaced are not this worker's.
+    let generation = {
+        let mut a = app.borrow_mut();
+        a.worker_generation += 1;
+        a.worker_generation
+    };
+    let current = move |app: &Shared| app.borrow().worker_generation == generation;
     let shared = app.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        if !current(&shared) {
+            return;
+        }
         match envelope::unpack_event(&message.data()) {
             Ok((event, bytes)) => dispatch(&shared, Input::Worker { event, bytes }),
-            Err(error) => dispatch(&shared, Input::WorkerError(error.to_string())),
+            Err(error) => dispatch(&shared, Input::BadMessage(error.to_string())),
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     let shared = app.clone();
     let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-        let message = format!(
-            "the training worker failed: {}. Reload the page; if it persists, this browser \
-             may not support module workers",
-            e.message()
-        );
+        if !current(&shared) {
+            return;
+        }
+        let message = format!("the training worker failed: {}", e.message());
         dispatch(&shared, Input::WorkerError(message));
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

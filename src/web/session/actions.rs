@@ -125,16 +125,22 @@ impl Session {
             let text = format!("{name} is training: stop it before removing it.");
             return out.push(Command::Say(Line::RunsError, text));
         }
-        let before = self.runs.len();
-        self.runs.retain(|r| r.name() != name);
-        if self.runs.len() == before {
+        let Some(index) = self.runs.iter().position(|r| r.name() == name) else {
             return;
+        };
+        let removed = self.runs.remove(index);
+        if removed.in_worker {
+            out.push(Command::Post(Request::Forget { run: name.into() }));
         }
+        let key = removed.saved.key();
         if self.gallery.as_ref().is_some_and(|g| g.cell.run == name) {
             self.gallery = None;
         }
         self.pending_weights.retain(|(run, _)| run != name);
-        out.push(Command::Forget(name.to_string()));
+        out.push(Command::Unstore {
+            run: name.to_string(),
+            key,
+        });
         out.extend(RUN_PANELS.map(Command::Redraw));
     }
 

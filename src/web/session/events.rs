@@ -12,10 +12,11 @@ impl Session {
         let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
         match event {
             Event::Ready => {
+                self.worker_ready = true;
                 out.push(Command::Post(Request::Init));
                 // The batches load as the page opens, from the cache when they were fetched
                 // before: pressing Train is all that is left.
-                if self.data == Data::Missing {
+                if self.data == Data::Missing && self.autoload {
                     out.push(Command::LoadTypedData);
                 }
             }
@@ -210,6 +211,16 @@ impl Session {
                 out.push(Command::Persist(run));
             }
             Event::RunEnded { run, ending } => self.run_ended(run, ending, out),
+            Event::Forgotten { runs } => {
+                for view in self
+                    .runs
+                    .iter_mut()
+                    .filter(|r| runs.iter().any(|n| n == r.name()))
+                {
+                    view.in_worker = false;
+                }
+                out.push(Command::Redraw(Panel::RunsTable));
+            }
             Event::Refused { message } => {
                 if self.data == Data::Loading {
                     self.data = Data::Missing;
@@ -228,34 +239,38 @@ impl Session {
                 }
                 say(out, Line::RunError, message);
             }
-            Event::Crashed { message } => {
-                if let Some(name) = self.running.take()
-                    && let Some(view) = self.run_mut(&name)
-                {
-                    view.end(RunEnding::Failed {
-                        message: message.clone(),
-                    });
-                    out.push(Command::Persist(name));
-                }
-                let text = format!(
-                    "{message}. The completed epochs are kept; the data set must be loaded again."
-                );
-                say(out, Line::RunError, text);
-                self.starting = false;
-                self.stopping = false;
-                self.data = Data::Missing;
-                self.backend_known = false;
-                // Weights and evaluations asked of the dead worker will not come.
-                self.pending_weights.clear();
-                self.pending_file = None;
-                // The new worker has no models: this session's runs are now like stored ones.
-                for view in &mut self.runs {
-                    view.in_worker = false;
-                }
-                out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
-                out.push(Command::RestartWorker);
-            }
+            Event::Crashed { message } => self.crashed(message, out),
         }
+    }
+
+    /// The worker is gone (a Rust panic it reported, or a trap it could not): keep what
+    /// the page has, mark the run in progress failed, and start a new worker.
+    pub(super) fn crashed(&mut self, message: String, out: &mut Vec<Command>) {
+        if let Some(name) = self.running.take()
+            && let Some(view) = self.run_mut(&name)
+        {
+            view.end(RunEnding::Failed {
+                message: message.clone(),
+            });
+            out.push(Command::Persist(name));
+        }
+        let text =
+            format!("{message}. The completed epochs are kept; the data set must be loaded again.");
+        out.push(Command::Say(Line::RunError, text));
+        self.starting = false;
+        self.stopping = false;
+        self.data = Data::Missing;
+        self.backend_known = false;
+        // Weights and evaluations asked of the dead worker will not come.
+        self.pending_weights.clear();
+        self.pending_file = None;
+        // The new worker has no models: this session's runs are now like stored ones.
+        for view in &mut self.runs {
+            view.in_worker = false;
+        }
+        out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
+        out.push(Command::RestartWorker);
+        self.worker_ready = false;
     }
 
     fn run_ended(&mut self, run: String, ending: RunEnding, out: &mut Vec<Command>) {
@@ -304,7 +319,6 @@ impl Session {
         let stem = view.saved.file_stem();
         if uses.contains(&WeightsUse::Keep) {
             view.saved.weights_bytes = Some(bytes.len());
-            out.push(Command::Persist(run.clone()));
         }
         if uses.contains(&WeightsUse::Download) {
             let done = format!(

@@ -70,12 +70,16 @@ pub enum Command {
     Redraw(Panel),
     /// Keep the run's record in IndexedDB.
     Persist(String),
+    /// Keep the run's record and its weights in IndexedDB, together.
     StoreWeights {
         run: String,
         bytes: Vec<u8>,
     },
-    /// Remove the run and its weights from IndexedDB.
-    Forget(String),
+    /// Remove a run (gone from the session) and its weights from IndexedDB, by its key.
+    Unstore {
+        run: String,
+        key: String,
+    },
     /// Offer a file download; `done` is said (in the runs panel) once it started.
     Download {
         file: String,
@@ -143,8 +147,12 @@ pub enum Input {
         event: Event,
         bytes: Option<Vec<u8>>,
     },
-    /// The worker failed outside Rust (a module worker that would not start).
+    /// The worker failed outside Rust: a trap (out of memory), or a module worker that
+    /// would not start.
     WorkerError(String),
+    /// A message from the worker that could not be read (a bug: worker and page are one
+    /// build).
+    BadMessage(String),
     /// The runs IndexedDB holds from earlier visits (each parsed or why not), or why the
     /// store could not be read.
     Restored(Result<Vec<Result<SavedRun, String>>, String>),
@@ -181,6 +189,11 @@ pub enum Input {
     },
     TurnGalleryPage(isize),
     KeepWeights(bool),
+    /// The page was opened with `?data=` on another origin: load from there only when the
+    /// user presses Load, so a link cannot make the page fetch from a server it names.
+    ForeignData {
+        origin: String,
+    },
 }
 
 /// Which controls may be used now.

@@ -62,10 +62,14 @@ pub struct Session {
     starting: bool,
     stopping: bool,
     data: Data,
+    /// The worker has said Ready (it runs; a failure after this is a crash to recover from).
+    worker_ready: bool,
     /// The worker has answered whether WebGPU opened.
     backend_known: bool,
     /// The stored runs have been read (or could not be): run names are known.
     restored: bool,
+    /// Load the data as soon as the worker is ready (not for another origin's `?data=`).
+    autoload: bool,
     webgpu: Option<AdapterInfo>,
     classes: Vec<String>,
     keep_weights: bool,
@@ -82,8 +86,10 @@ impl Default for Session {
             starting: false,
             stopping: false,
             data: Data::Missing,
+            worker_ready: false,
             backend_known: false,
             restored: false,
+            autoload: true,
             webgpu: None,
             classes: crate::data::ClassNames::default().as_slice().to_vec(),
             keep_weights: false,
@@ -141,7 +147,17 @@ impl Session {
         let mut out = Vec::new();
         match input {
             Input::Worker { event, bytes } => self.event(event, bytes, &mut out),
-            Input::WorkerError(message) => out.push(Command::Say(Line::RunError, message)),
+            // A trap (out of memory, a stack overflow) ends the worker without a word: the
+            // same recovery as a reported crash. Before Ready it never ran: say so, no retry.
+            Input::BadMessage(message) => out.push(Command::Say(Line::RunError, message)),
+            Input::WorkerError(message) if self.worker_ready => self.crashed(message, &mut out),
+            Input::WorkerError(message) => {
+                let text = format!(
+                    "{message}. Reload the page; a browser without module workers cannot run \
+                     cifar-lab"
+                );
+                out.push(Command::Say(Line::RunError, text));
+            }
             Input::Restored(stored) => self.restore(stored, &mut out),
             Input::LoadUrl { base } => {
                 self.start_loading(format!("Loading from {base}"), &mut out);
@@ -183,6 +199,14 @@ impl Session {
                 }
             }
             Input::KeepWeights(keep) => self.keep_weights = keep,
+            Input::ForeignData { origin } => {
+                self.autoload = false;
+                let text = format!(
+                    "This link loads the data set from {origin}, another site: press Load to \
+                     fetch it from there, or change the address first."
+                );
+                out.push(Command::Say(Line::DataStatus, text));
+            }
         }
         out
     }

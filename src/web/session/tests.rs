@@ -415,7 +415,11 @@ fn the_running_run_cannot_be_removed_and_others_are_forgotten() {
     let commands = s.update(Input::Remove {
         run: "plain".into(),
     });
-    assert!(commands.contains(&Command::Forget("plain".into())));
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Unstore { run, .. } if run == "plain"))
+    );
     assert_eq!(names(&s), ["deeper"]);
     assert_eq!(s.history_run().map(RunView::name), Some("deeper"));
     // The running run still gets its epochs after the other one went.
@@ -578,4 +582,109 @@ fn stop_cancels_a_download() {
     };
     assert_eq!(s.controls(), idle);
     assert!(posted(&s.update(Input::Stop)).is_empty(), "nothing to stop");
+}
+
+#[test]
+fn a_worker_that_traps_is_recovered_like_a_crash() {
+    let mut s = ready();
+    train(&mut s, "plain");
+    epoch(&mut s, "plain", 1);
+    let commands = s.update(Input::WorkerError(
+        "the training worker failed: RuntimeError: unreachable".into(),
+    ));
+    assert!(commands.contains(&Command::RestartWorker));
+    assert!(commands.contains(&Command::Persist("plain".into())));
+    assert_eq!(s.running(), None);
+    assert!(matches!(
+        s.runs()[0].saved.ending,
+        Some(RunEnding::Failed { .. })
+    ));
+    // A second error from the same dead worker restarts nothing more.
+    let again = s.update(Input::WorkerError(
+        "the training worker failed: again".into(),
+    ));
+    assert!(!again.contains(&Command::RestartWorker));
+}
+
+#[test]
+fn a_worker_that_never_started_is_not_restarted_in_a_loop() {
+    let mut s = Session::default();
+    let commands = s.update(Input::WorkerError(
+        "the training worker failed: module workers unsupported".into(),
+    ));
+    assert!(!commands.contains(&Command::RestartWorker));
+    assert!(
+        said(&commands, Line::RunError)
+            .unwrap()
+            .contains("module workers")
+    );
+}
+
+#[test]
+fn the_worker_forgets_removed_runs_and_says_which_it_dropped() {
+    let mut s = ready();
+    for _ in 0..2 {
+        train(&mut s, "plain");
+        let name = s.running().unwrap().to_string();
+        epoch(&mut s, &name, 1);
+        end(&mut s, &name, RunEnding::Completed);
+    }
+    let commands = s.update(Input::Remove {
+        run: "plain".into(),
+    });
+    assert!(posted(&commands).contains(&&Request::Forget {
+        run: "plain".into()
+    }));
+    assert!(commands.contains(&Command::Unstore {
+        run: "plain".into(),
+        key: format!("{:013.0} plain", 1e12),
+    }));
+    // The worker keeps only its most recent models: it says which went.
+    worker(
+        &mut s,
+        Event::Forgotten {
+            runs: vec!["plain #2".into()],
+        },
+    );
+    let run = s.run("plain #2").unwrap();
+    assert!(!run.in_worker && !run.has_weights());
+    let commands = s.update(Input::OpenGallery {
+        run: "plain #2".into(),
+        truth: 0,
+        predicted: 0,
+    });
+    assert!(posted(&commands).is_empty());
+    // A restored run was never in the worker: removing it asks the worker nothing.
+    let mut s = Session::default();
+    s.update(Input::Restored(Ok(vec![Ok(stored("old", 1.0))])));
+    let commands = s.update(Input::Remove { run: "old".into() });
+    assert!(posted(&commands).is_empty());
+}
+
+#[test]
+fn data_from_another_origin_waits_for_a_click() {
+    let mut s = Session::default();
+    let commands = s.update(Input::ForeignData {
+        origin: "https://elsewhere.example".into(),
+    });
+    assert!(
+        said(&commands, Line::DataStatus)
+            .unwrap()
+            .contains("https://elsewhere.example")
+    );
+    let commands = worker(&mut s, Event::Ready);
+    assert!(
+        !commands.contains(&Command::LoadTypedData),
+        "nothing is fetched on open"
+    );
+    assert!(s.controls().load);
+    let commands = s.update(Input::LoadUrl {
+        base: "https://elsewhere.example/data/".into(),
+    });
+    assert_eq!(
+        posted(&commands),
+        [&Request::LoadUrl {
+            base: "https://elsewhere.example/data/".into()
+        }]
+    );
 }

@@ -9,7 +9,6 @@ mod run;
 mod weights;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use burn::tensor::Device;
@@ -24,6 +23,7 @@ use super::device::{DeviceDecision, decide};
 use super::envelope;
 use super::error::js_message;
 use super::protocol::{Event, Request};
+use super::shelf::Shelf;
 use crate::data::Cifar10;
 use crate::model::weights_to_bytes;
 use crate::train::CancelToken;
@@ -42,7 +42,7 @@ struct Worker {
     /// What the worker is doing, when a request is still running.
     busy: Option<&'static str>,
     /// Models of this session's runs, by run name.
-    models: HashMap<String, Rc<run::KeptModel>>,
+    models: Shelf<Rc<run::KeptModel>>,
 }
 
 /// Posts events to the page.
@@ -78,7 +78,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
         cancel: CancelToken::new(),
         load_abort: None,
         busy: None,
-        models: HashMap::new(),
+        models: Shelf::default(),
     }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         receive(&worker, &outbox, message);
@@ -117,7 +117,10 @@ fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent)
     // Looking at images and reading weights do not disturb a run or a download.
     let quick = matches!(
         request,
-        Request::Gallery(_) | Request::SaveWeights { .. } | Request::ClearCache
+        Request::Gallery(_)
+            | Request::SaveWeights { .. }
+            | Request::ClearCache
+            | Request::Forget { .. }
     );
     if let Some(doing) = worker.borrow().busy.filter(|_| !quick) {
         let message = format!("busy {doing}: wait for it to finish (or press Stop)");
@@ -221,14 +224,19 @@ async fn handle(
             let result = run::train_run(&outbox, &data, devices, request, &cancel).await;
             let mut w = worker.borrow_mut();
             w.checked |= result.passed_check;
-            if let Some(trained) = result.trained {
-                w.models.insert(name, Rc::new(trained));
-            }
+            let dropped = match result.trained {
+                Some(trained) => w.models.put(name, Rc::new(trained)),
+                None => Vec::new(),
+            };
             w.busy = None;
+            drop(w);
+            if !dropped.is_empty() {
+                outbox.post(&Event::Forgotten { runs: dropped });
+            }
         }
         Request::Gallery(cell) => {
             let run = &cell.run;
-            let trained = worker.borrow().models.get(run).cloned();
+            let trained = worker.borrow_mut().models.get(run).cloned();
             let Some(trained) = trained else {
                 let message = format!(
                     "the images of `{run}` are not in this session any more: train it again, \
@@ -244,7 +252,7 @@ async fn handle(
             });
         }
         Request::SaveWeights { run } => {
-            let trained = worker.borrow().models.get(&run).cloned();
+            let trained = worker.borrow_mut().models.get(&run).cloned();
             let Some(trained) = trained else {
                 let message = format!("the model of `{run}` is not in this session any more");
                 return outbox.post(&Event::Refused { message });
@@ -307,12 +315,18 @@ async fn handle(
                             &crate::history::History::default(),
                             &data.classes,
                         ),
-                        confidence: run::confidence_of(&trained.evaluation, &trained.validation),
+                        confidence: trained.confidence(),
                     });
-                    worker.borrow_mut().models.insert(run, Rc::new(trained));
+                    let dropped = worker.borrow_mut().models.put(run, Rc::new(trained));
+                    if !dropped.is_empty() {
+                        outbox.post(&Event::Forgotten { runs: dropped });
+                    }
                 }
                 Err(message) => outbox.post(&Event::Refused { message }),
             }
+        }
+        Request::Forget { run } => {
+            worker.borrow_mut().models.remove(&run);
         }
         Request::Stop => unreachable!("Stop is handled on arrival"),
     }

@@ -8,7 +8,7 @@ use web_time::Instant;
 
 use super::{Outbox, WebGpu, yield_to_events};
 use crate::backend::BackendKind;
-use crate::data::{Cifar10, ImageSet, NUM_CLASSES, Splits};
+use crate::data::{Cifar10, ImageSet, NUM_CLASSES, Picked, Splits};
 use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics};
 use crate::history::History;
 use crate::model::{Architecture, Cnn};
@@ -27,22 +27,43 @@ pub struct Devices {
 /// Images in the self-check's batch: enough to exercise every kernel, quick on SwiftShader.
 const SELF_CHECK_IMAGES: usize = 16;
 
-/// A model the worker keeps after its run, for the gallery and the weights download.
+/// A model the worker keeps after its run, for the gallery and the weights download. Its
+/// validation images are positions in the data set, not a copy of them (30 MB a run).
 pub struct KeptModel {
     pub model: Cnn,
     pub architecture: Architecture,
-    pub validation: ImageSet,
+    pub data: Rc<Cifar10>,
+    pub validation: Picked,
     pub evaluation: Evaluation,
+}
+
+impl KeptModel {
+    fn validation_set(&self) -> &ImageSet {
+        self.validation.source(&self.data.train, &self.data.test)
+    }
+
+    pub fn label(&self, i: usize) -> u8 {
+        self.validation_set().labels[self.validation.indices()[i]]
+    }
+
+    pub fn image(&self, i: usize) -> &[u8] {
+        self.validation_set().image(self.validation.indices()[i])
+    }
+
+    pub fn confidence(&self) -> ConfidenceHistogram {
+        let labels: Vec<u8> = (0..self.validation.len()).map(|i| self.label(i)).collect();
+        confidence_of(&self.evaluation, &labels)
+    }
 }
 
 /// Bins of the confidence histogram.
 pub const CONFIDENCE_BINS: usize = 20;
 
-pub fn confidence_of(evaluation: &Evaluation, validation: &ImageSet) -> ConfidenceHistogram {
+pub fn confidence_of(evaluation: &Evaluation, labels: &[u8]) -> ConfidenceHistogram {
     ConfidenceHistogram::new(
         &evaluation.confidence,
         &evaluation.predictions,
-        &validation.labels,
+        labels,
         CONFIDENCE_BINS,
     )
 }
@@ -58,7 +79,7 @@ pub struct AfterRun {
 /// Runs one training request to its end.
 pub async fn train_run(
     outbox: &Outbox,
-    data: &Cifar10,
+    data: &Rc<Cifar10>,
     devices: Devices,
     request: TrainRequest,
     cancel: &CancelToken,
@@ -179,12 +200,17 @@ pub async fn train_run(
         last_yield: Instant::now(),
     };
     let outcome = train(&config, model, &splits, &device, &mut observer, cancel).await;
-    let trained = outcome.evaluation.map(|evaluation| KeptModel {
-        model: outcome.model,
-        architecture: config.model,
-        validation: splits.validation,
-        evaluation,
-    });
+    // The model of the last completed epoch, the one the page shows the metrics of.
+    let trained = outcome
+        .evaluated
+        .zip(splits.validation_picked)
+        .map(|(evaluated, validation)| KeptModel {
+            model: evaluated.model,
+            architecture: config.model,
+            data: data.clone(),
+            validation,
+            evaluation: evaluated.evaluation,
+        });
     let ending = match outcome.end {
         RunEnd::Completed => RunEnding::Completed,
         RunEnd::Cancelled { epoch, batch } => RunEnding::Stopped { epoch, batch },
@@ -253,12 +279,7 @@ impl Observer for Poster {
                 self.history.push(record.clone());
                 if let Some(evaluation) = &self.evaluation {
                     let metrics = RunMetrics::new(evaluation, &self.history, &self.classes);
-                    let confidence = ConfidenceHistogram::new(
-                        &evaluation.confidence,
-                        &evaluation.predictions,
-                        &self.labels,
-                        CONFIDENCE_BINS,
-                    );
+                    let confidence = confidence_of(evaluation, &self.labels);
                     self.outbox.post(&Event::Epoch {
                         run,
                         record: record.clone(),
@@ -289,7 +310,7 @@ pub fn gallery(
 ) -> (usize, Vec<crate::web::protocol::GalleryImage>) {
     let cell: Vec<usize> = (0..trained.validation.len())
         .filter(|&i| {
-            trained.validation.labels[i] as usize == truth
+            trained.label(i) as usize == truth
                 && trained.evaluation.predictions[i] as usize == predicted
         })
         .collect();
@@ -300,7 +321,7 @@ pub fn gallery(
         .take(size)
         .map(|&index| crate::web::protocol::GalleryImage {
             index,
-            pixels: trained.validation.image(index).to_vec(),
+            pixels: trained.image(index).to_vec(),
             probabilities: trained.evaluation.probabilities
                 [index * NUM_CLASSES..(index + 1) * NUM_CLASSES]
                 .to_vec(),

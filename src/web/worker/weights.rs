@@ -1,5 +1,7 @@
 //! Weights from a file, evaluated on the validation set without training.
 
+use std::rc::Rc;
+
 use burn::tensor::Device;
 use wasm_bindgen_futures::JsFuture;
 
@@ -7,13 +9,17 @@ use super::message_of;
 use super::run::KeptModel;
 use crate::data::{Cifar10, Splits, ValidationSource};
 use crate::eval::evaluate;
-use crate::model::{Architecture, WeightsError, weights_from_bytes};
+use crate::model::{Architecture, weights_from_bytes_any};
 
-/// Reads `file`, finds which architecture its weights fit (`preferred` first; plain and
-/// dropout share their weights' shapes), and evaluates them. Errors are the page's message.
+/// The largest weights file read: the three models' files are 5–6.5 MB.
+const WEIGHTS_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// Reads `file` (refusing one far larger than any model's weights), finds which
+/// architecture its weights fit (`preferred` first) and evaluates them. Errors are the
+/// page's message.
 #[allow(clippy::too_many_arguments)]
 pub async fn evaluate_file(
-    data: &Cifar10,
+    data: &Rc<Cifar10>,
     file: &web_sys::File,
     file_name: &str,
     preferred: Architecture,
@@ -22,39 +28,32 @@ pub async fn evaluate_file(
     seed: u64,
     device: &Device,
 ) -> Result<KeptModel, String> {
+    let size = file.size() as u64;
+    if size > WEIGHTS_LIMIT {
+        return Err(format!(
+            "{file_name}: {size} bytes is far more than weights of these models (under 7 MB); \
+             pick a .bpk file saved by cifar-lab"
+        ));
+    }
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|e| format!("{file_name}: could not be read ({})", message_of(&e)))?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let candidates =
-        std::iter::once(preferred).chain(Architecture::ALL.into_iter().filter(|a| *a != preferred));
-    let mut model = None;
-    for architecture in candidates {
-        match weights_from_bytes(architecture, file_name, bytes.clone(), device) {
-            Ok(loaded) => {
-                model = Some((architecture, loaded));
-                break;
-            }
-            // Not a burnpack file at all: no other architecture will read it either.
-            Err(error @ WeightsError::Read { .. }) => return Err(error.to_string()),
-            Err(_) => {}
-        }
-    }
-    let Some((architecture, model)) = model else {
-        return Err(format!(
-            "{file_name}: these weights fit none of the three models (plain, dropout, deeper): \
-             they come from another network"
-        ));
-    };
+    let (architecture, model) =
+        weights_from_bytes_any(preferred, file_name, bytes, device).map_err(|e| e.to_string())?;
     let splits = Splits::new(&data.train, &data.test, validation, subset, seed)
         .map_err(|e| e.to_string())?;
     let evaluation = evaluate(&model, &splits.validation, 128, device)
         .await
         .map_err(|e| format!("evaluating {file_name} failed on the device: {e}"))?;
+    let validation = splits
+        .validation_picked
+        .ok_or_else(|| format!("{file_name}: the validation images were not found"))?;
     Ok(KeptModel {
         model,
         architecture,
-        validation: splits.validation,
+        data: data.clone(),
+        validation,
         evaluation,
     })
 }
