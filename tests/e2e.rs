@@ -11,6 +11,8 @@
 #[path = "common/browser.rs"]
 mod browser;
 mod common;
+#[path = "common/hostile.rs"]
+mod hostile;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -557,6 +559,35 @@ async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
     );
 }
 
+/// A server that claims 4 GB for a batch is refused before its body is read; one that
+/// stops sending is abandoned when Stop is pressed.
+async fn hostile_servers_are_bounded(client: &Client, url: &str) {
+    let hostile = hostile::start();
+    let error = &shown("data-error");
+    client
+        .goto(&format!("{url}?data={hostile}lying/"))
+        .await
+        .unwrap();
+    click(client, "load-url").await;
+    let message = wait_for(client, "the oversized-batch message", error, 60).await;
+    let message = message.as_str().unwrap();
+    assert!(
+        message.contains("larger than the 30730000 bytes"),
+        "{message}"
+    );
+
+    client
+        .goto(&format!("{url}?data={hostile}stalling/"))
+        .await
+        .unwrap();
+    click(client, "load-url").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    click(client, "stop").await;
+    let message = wait_for(client, "the stopped load", error, 30).await;
+    let message = message.as_str().unwrap();
+    assert!(message.starts_with("loading stopped"), "{message}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
 async fn the_app_trains_in_headless_chromium() {
@@ -568,5 +599,6 @@ async fn the_app_trains_in_headless_chromium() {
     dig_keep_and_share(&client, &url, &downloads).await;
     archive_from_disk(&client, &url, &downloads).await;
     bad_data_gives_a_clear_message(&client, &url).await;
+    hostile_servers_are_bounded(&client, &url).await;
     client.close().await.unwrap();
 }

@@ -14,6 +14,7 @@ impl Session {
             Event::Ready => {
                 self.worker_ready = true;
                 out.push(Command::Post(Request::Init));
+                out.extend(self.queued.drain(..).map(Command::Post));
                 // The batches load as the page opens, from the cache when they were fetched
                 // before: pressing Train is all that is left.
                 if self.data == Data::Missing && self.autoload {
@@ -271,6 +272,7 @@ impl Session {
         out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
         out.push(Command::RestartWorker);
         self.worker_ready = false;
+        self.queued.clear();
     }
 
     fn run_ended(&mut self, run: String, ending: RunEnding, out: &mut Vec<Command>) {

@@ -70,6 +70,9 @@ pub struct Session {
     restored: bool,
     /// Load the data as soon as the worker is ready (not for another origin's `?data=`).
     autoload: bool,
+    /// Requests made before the worker listens: a worker drops messages that arrive before
+    /// its handler is installed, so they wait for `Event::Ready`.
+    queued: Vec<Request>,
     webgpu: Option<AdapterInfo>,
     classes: Vec<String>,
     keep_weights: bool,
@@ -90,6 +93,7 @@ impl Default for Session {
             backend_known: false,
             restored: false,
             autoload: true,
+            queued: Vec::new(),
             webgpu: None,
             classes: crate::data::ClassNames::default().as_slice().to_vec(),
             keep_weights: false,
@@ -207,6 +211,16 @@ impl Session {
                 );
                 out.push(Command::Say(Line::DataStatus, text));
             }
+        }
+        if !self.worker_ready {
+            // Held back until the worker says Ready (see `queued`).
+            out.retain(|command| match command {
+                Command::Post(request) => {
+                    self.queued.push(request.clone());
+                    false
+                }
+                _ => true,
+            });
         }
         out
     }

@@ -688,3 +688,26 @@ fn data_from_another_origin_waits_for_a_click() {
         }]
     );
 }
+
+/// A worker drops messages sent before it listens: what the user asks before Ready waits.
+#[test]
+fn requests_before_the_worker_listens_wait_for_it() {
+    let mut s = Session::default();
+    s.update(Input::ForeignData {
+        origin: "http://elsewhere.example".into(),
+    });
+    let load = Request::LoadUrl {
+        base: "http://elsewhere.example/d/".into(),
+    };
+    let commands = s.update(Input::LoadUrl {
+        base: "http://elsewhere.example/d/".into(),
+    });
+    assert!(posted(&commands).is_empty(), "held back");
+    assert!(!s.controls().load, "the load is under way");
+    let commands = worker(&mut s, Event::Ready);
+    assert_eq!(posted(&commands), [&Request::Init, &load]);
+    assert!(
+        !commands.contains(&Command::LoadTypedData),
+        "one load, not two"
+    );
+}
