@@ -120,6 +120,15 @@ pub async fn weights_to_bytes(
     Ok(bytes.to_vec())
 }
 
+fn parse_record(file: &str, bytes: Vec<u8>) -> Result<ModuleRecord, WeightsError> {
+    ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|source| {
+        WeightsError::Read {
+            file: file.into(),
+            source,
+        }
+    })
+}
+
 /// Loads burnpack bytes (from [`weights_to_bytes`] or `save_weights`) into `architecture`.
 /// `file` names the source in errors.
 pub fn weights_from_bytes(
@@ -128,13 +137,7 @@ pub fn weights_from_bytes(
     bytes: Vec<u8>,
     device: &Device,
 ) -> Result<Cnn, WeightsError> {
-    let record =
-        ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|source| {
-            WeightsError::Read {
-                file: file.into(),
-                source,
-            }
-        })?;
+    let record = parse_record(file, bytes)?;
     Cnn::new(architecture, device)
         .try_load_record(record)
         .map_err(|source| WeightsError::Mismatch {
@@ -153,13 +156,7 @@ pub fn weights_from_bytes_any(
     bytes: Vec<u8>,
     device: &Device,
 ) -> Result<(Architecture, Cnn), WeightsError> {
-    let record =
-        ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|source| {
-            WeightsError::Read {
-                file: file.into(),
-                source,
-            }
-        })?;
+    let record = parse_record(file, bytes)?;
     let candidates: Vec<Architecture> = std::iter::once(preferred)
         .chain(Architecture::ALL.into_iter().filter(|a| *a != preferred))
         .collect();
