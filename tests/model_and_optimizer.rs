@@ -12,8 +12,8 @@ use cifar_lab::model::{
 };
 use cifar_lab::optim::AdadeltaConfig;
 
-/// Models drawn at the same time from the backend's one random generator would take each
-/// other's numbers: tests that seed it take turns.
+/// Every test here draws from the backend's one random generator (models, dropout masks), and
+/// one seeds it: run at the same time they would take each other's numbers, so they take turns.
 fn take_turn() -> std::sync::MutexGuard<'static, ()> {
     static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
     TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -29,6 +29,7 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 
 #[test]
 fn parameter_counts_are_the_tutorials() {
+    let _turn = take_turn();
     let device = device();
     let expected = [
         (Architecture::Plain, 1_626_442),
@@ -44,6 +45,7 @@ fn parameter_counts_are_the_tutorials() {
 
 #[test]
 fn every_model_maps_images_to_ten_logits() {
+    let _turn = take_turn();
     let device = device();
     for arch in Architecture::ALL {
         let model = Cnn::new(arch, &device);
@@ -54,6 +56,7 @@ fn every_model_maps_images_to_ten_logits() {
 
 #[test]
 fn keras_init_glorot_kernels_and_zero_biases() {
+    let _turn = take_turn();
     let device = device();
     device.seed(1);
     let model = Cnn::new(Architecture::Plain, &device);
@@ -76,6 +79,7 @@ fn keras_init_glorot_kernels_and_zero_biases() {
 
 #[test]
 fn dropout_is_active_only_in_training() {
+    let _turn = take_turn();
     let device = device();
     device.seed(3);
     let model = Cnn::new(Architecture::Dropout, &device);
@@ -125,6 +129,7 @@ struct Quadratic {
 
 #[test]
 fn adadelta_matches_hand_computed_steps() {
+    let _turn = take_turn();
     let device = device();
     let c = [1.0f64, 4.0, 0.5];
     let mut model = Quadratic {
@@ -172,6 +177,7 @@ fn adadelta_matches_hand_computed_steps() {
 
 #[test]
 fn adadelta_state_survives_a_byte_round_trip() {
+    let _turn = take_turn();
     let device = device();
     let coeffs = Tensor::<1>::from_data(TensorData::from([2.0f32, 1.0]), &device);
     let grads = |m: &Quadratic| {

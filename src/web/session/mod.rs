@@ -151,9 +151,9 @@ impl Session {
         let mut out = Vec::new();
         match input {
             Input::Worker { event, bytes } => self.event(event, bytes, &mut out),
+            Input::BadMessage(message) => out.push(Command::Say(Line::RunError, message)),
             // A trap (out of memory, a stack overflow) ends the worker without a word: the
             // same recovery as a reported crash. Before Ready it never ran: say so, no retry.
-            Input::BadMessage(message) => out.push(Command::Say(Line::RunError, message)),
             Input::WorkerError(message) if self.worker_ready => self.crashed(message, &mut out),
             Input::WorkerError(message) => {
                 let text = format!(
