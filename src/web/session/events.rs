@@ -95,6 +95,7 @@ impl Session {
                 batches_per_epoch,
             } => {
                 self.starting = false;
+                self.running_on = Some(backend);
                 if let Some(view) = self.run_mut(&run) {
                     view.started(backend, train_images, val_images);
                 }
@@ -255,8 +256,11 @@ impl Session {
             });
             out.push(Command::Persist(name));
         }
-        let text =
+        let mut text =
             format!("{message}. The completed epochs are kept; the data set must be loaded again.");
+        if self.running_on.take() == Some(BackendKind::Wgpu) {
+            text.push_str(GPU_LOST);
+        }
         out.push(Command::Say(Line::RunError, text));
         self.starting = false;
         self.stopping = false;
@@ -284,8 +288,10 @@ impl Session {
             ),
             RunEnding::Failed { .. } => format!("{run}: failed; the completed epochs are kept."),
         };
+        let on_gpu = self.running_on.take() == Some(BackendKind::Wgpu);
         if let RunEnding::Failed { message } = &ending {
-            out.push(Command::Say(Line::RunError, message.clone()));
+            let hint = if on_gpu { GPU_LOST } else { "" };
+            out.push(Command::Say(Line::RunError, format!("{message}{hint}")));
         }
         out.push(Command::Say(Line::RunStatus, text));
         if self.running.as_deref() == Some(run.as_str()) {
@@ -340,6 +346,11 @@ impl Session {
         }
     }
 }
+
+/// After a run on WebGPU fails: a lost GPU (a driver reset, another page exhausting it)
+/// looks like any other device error from here.
+const GPU_LOST: &str = " If the GPU was lost or ran out of memory, choose Backend: CPU under \
+                        Compute and press Train: the CPU trains the same model.";
 
 /// "passed (relative difference 3.1e-7, CPU loss 2.3026, WebGPU loss 2.3026)".
 fn self_check_line(report: Option<ParityReport>, problem: Option<String>) -> String {

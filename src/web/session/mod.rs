@@ -19,6 +19,7 @@ pub use run::RunView;
 use messages::RUN_PANELS;
 
 use super::protocol::{AdapterInfo, CellPage, Request};
+use crate::backend::BackendKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Data {
@@ -58,6 +59,8 @@ pub struct Session {
     runs: Vec<RunView>,
     /// Name of the run in progress.
     running: Option<String>,
+    /// Where it trains, once the worker has said (`RunStarted`).
+    running_on: Option<BackendKind>,
     /// The worker has not yet said RunStarted for the running run (a refusal drops it).
     starting: bool,
     stopping: bool,
@@ -86,6 +89,7 @@ impl Default for Session {
         Self {
             runs: Vec::new(),
             running: None,
+            running_on: None,
             starting: false,
             stopping: false,
             data: Data::Missing,

@@ -711,3 +711,55 @@ fn requests_before_the_worker_listens_wait_for_it() {
         "one load, not two"
     );
 }
+
+/// A run on WebGPU that fails (a lost device, out of GPU memory) points at the CPU; a CPU
+/// run's failure does not.
+#[test]
+fn a_failed_gpu_run_offers_the_cpu() {
+    let started = |backend| Event::RunStarted {
+        run: "plain".into(),
+        backend,
+        note: None,
+        config: TrainConfig::tutorial(Architecture::Plain),
+        train_images: 1000,
+        val_images: 200,
+        batches_per_epoch: 8,
+    };
+    let mut s = ready();
+    train(&mut s, "plain");
+    worker(&mut s, started(crate::backend::BackendKind::Wgpu));
+    let commands = worker(
+        &mut s,
+        Event::Crashed {
+            message: "the training worker crashed: Device lost".into(),
+        },
+    );
+    assert!(
+        said(&commands, Line::RunError)
+            .unwrap()
+            .contains("choose Backend: CPU")
+    );
+
+    let mut s = ready();
+    train(&mut s, "plain");
+    worker(&mut s, started(crate::backend::BackendKind::Wgpu));
+    let failed = RunEnding::Failed {
+        message: "the compute device failed at epoch 1".into(),
+    };
+    let commands = end(&mut s, "plain", failed.clone());
+    assert!(
+        said(&commands, Line::RunError)
+            .unwrap()
+            .contains("choose Backend: CPU")
+    );
+
+    let mut s = ready();
+    train(&mut s, "plain");
+    worker(&mut s, started(crate::backend::BackendKind::Flex));
+    let commands = end(&mut s, "plain", failed);
+    assert!(
+        !said(&commands, Line::RunError)
+            .unwrap()
+            .contains("Backend: CPU")
+    );
+}
