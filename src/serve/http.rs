@@ -107,7 +107,10 @@ pub(super) fn write_head(
         headers.content_type,
     );
     // no-cache above: a rebuilt app is picked up on reload (the page keeps the batches).
-    if headers.content_type.starts_with("text/html") {
+    // Pages, and scripts: a worker runs under the policy of its own script's answer.
+    if headers.content_type.starts_with("text/html")
+        || headers.content_type.starts_with("text/javascript")
+    {
         head.push_str(&format!(
             "Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n"
         ));

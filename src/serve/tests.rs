@@ -109,6 +109,7 @@ fn answers_over_http_with_strict_headers() {
     std::fs::write(dir.path().join("index.html"), "hello").unwrap();
     std::fs::write(dir.path().join("a b.txt"), "spaced").unwrap();
     std::fs::write(dir.path().join("digits.bin"), "0123456789").unwrap();
+    std::fs::write(dir.path().join("worker.js"), "import './app.js';").unwrap();
     let address = site_on(dir.path(), 8, Duration::from_secs(5));
     let ok = get(address, "/index.html?x=1");
     assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
@@ -117,6 +118,13 @@ fn answers_over_http_with_strict_headers() {
     assert!(ok.contains("Content-Security-Policy: default-src 'self'"));
     assert!(ok.contains("'wasm-unsafe-eval'"));
     assert!(!ok.contains("Access-Control-Allow-Origin"), "{ok}");
+    // The worker's script carries the policy too (a worker is not covered by its page's).
+    let worker = get(address, "/worker.js");
+    assert!(
+        worker.contains("Content-Security-Policy: default-src 'self'"),
+        "{worker}"
+    );
+    assert!(!get(address, "/digits.bin").contains("Content-Security-Policy"));
     assert!(get(address, "/data/digits.bin").contains("Access-Control-Allow-Origin: *\r\n"));
     assert!(get(address, "/missing.bin").starts_with("HTTP/1.1 404"));
     // Paths arrive percent-encoded; an encoded `..` still cannot climb out.
