@@ -560,7 +560,7 @@ async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
 }
 
 /// A server that claims 4 GB for a batch is refused before its body is read; one that
-/// stops sending is abandoned when Stop is pressed.
+/// stops sending is abandoned when Stop is pressed, or after 30 s without a byte.
 async fn hostile_servers_are_bounded(client: &Client, url: &str) {
     let hostile = hostile::start();
     let error = &shown("data-error");
@@ -586,6 +586,12 @@ async fn hostile_servers_are_bounded(client: &Client, url: &str) {
     let message = wait_for(client, "the stopped load", error, 30).await;
     let message = message.as_str().unwrap();
     assert!(message.starts_with("loading stopped"), "{message}");
+
+    // Left alone, the stalled download is given up after 30 s without a byte.
+    click(client, "load-url").await;
+    let message = wait_for(client, "the idle timeout", error, 90).await;
+    let message = message.as_str().unwrap();
+    assert!(message.contains("nothing arrived for 30 s"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
