@@ -25,6 +25,14 @@ fn failed(context: &str) -> impl Fn(JsValue) -> WebError + '_ {
     move |e| WebError::js(context, e)
 }
 
+/// The `error` a failed request or aborted transaction carries, or `fallback`.
+fn error_of(target: &JsValue, fallback: &str) -> JsValue {
+    js_sys::Reflect::get(target, &"error".into())
+        .ok()
+        .filter(|e| !e.is_null() && !e.is_undefined())
+        .unwrap_or_else(|| fallback.into())
+}
+
 /// Resolves with the request's result, or fails with its error.
 async fn done(request: &IdbRequest) -> Result<JsValue, JsValue> {
     let promise = Promise::new(&mut |resolve, reject| {
@@ -37,10 +45,7 @@ async fn done(request: &IdbRequest) -> Result<JsValue, JsValue> {
         });
         let target = request.clone();
         let on_error = Closure::once_into_js(move || {
-            let error = js_sys::Reflect::get(&target, &"error".into())
-                .ok()
-                .filter(|e| !e.is_null() && !e.is_undefined())
-                .unwrap_or_else(|| "IndexedDB request failed".into());
+            let error = error_of(&target, "IndexedDB request failed");
             let _ = reject.call1(&JsValue::NULL, &error);
         });
         request.set_onsuccess(Some(on_success.unchecked_ref()));
@@ -57,10 +62,7 @@ async fn committed(transaction: &IdbTransaction) -> Result<(), JsValue> {
         });
         let target = transaction.clone();
         let on_abort = Closure::once_into_js(move || {
-            let error = js_sys::Reflect::get(&target, &"error".into())
-                .ok()
-                .filter(|e| !e.is_null() && !e.is_undefined())
-                .unwrap_or_else(|| "IndexedDB transaction aborted".into());
+            let error = error_of(&target, "IndexedDB transaction aborted");
             let _ = reject.call1(&JsValue::NULL, &error);
         });
         transaction.set_oncomplete(Some(on_complete.unchecked_ref()));

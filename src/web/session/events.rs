@@ -95,7 +95,6 @@ impl Session {
                 batches_per_epoch,
             } => {
                 self.starting = false;
-                self.running_on = Some(backend);
                 if let Some(view) = self.run_mut(&run) {
                     view.started(backend, train_images, val_images);
                 }
@@ -248,6 +247,10 @@ impl Session {
     /// The worker is gone (a Rust panic it reported, or a trap it could not): keep what
     /// the page has, mark the run in progress failed, and start a new worker.
     pub(super) fn crashed(&mut self, message: String, out: &mut Vec<Command>) {
+        let on_gpu = self
+            .running
+            .as_deref()
+            .is_some_and(|name| self.on_gpu(name));
         if let Some(name) = self.running.take()
             && let Some(view) = self.run_mut(&name)
         {
@@ -258,7 +261,7 @@ impl Session {
         }
         let mut text =
             format!("{message}. The completed epochs are kept; the data set must be loaded again.");
-        if self.running_on.take() == Some(BackendKind::Wgpu) {
+        if on_gpu {
             text.push_str(GPU_LOST);
         }
         out.push(Command::Say(Line::RunError, text));
@@ -288,9 +291,8 @@ impl Session {
             ),
             RunEnding::Failed { .. } => format!("{run}: failed; the completed epochs are kept."),
         };
-        let on_gpu = self.running_on.take() == Some(BackendKind::Wgpu);
         if let RunEnding::Failed { message } = &ending {
-            let hint = if on_gpu { GPU_LOST } else { "" };
+            let hint = if self.on_gpu(&run) { GPU_LOST } else { "" };
             out.push(Command::Say(Line::RunError, format!("{message}{hint}")));
         }
         out.push(Command::Say(Line::RunStatus, text));

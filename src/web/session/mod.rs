@@ -59,8 +59,6 @@ pub struct Session {
     runs: Vec<RunView>,
     /// Name of the run in progress.
     running: Option<String>,
-    /// Where it trains, once the worker has said (`RunStarted`).
-    running_on: Option<BackendKind>,
     /// The worker has not yet said RunStarted for the running run (a refusal drops it).
     starting: bool,
     stopping: bool,
@@ -89,7 +87,6 @@ impl Default for Session {
         Self {
             runs: Vec::new(),
             running: None,
-            running_on: None,
             starting: false,
             stopping: false,
             data: Data::Missing,
@@ -115,6 +112,13 @@ impl Session {
 
     pub fn run(&self, name: &str) -> Option<&RunView> {
         self.runs.iter().find(|r| r.name() == name)
+    }
+
+    /// The run trains (or trained) on WebGPU, as its `RunStarted` said.
+    fn on_gpu(&self, name: &str) -> bool {
+        self.run(name)
+            .and_then(|r| r.saved.config.as_ref())
+            .is_some_and(|c| c.backend == BackendKind::Wgpu.name())
     }
 
     fn run_mut(&mut self, name: &str) -> Option<&mut RunView> {
