@@ -26,10 +26,11 @@ pub const MAX_HEAD: usize = 8 * 1024;
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The page's policy: its own scripts (trunk's loader is one inline module script), its
-/// WebAssembly, its worker; data may be fetched from anywhere (`?data=`).
+/// The page's policy: its own script files (no inline script: trunk's loader is replaced by
+/// `www/boot.js`, see Trunk.toml), its WebAssembly, its worker; data may be fetched from
+/// anywhere (`?data=`).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \
-    'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
+    'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
     connect-src *; worker-src 'self'; object-src 'none'; base-uri 'self'; \
     frame-ancestors 'none'";
 

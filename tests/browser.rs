@@ -19,9 +19,9 @@ use cifar_lab::train::{ParityReport, step_parity};
 use cifar_lab::web::canvas::{paint_confusion, paint_curves};
 use cifar_lab::web::envelope;
 use cifar_lab::web::protocol::{AdapterInfo, Event, Request};
-use cifar_lab::web::worker::{WebGpu, open_webgpu};
-use wasm_bindgen::JsCast;
+use cifar_lab::web::worker::{WebGpu, device_lost, open_webgpu};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MessageChannel, MessageEvent};
@@ -56,6 +56,31 @@ async fn webgpu_opens_and_names_its_adapter() {
         "the browser described its adapter"
     );
     assert!(!gpu.adapter.label().is_empty());
+}
+
+/// Calls `object.method()` and awaits the promise it returns.
+async fn call_async(object: &JsValue, method: &str) -> JsValue {
+    let function: js_sys::Function = js_sys::Reflect::get(object, &method.into())
+        .unwrap()
+        .unchecked_into();
+    let promise: js_sys::Promise = function.call0(object).unwrap().unchecked_into();
+    JsFuture::from(promise).await.unwrap()
+}
+
+/// `GPUDevice.lost` is what the worker watches; a device of its own, straight from the
+/// browser, is destroyed here, so the other tests' device stays usable.
+#[wasm_bindgen_test]
+async fn a_lost_gpu_device_is_noticed_and_named() {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap();
+    let adapter = call_async(&gpu, "requestAdapter").await;
+    let device = call_async(&adapter, "requestDevice").await;
+    let destroy: js_sys::Function = js_sys::Reflect::get(&device, &"destroy".into())
+        .unwrap()
+        .unchecked_into();
+    destroy.call0(&device).unwrap();
+    let why = device_lost(&device).await;
+    assert!(why.starts_with("the GPU device was closed"), "{why}");
 }
 
 #[wasm_bindgen_test]

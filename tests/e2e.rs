@@ -1,8 +1,10 @@
 //! End to end: the release build of the app in headless Chromium, driven over WebDriver by
 //! Debian's chromedriver. The app is served from a sub-path (as on GitHub Pages) with a small
 //! generated data set: train, stop, look at a cell's images, download, reload, evaluate the
-//! downloaded weights, share a link, and bad data and weights. Needs the trunk build and chromedriver, so it is `#[ignore]`d in plain
-//! `cargo test`; `scripts/test` builds the app and runs it with `--ignored`.
+//! downloaded weights, share a link, bad data and weights, hostile servers, and twenty runs in
+//! a row with the worker's memory flat. Needs the trunk build and chromedriver, so it is
+//! `#[ignore]`d in plain `cargo test`; `scripts/test` builds the app and runs it with
+//! `--ignored`.
 //!
 //! Screenshots land in `<target>/e2e/`.
 
@@ -13,6 +15,8 @@ mod browser;
 mod common;
 #[path = "common/hostile.rs"]
 mod hostile;
+#[path = "e2e_steps/long_session.rs"]
+mod long_session;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -96,6 +100,15 @@ async fn screenshot(client: &Client, name: &str) {
 async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
     client.goto(url).await.unwrap();
     train_enabled(client, "the data set to load", 120).await;
+    // The page started under a policy that refuses inline scripts, and has none.
+    let inline = client
+        .execute(
+            "return document.querySelectorAll('script:not([src])').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(inline, json!(0), "inline scripts in the built page");
     assert!(
         text(client, "data-status")
             .await
@@ -606,5 +619,6 @@ async fn the_app_trains_in_headless_chromium() {
     archive_from_disk(&client, &url, &downloads).await;
     bad_data_gives_a_clear_message(&client, &url).await;
     hostile_servers_are_bounded(&client, &url).await;
+    long_session::twenty_runs_keep_memory_flat(&client, &url).await;
     client.close().await.unwrap();
 }

@@ -117,6 +117,10 @@ fn answers_over_http_with_strict_headers() {
     assert!(ok.contains("X-Content-Type-Options: nosniff\r\n"));
     assert!(ok.contains("Content-Security-Policy: default-src 'self'"));
     assert!(ok.contains("'wasm-unsafe-eval'"));
+    assert!(
+        !ok.contains("'unsafe-inline'"),
+        "no inline script may run: {ok}"
+    );
     assert!(!ok.contains("Access-Control-Allow-Origin"), "{ok}");
     // The worker's script carries the policy too (a worker is not covered by its page's).
     let worker = get(address, "/worker.js");

@@ -1,7 +1,10 @@
-//! Opening WebGPU through burn, and what the browser says about the adapter it got.
+//! Opening WebGPU through burn, what the browser says about the adapter it got, and noticing
+//! when the browser takes the device away (`GPUDevice.lost`).
+
+use std::cell::RefCell;
 
 use burn::tensor::Device;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::web::protocol::AdapterInfo;
 
@@ -9,6 +12,70 @@ use crate::web::protocol::AdapterInfo;
 pub struct WebGpu {
     pub device: Device,
     pub adapter: AdapterInfo,
+    /// The browser's `GPUDevice` under burn's device, when burn runs on WebGPU.
+    js_device: Option<JsValue>,
+}
+
+impl WebGpu {
+    /// Settles when the browser loses this device (a driver reset, the GPU removed, the tab
+    /// put away), saying why in words; never, for most sessions.
+    pub async fn lost(&self) -> String {
+        match &self.js_device {
+            Some(device) => device_lost(device).await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+thread_local! {
+    /// Why this worker's GPU device was lost, once it was: read by the run that was using it
+    /// and by the panic hook, so a crash after the loss names its cause.
+    static LOST: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Remembers that the device was lost, and why.
+pub fn remember_loss(why: &str) {
+    LOST.with(|lost| *lost.borrow_mut() = Some(why.to_string()));
+}
+
+/// Why the device was lost, if it was.
+pub fn loss() -> Option<String> {
+    LOST.with(|lost| lost.borrow().clone())
+}
+
+/// Awaits `GPUDevice.lost` of `device` (a `GPUDevice`) and words its `GPUDeviceLostInfo`.
+pub async fn device_lost(device: &JsValue) -> String {
+    let promise = js_sys::Reflect::get(device, &"lost".into())
+        .ok()
+        .and_then(|lost| lost.dyn_into::<js_sys::Promise>().ok());
+    let Some(promise) = promise else {
+        // A browser without `lost` cannot say; a lost device then shows as wgpu's error.
+        return std::future::pending().await;
+    };
+    let info = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .unwrap_or_else(|error| error);
+    let text = |key: &str| {
+        js_sys::Reflect::get(&info, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    lost_words(&text("reason"), &text("message"))
+}
+
+/// The page's sentence for a lost device, from `GPUDeviceLostInfo`'s reason and message.
+fn lost_words(reason: &str, message: &str) -> String {
+    let what = match reason {
+        "destroyed" => "the GPU device was closed",
+        _ => "the browser lost the GPU device (a driver reset, the GPU removed or put to sleep)",
+    };
+    let detail = message.trim();
+    if detail.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}: {detail}")
+    }
 }
 
 /// Opens WebGPU once for the worker's life. The error says, in words, why there is none.
@@ -28,17 +95,21 @@ pub async fn open_webgpu() -> Result<WebGpu, String> {
         .init_with_setup_async()
         .await
         .map_err(|e| format!("WebGPU is present but could not be opened: {e}"))?;
-    let adapter = setup
+    let js_device = setup
         .device
         .as_webgpu()
-        .map(|d| adapter_info(d.as_ref()))
-        .unwrap_or_else(|| AdapterInfo {
+        .map(|d| AsRef::<JsValue>::as_ref(d).clone());
+    let adapter = match &js_device {
+        Some(d) => adapter_info(d),
+        None => AdapterInfo {
             description: setup.adapter.get_info().name,
             ..AdapterInfo::default()
-        });
+        },
+    };
     Ok(WebGpu {
         device: device.autodiff(),
         adapter,
+        js_device,
     })
 }
 

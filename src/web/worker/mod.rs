@@ -17,7 +17,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 pub use data::LoadError;
-pub use gpu::{WebGpu, open_webgpu};
+pub use gpu::{WebGpu, device_lost, open_webgpu};
 
 use super::device::{DeviceDecision, decide};
 use super::envelope;
@@ -89,13 +89,39 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
 }
 
 /// A panic ends the wasm instance; say why first, so the page can keep what it has and tell
-/// the user (wgpu panics on out-of-memory and other uncaptured GPU errors).
+/// the user (wgpu panics on out-of-memory and other uncaptured GPU errors, and may on a lost
+/// device, whose loss is then named first).
 fn install_panic_hook(outbox: Outbox) {
     std::panic::set_hook(Box::new(move |info| {
-        let message = format!("the training worker crashed: {info}");
+        let message = match gpu::loss() {
+            Some(lost) => format!("{lost}, and the training worker crashed: {info}"),
+            None => format!("the training worker crashed: {info}"),
+        };
         web_sys::console::error_1(&message.clone().into());
         outbox.post(&Event::Crashed { message });
     }));
+}
+
+/// When the browser takes the GPU away, WebGPU is no longer offered: a run on it ends (its
+/// observer stops the loop after the batch in flight and [`run::train_run`] says why), and
+/// later runs use the CPU.
+fn watch_for_loss(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, gpu: Rc<WebGpu>) {
+    let worker = worker.clone();
+    let outbox = outbox.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let lost = gpu.lost().await;
+        web_sys::console::error_1(&lost.clone().into());
+        gpu::remember_loss(&lost);
+        let mut w = worker.borrow_mut();
+        w.webgpu = None;
+        w.webgpu_problem = Some(lost.clone());
+        w.checked = false;
+        drop(w);
+        outbox.post(&Event::Backend {
+            webgpu: None,
+            problem: Some(lost),
+        });
+    });
 }
 
 fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent) {
@@ -148,7 +174,9 @@ async fn handle(
             let event = match opened {
                 Ok(gpu) => {
                     let adapter = gpu.adapter.clone();
-                    w.webgpu = Some(Rc::new(gpu));
+                    let gpu = Rc::new(gpu);
+                    w.webgpu = Some(gpu.clone());
+                    watch_for_loss(&worker, &outbox, gpu);
                     Event::Backend {
                         webgpu: Some(adapter),
                         problem: None,

@@ -198,6 +198,7 @@ pub async fn train_run(
         requested,
         first_step_sent: false,
         last_yield: Instant::now(),
+        stop_if_gpu_lost: gpu.as_ref().map(|_| cancel.clone()),
     };
     let outcome = train(&config, model, &splits, &device, &mut observer, cancel).await;
     // The model of the last completed epoch, the one the page shows the metrics of.
@@ -211,10 +212,17 @@ pub async fn train_run(
             validation,
             evaluation: evaluated.evaluation,
         });
-    let ending = match outcome.end {
-        RunEnd::Completed => RunEnding::Completed,
-        RunEnd::Cancelled { epoch, batch } => RunEnding::Stopped { epoch, batch },
-        RunEnd::Failed(error) => RunEnding::Failed {
+    let lost = gpu.as_ref().and_then(|_| super::gpu::loss());
+    let ending = match (outcome.end, lost) {
+        (RunEnd::Completed, _) => RunEnding::Completed,
+        (RunEnd::Cancelled { epoch, batch }, Some(lost)) => RunEnding::Failed {
+            message: format!("{lost}; the run ended in epoch {epoch}, batch {batch}"),
+        },
+        (RunEnd::Failed(error), Some(lost)) => RunEnding::Failed {
+            message: format!("{lost}; then: {error}"),
+        },
+        (RunEnd::Cancelled { epoch, batch }, None) => RunEnding::Stopped { epoch, batch },
+        (RunEnd::Failed(error), None) => RunEnding::Failed {
             message: error.to_string(),
         },
     };
@@ -237,6 +245,8 @@ struct Poster {
     requested: Instant,
     first_step_sent: bool,
     last_yield: Instant,
+    /// The run's own Stop, pulled when the GPU it trains on is lost.
+    stop_if_gpu_lost: Option<CancelToken>,
 }
 
 /// The size of this worker's WebAssembly memory.
@@ -255,6 +265,11 @@ impl Observer for Poster {
         match event {
             TrainEvent::Started { .. } => {}
             TrainEvent::BatchDone(progress) => {
+                if let Some(stop) = &self.stop_if_gpu_lost
+                    && super::gpu::loss().is_some()
+                {
+                    stop.cancel();
+                }
                 if !self.first_step_sent {
                     self.first_step_sent = true;
                     let seconds = self.requested.elapsed().as_secs_f64();

@@ -1,0 +1,12 @@
+// The page's entry point: the wasm module's start function builds the page (src/web/page/).
+// trunk would inline this loader; as a file, the page's Content-Security-Policy can refuse
+// every inline script (src/serve.rs).
+import init from './cifar-lab-web.js';
+
+try {
+  await init({ module_or_path: new URL('./cifar-lab-web_bg.wasm', import.meta.url) });
+} catch (error) {
+  const fatal = document.getElementById('fatal');
+  fatal.textContent = `cifar-lab could not start its WebAssembly: ${error}`;
+  fatal.hidden = false;
+}
