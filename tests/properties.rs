@@ -1,13 +1,16 @@
 //! The parsers under random and mutated input: batch files, archives, weights files, share
 //! links, page ⇄ worker messages and stored runs. Whatever the bytes, each answers with a
-//! value or its typed error: never a panic (and the size caps of docs/RELIABILITY.md bound
-//! what any input can make it allocate).
+//! value or its typed error: never a panic, and no allocation past the size caps of
+//! docs/RELIABILITY.md (an allocator that notes the largest request checks that).
 
 // Native suites; the browser has its own (tests/browser.rs).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{Read, Write};
 use std::sync::LazyLock;
 
 use burn::tensor::Device;
@@ -19,8 +22,96 @@ use cifar_lab::web::settings::FormValues;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+/// The system allocator, noting the largest single request of each thread.
+struct NotingAllocator;
+
+thread_local! {
+    // `const`, with no destructor: usable from inside the allocator.
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note(size: usize) {
+    let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
+}
+
+// SAFETY: every call is passed to `System` unchanged; noting a size allocates nothing.
+unsafe impl GlobalAlloc for NotingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: NotingAllocator = NotingAllocator;
+
+/// Runs `f` and returns the largest single allocation it made on this thread.
+fn largest_allocation(f: impl FnOnce()) -> usize {
+    LARGEST.with(|largest| largest.set(0));
+    f();
+    LARGEST.with(Cell::get)
+}
+
+/// The most an archive's parser may ask for at once: a batch entry's cap, 30,730,000 bytes
+/// (an entry's reader ends at its header's size, so the buffer sized from it never grows).
+const ARCHIVE_ALLOCATION_LIMIT: usize = BATCH_CAP;
+const BATCH_CAP: usize = 10_000 * RECORD_BYTES;
+
 /// A small, valid official-layout archive to mutate.
 static ARCHIVE: LazyLock<Vec<u8>> = LazyLock::new(|| common::official_tar_gz(&common::files(2, 2)));
+
+/// The tar inside [`ARCHIVE`], whose entry headers the tests rewrite.
+static TAR: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(ARCHIVE.as_slice())
+        .read_to_end(&mut tar)
+        .unwrap();
+    tar
+});
+
+/// Where each entry's 512-byte header starts in [`TAR`].
+fn header_offsets(tar: &[u8]) -> Vec<usize> {
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    while at + 512 <= tar.len() && tar[at] != 0 {
+        offsets.push(at);
+        let size = tar::Header::from_byte_slice(&tar[at..at + 512])
+            .entry_size()
+            .unwrap() as usize;
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    offsets
+}
+
+/// [`ARCHIVE`] with entry `entry`'s header claiming `size` bytes (its checksum made right, so
+/// the claim is what the parser has to weigh).
+fn archive_claiming(entry: Index, size: u64) -> Vec<u8> {
+    let mut tar = TAR.clone();
+    let offsets = header_offsets(&tar);
+    let at = offsets[entry.index(offsets.len())];
+    let mut header = tar::Header::from_byte_slice(&tar[at..at + 512]).clone();
+    header.set_size(size);
+    header.set_cksum();
+    tar[at..at + 512].copy_from_slice(header.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// `plain`'s first dense layer, 12,544 × 128 weights of 4 bytes: the largest tensor of the
+/// three models, which the weights reader builds whatever the file says.
+const LARGEST_TENSOR_BYTES: usize = 12_544 * 128 * 4;
 
 /// Weights of `plain`, to mutate.
 static WEIGHTS: LazyLock<Vec<u8>> = LazyLock::new(|| {
@@ -68,12 +159,32 @@ proptest! {
     #[test]
     fn archives(writes in writes(), cut in proptest::option::of(any::<Index>())) {
         let bytes = mutate(&ARCHIVE, &writes, cut);
-        let _ = Cifar10::from_archive("a.tar.gz", bytes.as_slice());
+        let largest = largest_allocation(|| {
+            let _ = Cifar10::from_archive("a.tar.gz", bytes.as_slice());
+        });
+        prop_assert!(largest <= ARCHIVE_ALLOCATION_LIMIT, "asked for {} bytes at once", largest);
+    }
+
+    #[test]
+    fn archives_whose_headers_claim_any_size(
+        entry in any::<Index>(),
+        size in prop_oneof![0..2 * BATCH_CAP as u64, any::<u64>()],
+    ) {
+        let bytes = archive_claiming(entry, size);
+        let largest = largest_allocation(|| {
+            let _ = Cifar10::from_archive("c.tar.gz", bytes.as_slice());
+        });
+        prop_assert!(largest <= ARCHIVE_ALLOCATION_LIMIT, "asked for {} bytes at once", largest);
     }
 
     #[test]
     fn random_archives(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        prop_assert!(Cifar10::from_archive("r.tar.gz", bytes.as_slice()).is_err());
+        let mut parsed = None;
+        let largest = largest_allocation(|| {
+            parsed = Some(Cifar10::from_archive("r.tar.gz", bytes.as_slice()));
+        });
+        prop_assert!(parsed.unwrap().is_err());
+        prop_assert!(largest <= ARCHIVE_ALLOCATION_LIMIT, "asked for {} bytes at once", largest);
     }
 
     #[test]
@@ -105,12 +216,24 @@ proptest! {
     #[test]
     fn weights_files(writes in writes(), cut in proptest::option::of(any::<Index>())) {
         let bytes = mutate(&WEIGHTS, &writes, cut);
-        let _ = weights_from_bytes_any(Architecture::Plain, "w.bpk", bytes, &Device::flex());
+        // Whatever sizes a weights file claims, the reader asks for no more than the model's
+        // own largest tensor or a copy of the file (aligned, so a little over its length);
+        // twice that leaves room for the allocator's rounding and still refuses any claim
+        // of gigabytes.
+        let limit = 2 * WEIGHTS.len().max(LARGEST_TENSOR_BYTES);
+        let largest = largest_allocation(|| {
+            let _ = weights_from_bytes_any(Architecture::Plain, "w.bpk", bytes, &Device::flex());
+        });
+        prop_assert!(largest <= limit, "asked for {} bytes at once", largest);
     }
 
     #[test]
     fn random_weights(bytes in prop::collection::vec(any::<u8>(), 0..1024)) {
-        let found = weights_from_bytes_any(Architecture::Plain, "r.bpk", bytes, &Device::flex());
-        prop_assert!(found.is_err());
+        let mut found = None;
+        let largest = largest_allocation(|| {
+            found = Some(weights_from_bytes_any(Architecture::Plain, "r.bpk", bytes, &Device::flex()));
+        });
+        prop_assert!(found.unwrap().is_err());
+        prop_assert!(largest <= LARGEST_TENSOR_BYTES, "asked for {} bytes at once", largest);
     }
 }
