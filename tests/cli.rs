@@ -43,11 +43,18 @@ fn train_then_evaluate_from_an_archive() {
         "16",
         "--subset",
         "64",
+        "--flip",
+        "--translate",
+        "2",
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Total params: 1,626,442"), "{stdout}");
+    assert!(
+        stdout.contains("flipped and shifted by up to 2 px"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("Train on 64 samples, validate on 12 samples"),
         "{stdout}"
@@ -68,6 +75,8 @@ fn train_then_evaluate_from_an_archive() {
     assert_eq!(confusion.lines().count(), 11);
     let config: RunConfig = serde_json::from_str(&read("config.json")).unwrap();
     assert_eq!((config.train_samples, config.val_samples), (64, 12));
+    let augment = config.train.augment;
+    assert!(augment.flip && augment.translate == 2, "{augment:?}");
     assert!(out.join("model.bpk").exists());
     let report = read("report.html");
     assert!(report.starts_with("<!doctype html>"));

@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 
 use burn::tensor::Device;
-use cifar_lab::data::{ImageSet, Splits, ValidationSource, synthetic};
+use cifar_lab::data::{Augment, ImageSet, MAX_TRANSLATE, Splits, ValidationSource, synthetic};
 use cifar_lab::eval::{RunMetrics, evaluate};
 use cifar_lab::history::History;
 use cifar_lab::model::{
@@ -175,6 +175,39 @@ fn same_seed_same_run() {
     assert_eq!(strip(&a), strip(&b));
     let c = run(&TrainConfig { seed: 7, ..config }, &splits, &mut NoObserver).history;
     assert_ne!(strip(&a), strip(&c));
+}
+
+/// Augmented runs are as reproducible as plain ones, and the augmentation does change what
+/// the network sees (the validation images never are).
+#[test]
+fn augmentation_is_seeded_and_changes_the_run() {
+    let _turn = take_turn();
+    let splits = splits(64, 20);
+    let plain = config(2);
+    let augmented = TrainConfig {
+        augment: Augment {
+            flip: true,
+            translate: 2,
+        },
+        ..plain.clone()
+    };
+    let a = run(&augmented, &splits, &mut NoObserver).history;
+    let b = run(&augmented, &splits, &mut NoObserver).history;
+    let losses = |h: &History| -> Vec<(f64, f64)> {
+        h.epochs.iter().map(|e| (e.loss, e.val_loss)).collect()
+    };
+    assert_eq!(losses(&a), losses(&b));
+    let unaugmented = run(&plain, &splits, &mut NoObserver).history;
+    assert_ne!(losses(&a), losses(&unaugmented));
+    let too_far = TrainConfig {
+        augment: Augment {
+            flip: false,
+            translate: MAX_TRANSLATE + 1,
+        },
+        ..plain
+    };
+    let refused = run(&too_far, &splits, &mut NoObserver).end;
+    assert!(matches!(refused, RunEnd::Failed(TrainError::Config(_))));
 }
 
 #[test]

@@ -62,6 +62,12 @@ pub struct TrainArgs {
     pub seed: u64,
     #[arg(long, default_value = "flex")]
     pub backend: BackendKind,
+    /// Augmentation: mirror half of the training images, differently each epoch.
+    #[arg(long)]
+    pub flip: bool,
+    /// Augmentation: shift training images by up to N pixels (reflect-padded), 0 = off.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub translate: usize,
     /// Batches between read-backs of the running loss and accuracy.
     #[arg(long, default_value_t = 10)]
     pub readback_every: usize,

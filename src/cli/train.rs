@@ -1,6 +1,6 @@
 use std::time::Instant;
 
-use cifar_lab::data::{Cifar10, Splits, ValidationSource};
+use cifar_lab::data::{Augment, Cifar10, Splits, ValidationSource};
 use cifar_lab::eval::RunMetrics;
 use cifar_lab::history::{EpochRecord, History};
 use cifar_lab::model::{Cnn, Summary, weights_to_bytes};
@@ -59,6 +59,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         lr: args.lr.unwrap_or(args.optimizer.default_lr()),
         seed: args.seed,
         readback_every: args.readback_every,
+        augment: Augment {
+            flip: args.flip,
+            translate: args.translate,
+        },
     };
     let run_config = RunConfig {
         train: config.clone(),
@@ -77,8 +81,14 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     device.seed(config.seed);
     println!("{}", Summary::new(config.model));
     println!(
-        "Training `{}` for {} epochs on {} (batch {}, {} lr {})",
-        config.model, config.epochs, args.backend, config.batch_size, config.optimizer, config.lr
+        "Training `{}` for {} epochs on {} (batch {}, {} lr {}{})",
+        config.model,
+        config.epochs,
+        args.backend,
+        config.batch_size,
+        config.optimizer,
+        config.lr,
+        config.augment.describe()
     );
     let model = Cnn::new(config.model, &device);
     let cancel = stop_on_ctrl_c();

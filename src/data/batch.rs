@@ -1,6 +1,6 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::{IMAGE_CHANNELS, IMAGE_SIDE, ImageSet};
+use super::{Augment, IMAGE_CHANNELS, IMAGE_SIDE, ImageSet, push_augmented};
 
 /// The images at `indices` as an `[n, 3, 32, 32]` f32 tensor scaled to [0, 1]. Records are
 /// already channel-major, so this is a straight copy.
@@ -8,6 +8,27 @@ pub fn images_to_tensor(set: &ImageSet, indices: &[usize], device: &Device) -> T
     let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
     for &i in indices {
         values.extend(set.image(i).iter().map(|&p| p as f32 / 255.0));
+    }
+    let shape = [indices.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE];
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// As [`images_to_tensor`], each image flipped and shifted as `augment` chooses for it in
+/// `epoch` of a run seeded with `seed` (see [`Augment::choice`]).
+pub fn augmented_images_to_tensor(
+    set: &ImageSet,
+    indices: &[usize],
+    augment: Augment,
+    seed: u64,
+    epoch: usize,
+    device: &Device,
+) -> Tensor<4> {
+    if augment.is_off() {
+        return images_to_tensor(set, indices, device);
+    }
+    let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
+    for &i in indices {
+        push_augmented(set.image(i), augment.choice(seed, epoch, i), &mut values);
     }
     let shape = [indices.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE];
     Tensor::from_data(TensorData::new(values, shape), device)

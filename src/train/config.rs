@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::data::ValidationSource;
+use crate::data::{Augment, ValidationSource};
 use crate::model::Architecture;
 use crate::optim::OptimizerKind;
 use crate::train::TrainError;
@@ -18,6 +18,10 @@ pub struct TrainConfig {
     /// Batches between read-backs of loss and accuracy. Reading back stalls a GPU, so it is
     /// done every few batches, not every one.
     pub readback_every: usize,
+    /// Flips and shifts of the training images (none in the tutorial's runs; settings saved
+    /// before it existed read as none).
+    #[serde(default)]
+    pub augment: Augment,
 }
 
 impl TrainConfig {
@@ -35,7 +39,7 @@ impl TrainConfig {
                 self.epochs, self.batch_size, self.readback_every, self.lr
             )));
         }
-        Ok(())
+        self.augment.check().map_err(TrainError::Config)
     }
 
     /// The tutorial's settings for `model`: its epochs, batch 128, Adadelta lr 1.0.
@@ -48,6 +52,7 @@ impl TrainConfig {
             lr: OptimizerKind::Adadelta.default_lr(),
             seed: 42,
             readback_every: 10,
+            augment: Augment::default(),
         }
     }
 }

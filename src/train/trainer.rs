@@ -8,7 +8,7 @@ use burn::tensor::{Device, ExecutionError, Int, Tensor, Transaction};
 use web_time::Instant;
 
 use super::{BatchProgress, CancelToken, Observer, TrainConfig, TrainEvent};
-use crate::data::{SeededRng, Splits, images_to_tensor, labels_to_tensor};
+use crate::data::{SeededRng, Splits, augmented_images_to_tensor, labels_to_tensor};
 use crate::eval::{Evaluation, evaluate};
 use crate::history::{EpochRecord, History};
 use crate::model::Cnn;
@@ -114,7 +114,14 @@ pub async fn train(
                 };
                 return end(history, evaluated, cancelled);
             }
-            let images = images_to_tensor(train_set, chunk, device);
+            let images = augmented_images_to_tensor(
+                train_set,
+                chunk,
+                config.augment,
+                config.seed,
+                epoch,
+                device,
+            );
             let targets = labels_to_tensor(train_set, chunk, device);
             let logits = model.forward(images);
             let loss = loss_fn.forward(logits.clone(), targets.clone());

@@ -107,6 +107,7 @@ impl FormValues {
                 lr,
                 seed: whole("seed", &self.seed, 0, u64::MAX)?,
                 readback_every: 1,
+                augment: Default::default(),
             },
             backend,
             subset,

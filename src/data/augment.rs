@@ -1,0 +1,227 @@
+//! Data augmentation, the tutorial's next chapter: each training image is seen mirrored or
+//! not and shifted by a few pixels (a reflect-padded random crop), differently every epoch,
+//! so the network cannot memorise exact pixels. Validation images are never augmented.
+//!
+//! The choice for an image depends only on the seed, the epoch and the image's position in
+//! the training set, not on the batch size, the order or the backend: a run is reproducible,
+//! and the CPU and the GPU see the same images. It is applied while a batch is turned into
+//! floats on the host, where it costs one pass over bytes that are read anyway.
+
+use serde::{Deserialize, Serialize};
+
+use super::{IMAGE_CHANNELS, IMAGE_SIDE, SeededRng};
+
+/// The largest shift offered: airbench and the usual CIFAR recipes use 2 (or 4) pixels.
+pub const MAX_TRANSLATE: usize = 4;
+
+/// Which augmentations a run uses. The default is none (the tutorial's runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Augment {
+    /// Mirror half of the images left to right.
+    #[serde(default)]
+    pub flip: bool,
+    /// Shift by up to this many pixels each way, filling the edge by reflection (0: off).
+    #[serde(default)]
+    pub translate: usize,
+}
+
+/// What happens to one image in one epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Choice {
+    pub flip: bool,
+    pub dx: isize,
+    pub dy: isize,
+}
+
+impl Augment {
+    pub fn is_off(&self) -> bool {
+        !self.flip && self.translate == 0
+    }
+
+    /// ", flipped and shifted by up to 2 px" for a run's one-line summary; empty when off.
+    pub fn describe(&self) -> String {
+        match (self.flip, self.translate) {
+            (false, 0) => String::new(),
+            (true, 0) => ", flipped".into(),
+            (false, t) => format!(", shifted by up to {t} px"),
+            (true, t) => format!(", flipped and shifted by up to {t} px"),
+        }
+    }
+
+    /// Refuses a shift the 32-pixel images cannot take.
+    pub fn check(&self) -> Result<(), String> {
+        if self.translate > MAX_TRANSLATE {
+            return Err(format!(
+                "a shift of {} pixels is more than the {MAX_TRANSLATE} offered",
+                self.translate
+            ));
+        }
+        Ok(())
+    }
+
+    /// The choice for training image `index` in `epoch` of a run seeded with `seed`.
+    pub fn choice(&self, seed: u64, epoch: usize, index: usize) -> Choice {
+        if self.is_off() {
+            return Choice::default();
+        }
+        // One stream per (epoch, image): its first draws decide.
+        let stream = ((epoch as u64) << 32) ^ index as u64;
+        let mut rng = SeededRng::derive(seed ^ 0x6175_676D_656E_7421, stream);
+        let flip = self.flip && rng.next_u64() >> 63 == 1;
+        let span = 2 * self.translate + 1;
+        let (dx, dy) = if self.translate > 0 {
+            let dx = rng.below(span) as isize - self.translate as isize;
+            let dy = rng.below(span) as isize - self.translate as isize;
+            (dx, dy)
+        } else {
+            (0, 0)
+        };
+        Choice { flip, dx, dy }
+    }
+}
+
+/// `i` reflected into `0..n` without repeating the edge (…, 2, 1, 0, 1, 2, …), as numpy's
+/// and PyTorch's "reflect" padding; shifts are far smaller than `n`.
+fn reflect(i: isize, n: isize) -> usize {
+    let i = if i < 0 { -i } else { i };
+    let i = if i >= n { 2 * (n - 1) - i } else { i };
+    i as usize
+}
+
+/// Appends image `pixels` (channel-major bytes) as floats in [0, 1], transformed by `choice`:
+/// output pixel (y, x) is the source pixel (y − dy, x − dx), mirrored first if `flip`.
+pub fn push_augmented(pixels: &[u8], choice: Choice, out: &mut Vec<f32>) {
+    let side = IMAGE_SIDE as isize;
+    for c in 0..IMAGE_CHANNELS {
+        let plane = &pixels[c * IMAGE_SIDE * IMAGE_SIDE..(c + 1) * IMAGE_SIDE * IMAGE_SIDE];
+        for y in 0..side {
+            let row = reflect(y - choice.dy, side) * IMAGE_SIDE;
+            for x in 0..side {
+                let x = reflect(x - choice.dx, side);
+                let x = if choice.flip { IMAGE_SIDE - 1 - x } else { x };
+                out.push(plane[row + x] as f32 / 255.0);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::IMAGE_BYTES;
+
+    /// An image whose every byte says where it is: channel, row and column.
+    fn marked() -> Vec<u8> {
+        (0..IMAGE_BYTES)
+            .map(|i| {
+                let (c, y, x) = (i / 1024, i / 32 % 32, i % 32);
+                (c * 64 + (y ^ (x * 3)) % 61) as u8
+            })
+            .collect()
+    }
+
+    fn pixel(image: &[f32], c: usize, y: usize, x: usize) -> f32 {
+        image[c * 1024 + y * 32 + x]
+    }
+
+    fn source(image: &[u8], c: usize, y: usize, x: usize) -> f32 {
+        image[c * 1024 + y * 32 + x] as f32 / 255.0
+    }
+
+    fn augmented(image: &[u8], choice: Choice) -> Vec<f32> {
+        let mut out = Vec::new();
+        push_augmented(image, choice, &mut out);
+        out
+    }
+
+    #[test]
+    fn no_change_is_the_plain_conversion() {
+        let image = marked();
+        let plain: Vec<f32> = image.iter().map(|&p| p as f32 / 255.0).collect();
+        assert_eq!(augmented(&image, Choice::default()), plain);
+    }
+
+    #[test]
+    fn a_flip_mirrors_each_row_and_twice_is_the_identity() {
+        let image = marked();
+        let flip = Choice {
+            flip: true,
+            ..Choice::default()
+        };
+        let once = augmented(&image, flip);
+        for (c, y, x) in [(0, 0, 0), (1, 5, 7), (2, 31, 31)] {
+            assert_eq!(pixel(&once, c, y, x), source(&image, c, y, 31 - x));
+        }
+        let bytes: Vec<u8> = once.iter().map(|&v| (v * 255.0).round() as u8).collect();
+        assert_eq!(bytes.len(), image.len());
+        let twice: Vec<u8> = augmented(&bytes, flip)
+            .iter()
+            .map(|&v| (v * 255.0).round() as u8)
+            .collect();
+        assert_eq!(twice, image);
+    }
+
+    #[test]
+    fn a_shift_moves_the_image_and_reflects_at_the_edge() {
+        let image = marked();
+        let shift = Choice {
+            flip: false,
+            dx: 2,
+            dy: -1,
+        };
+        let out = augmented(&image, shift);
+        // Inside: (y, x) comes from (y + 1, x − 2).
+        assert_eq!(pixel(&out, 1, 10, 10), source(&image, 1, 11, 8));
+        // Left edge: x − 2 = −2 reflects to 2, −1 to 1.
+        assert_eq!(pixel(&out, 0, 3, 0), source(&image, 0, 4, 2));
+        assert_eq!(pixel(&out, 0, 3, 1), source(&image, 0, 4, 1));
+        // Bottom edge: row 31 + 1 = 32 reflects to 30.
+        assert_eq!(pixel(&out, 2, 31, 20), source(&image, 2, 30, 18));
+    }
+
+    #[test]
+    fn choices_are_seeded_per_image_and_epoch_and_cover_the_range() {
+        let augment = Augment {
+            flip: true,
+            translate: 2,
+        };
+        assert_eq!(augment.choice(7, 3, 100), augment.choice(7, 3, 100));
+        let epoch = |seed, epoch| -> Vec<Choice> {
+            (0..2000).map(|i| augment.choice(seed, epoch, i)).collect()
+        };
+        let first = epoch(7, 1);
+        assert_ne!(first, epoch(7, 2), "each epoch draws again");
+        assert_ne!(first, epoch(8, 1), "the seed decides");
+        let flipped = first.iter().filter(|c| c.flip).count();
+        assert!((900..1100).contains(&flipped), "{flipped} of 2000 flipped");
+        for d in -2..=2 {
+            let dx = first.iter().filter(|c| c.dx == d).count();
+            let dy = first.iter().filter(|c| c.dy == d).count();
+            assert!(
+                (300..500).contains(&dx) && (300..500).contains(&dy),
+                "{d}: {dx} {dy}"
+            );
+        }
+        assert!(first.iter().all(|c| c.dx.abs() <= 2 && c.dy.abs() <= 2));
+    }
+
+    #[test]
+    fn off_changes_nothing_and_too_far_is_refused() {
+        let off = Augment::default();
+        assert!(off.is_off());
+        assert_eq!(off.choice(1, 1, 1), Choice::default());
+        let flip_only = Augment {
+            flip: true,
+            translate: 0,
+        };
+        assert!((0..100).all(|i| {
+            let c = flip_only.choice(1, 1, i);
+            c.dx == 0 && c.dy == 0
+        }));
+        let too_far = Augment {
+            flip: false,
+            translate: MAX_TRANSLATE + 1,
+        };
+        assert!(too_far.check().unwrap_err().contains("more than"));
+    }
+}
