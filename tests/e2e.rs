@@ -405,6 +405,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     // A shared link fills the form and does not train.
     choose(client, "model", "deeper").await;
     fill(client, "epochs", "3").await;
+    choose(client, "augment", "flip-shift-2").await;
     click(client, "share").await;
     let link = client
         .find(Locator::Id("share-url"))
@@ -415,6 +416,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         .unwrap()
         .unwrap();
     assert!(link.contains("#model=deeper&epochs=3&"), "{link}");
+    assert!(link.contains("&augment=flip-shift-2&"), "{link}");
     client.goto(url).await.unwrap();
     client.goto(&link).await.unwrap();
     client.refresh().await.unwrap();
@@ -439,9 +441,16 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         .prop("value")
         .await
         .unwrap();
+    let augment = client
+        .find(Locator::Id("augment"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
     assert_eq!(
-        (model.as_deref(), epochs.as_deref()),
-        (Some("deeper"), Some("3"))
+        (model.as_deref(), epochs.as_deref(), augment.as_deref()),
+        (Some("deeper"), Some("3"), Some("flip-shift-2"))
     );
     assert_eq!(text(client, "progress-line").await, "No run yet.");
     client.goto(&format!("{url}#model=resnet")).await.unwrap();

@@ -1,7 +1,7 @@
 //! The training form's values, checked and turned into a [`TrainRequest`]. Plain strings in,
 //! so the rules are tested natively; the page only reads the inputs.
 
-use crate::data::ValidationSource;
+use crate::data::{Augment, ValidationSource};
 use crate::model::Architecture;
 use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
@@ -12,6 +12,37 @@ use crate::web::protocol::{BackendChoice, TrainRequest};
 pub const SUBSETS: [usize; 4] = [1_000, 5_000, 10_000, 25_000];
 /// The held-out validation fractions the form offers (`#validation`), besides the test batch.
 pub const HELD_OUT: [f64; 2] = [0.1, 0.2];
+/// The augmentations the form offers (`#augment`), as the values its options carry.
+pub const AUGMENTS: [(&str, Augment); 4] = [
+    (
+        "none",
+        Augment {
+            flip: false,
+            translate: 0,
+        },
+    ),
+    (
+        "flip",
+        Augment {
+            flip: true,
+            translate: 0,
+        },
+    ),
+    (
+        "flip-shift-2",
+        Augment {
+            flip: true,
+            translate: 2,
+        },
+    ),
+    (
+        "flip-shift-4",
+        Augment {
+            flip: true,
+            translate: 4,
+        },
+    ),
+];
 /// The epochs field's maximum (`#epochs`).
 pub const MAX_EPOCHS: u64 = 200;
 
@@ -29,6 +60,8 @@ pub struct FormValues {
     pub subset: String,
     /// `test`, or the held-out fraction.
     pub validation: String,
+    /// One of [`AUGMENTS`]' names (empty: none, as links made before it existed).
+    pub augment: String,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -97,6 +130,17 @@ impl FormValues {
                 }
             },
         };
+        let augment = match self.augment.trim() {
+            "" => Augment::default(),
+            name => match AUGMENTS.iter().find(|(n, _)| *n == name) {
+                Some((_, augment)) => *augment,
+                None => {
+                    let offered = AUGMENTS.map(|(n, _)| n).join(", ");
+                    let reason = format!("`{name}` is not one of {offered}");
+                    return Err(invalid("augmentation", reason));
+                }
+            },
+        };
         Ok(TrainRequest {
             run,
             config: TrainConfig {
@@ -107,7 +151,7 @@ impl FormValues {
                 lr,
                 seed: whole("seed", &self.seed, 0, u64::MAX)?,
                 readback_every: 1,
-                augment: Default::default(),
+                augment,
             },
             backend,
             subset,
@@ -129,6 +173,7 @@ pub(crate) fn tutorial() -> FormValues {
         seed: "42".into(),
         subset: "all".into(),
         validation: "test".into(),
+        augment: "none".into(),
     }
 }
 
@@ -157,6 +202,17 @@ mod tests {
         assert_eq!(request.validation, ValidationSource::HeldOut(0.2));
     }
 
+    #[test]
+    fn augmentation_is_chosen_by_name() {
+        let mut v = tutorial();
+        assert!(v.to_request("x".into()).unwrap().config.augment.is_off());
+        v.augment = "flip-shift-2".into();
+        let augment = v.to_request("x".into()).unwrap().config.augment;
+        assert_eq!((augment.flip, augment.translate), (true, 2));
+        v.augment = String::new();
+        assert!(v.to_request("x".into()).unwrap().config.augment.is_off());
+    }
+
     /// The limits above are the page's: every option of index.html's selects is accepted,
     /// and the epochs field has the same maximum.
     #[test]
@@ -177,6 +233,7 @@ mod tests {
         let mut held_out: Vec<String> = vec!["test".into()];
         held_out.extend(HELD_OUT.iter().map(|f| f.to_string()));
         assert_eq!(options("validation"), held_out);
+        assert_eq!(options("augment"), AUGMENTS.map(|(n, _)| n.to_string()));
         assert!(page.contains(&format!(
             "id=\"epochs\" type=\"number\" min=\"1\" max=\"{MAX_EPOCHS}\""
         )));
@@ -188,7 +245,7 @@ mod tests {
     #[test]
     fn bad_values_name_their_field() {
         type Spoil = fn(&mut FormValues);
-        let cases: [(Spoil, &str); 9] = [
+        let cases: [(Spoil, &str); 10] = [
             (|v| v.subset = "777".into(), "training images"),
             (|v| v.epochs = "500".into(), "epochs"),
             (|v| v.validation = "0.15".into(), "validation"),
@@ -198,6 +255,7 @@ mod tests {
             (|v| v.lr = "-1".into(), "learning rate"),
             (|v| v.lr = "NaN".into(), "learning rate"),
             (|v| v.model = "resnet".into(), "model"),
+            (|v| v.augment = "rotate".into(), "augmentation"),
         ];
         for (spoil, field) in cases {
             let mut v = tutorial();

@@ -1,5 +1,5 @@
 //! Shareable links: the training form's settings in the URL's hash
-//! (`#model=plain&epochs=8&batch=128&optimizer=adadelta&lr=1&seed=42&subset=10000&validation=test&backend=auto`).
+//! (`#model=plain&epochs=8&batch=128&optimizer=adadelta&lr=1&seed=42&subset=10000&validation=test&augment=none&backend=auto`).
 //! Opening such a link fills the form; it never starts training by itself.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -7,7 +7,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use super::settings::{FormValues, SettingsError};
 
 /// The hash's keys, in the order links are written.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "model",
     "epochs",
     "batch",
@@ -16,6 +16,7 @@ const KEYS: [&str; 9] = [
     "seed",
     "subset",
     "validation",
+    "augment",
     "backend",
 ];
 
@@ -40,6 +41,7 @@ impl FormValues {
             "seed" => &mut self.seed,
             "subset" => &mut self.subset,
             "validation" => &mut self.validation,
+            "augment" => &mut self.augment,
             "backend" => &mut self.backend,
             _ => return None,
         })
@@ -113,10 +115,11 @@ mod tests {
         v.epochs = "15".into();
         v.lr = "0.5".into();
         v.validation = "0.1".into();
+        v.augment = "flip-shift-2".into();
         let hash = v.to_hash();
         assert_eq!(
             hash,
-            "#model=deeper&epochs=15&batch=128&optimizer=adadelta&lr=0.5&seed=42&subset=10000&validation=0.1&backend=auto"
+            "#model=deeper&epochs=15&batch=128&optimizer=adadelta&lr=0.5&seed=42&subset=10000&validation=0.1&augment=flip-shift-2&backend=auto"
         );
         let back = FormValues::from_hash(&hash, &defaults()).unwrap();
         assert_eq!(back.to_request("x".into()), v.to_request("x".into()));

@@ -1,6 +1,6 @@
-//! A long session in the page: twenty short runs, one after another, on the CPU backend. The
-//! worker keeps the models of the last few runs only (`web/shelf.rs`), so its WebAssembly
-//! memory, which only ever grows, must stop growing once that many runs are kept.
+//! A long session in the page: twenty short augmented runs, one after another, on the CPU
+//! backend. The worker keeps the models of the last few runs only (`web/shelf.rs`), so its
+//! WebAssembly memory, which only ever grows, must stop growing once that many runs are kept.
 
 use cifar_lab::web::shelf::Shelf;
 use fantoccini::Client;
@@ -31,6 +31,8 @@ pub async fn twenty_runs_keep_memory_flat(client: &Client, url: &str) {
     choose(client, "model", "plain").await;
     fill(client, "epochs", "1").await;
     fill(client, "batch-size", "100").await;
+    // Augmented runs: the flips and shifts run in WebAssembly too.
+    choose(client, "augment", "flip-shift-2").await;
     let mut megabytes = Vec::new();
     for run in 1..=RUNS {
         let before = serde_json::to_string(&content(client, "run-status").await).unwrap();

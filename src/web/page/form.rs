@@ -20,6 +20,7 @@ impl App {
             seed: el.seed.value(),
             subset: el.subset.value(),
             validation: el.validation.value(),
+            augment: el.augment.value(),
         }
     }
 
@@ -86,6 +87,7 @@ impl App {
         el.seed.set_value(&v.seed);
         el.subset.set_value(&v.subset);
         el.validation.set_value(&v.validation);
+        el.augment.set_value(&v.augment);
     }
 
     /// Puts the settings in the address (replacing the history entry) and shows the link.
