@@ -245,7 +245,7 @@ struct Poster {
     requested: Instant,
     first_step_sent: bool,
     last_yield: Instant,
-    /// The run's own Stop, pulled when the GPU it trains on is lost.
+    /// The run's own Stop, pulled (in `pause`) when the GPU it trains on is lost.
     stop_if_gpu_lost: Option<CancelToken>,
 }
 
@@ -265,11 +265,6 @@ impl Observer for Poster {
         match event {
             TrainEvent::Started { .. } => {}
             TrainEvent::BatchDone(progress) => {
-                if let Some(stop) = &self.stop_if_gpu_lost
-                    && super::gpu::loss().is_some()
-                {
-                    stop.cancel();
-                }
                 if !self.first_step_sent {
                     self.first_step_sent = true;
                     let seconds = self.requested.elapsed().as_secs_f64();
@@ -308,10 +303,17 @@ impl Observer for Poster {
 
     /// Yields to the worker's event loop at most every 30 ms: often enough for Stop to land
     /// before the next batch, rarely enough not to slow a fast GPU.
+    /// Also where a lost GPU stops the run: the loop pauses after every batch, and the loss
+    /// is noticed while it yields.
     async fn pause(&mut self) {
         if self.last_yield.elapsed().as_secs_f64() >= 0.03 {
             yield_to_events(&self.outbox.0).await;
             self.last_yield = Instant::now();
+        }
+        if let Some(stop) = &self.stop_if_gpu_lost
+            && super::gpu::loss().is_some()
+        {
+            stop.cancel();
         }
     }
 }
