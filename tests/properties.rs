@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::sync::LazyLock;
 
 use burn::tensor::Device;
-use cifar_lab::data::{Cifar10, RECORD_BYTES, parse_batch};
+use cifar_lab::data::{BatchKind, Cifar10, RECORD_BYTES, parse_batch};
 use cifar_lab::model::{Architecture, Cnn, weights_from_bytes_any, weights_to_bytes};
 use cifar_lab::web::protocol::{Event, Request};
 use cifar_lab::web::saved::SavedRun;
@@ -65,8 +65,9 @@ fn largest_allocation(f: impl FnOnce()) -> usize {
 
 /// The most an archive's parser may ask for at once: a batch entry's cap, 30,730,000 bytes
 /// (an entry's reader ends at its header's size, so the buffer sized from it never grows).
-const ARCHIVE_ALLOCATION_LIMIT: usize = BATCH_CAP;
-const BATCH_CAP: usize = 10_000 * RECORD_BYTES;
+fn archive_allocation_limit() -> usize {
+    BatchKind::Test.size_limit() as usize
+}
 
 /// A small, valid official-layout archive to mutate.
 static ARCHIVE: LazyLock<Vec<u8>> = LazyLock::new(|| common::official_tar_gz(&common::files(2, 2)));
@@ -162,19 +163,19 @@ proptest! {
         let largest = largest_allocation(|| {
             let _ = Cifar10::from_archive("a.tar.gz", bytes.as_slice());
         });
-        prop_assert!(largest <= ARCHIVE_ALLOCATION_LIMIT, "asked for {} bytes at once", largest);
+        prop_assert!(largest <= archive_allocation_limit(), "asked for {} bytes at once", largest);
     }
 
     #[test]
     fn archives_whose_headers_claim_any_size(
         entry in any::<Index>(),
-        size in prop_oneof![0..2 * BATCH_CAP as u64, any::<u64>()],
+        size in prop_oneof![0..2 * BatchKind::Test.size_limit(), any::<u64>()],
     ) {
         let bytes = archive_claiming(entry, size);
         let largest = largest_allocation(|| {
             let _ = Cifar10::from_archive("c.tar.gz", bytes.as_slice());
         });
-        prop_assert!(largest <= ARCHIVE_ALLOCATION_LIMIT, "asked for {} bytes at once", largest);
+        prop_assert!(largest <= archive_allocation_limit(), "asked for {} bytes at once", largest);
     }
 
     #[test]
@@ -184,7 +185,7 @@ proptest! {
             parsed = Some(Cifar10::from_archive("r.tar.gz", bytes.as_slice()));
         });
         prop_assert!(parsed.unwrap().is_err());
-        prop_assert!(largest <= ARCHIVE_ALLOCATION_LIMIT, "asked for {} bytes at once", largest);
+        prop_assert!(largest <= archive_allocation_limit(), "asked for {} bytes at once", largest);
     }
 
     #[test]
