@@ -102,11 +102,12 @@ async fn weights_saved_on_webgpu_load_back_with_identical_outputs() {
     let gpu = gpu().await;
     let device = &gpu.device;
     device.seed(5);
-    let model = Cnn::new(Architecture::Plain, device);
-    let bytes = weights_to_bytes(&model, Architecture::Plain)
+    let model = Cnn::new(&Architecture::Plain.into(), device);
+    let bytes = weights_to_bytes(&model, &Architecture::Plain.into())
         .await
         .expect("saving reads the weights asynchronously");
-    let loaded = weights_from_bytes(Architecture::Plain, "plain.bpk", bytes, device).unwrap();
+    let loaded =
+        weights_from_bytes(&Architecture::Plain.into(), "plain.bpk", bytes, device).unwrap();
     let batch = synthetic::banded(4, 8);
     let indices: Vec<usize> = (0..batch.len()).collect();
     let logits = |m: &Cnn| m.forward(images_to_tensor(&batch, &indices, device));
@@ -118,7 +119,12 @@ async fn weights_saved_on_webgpu_load_back_with_identical_outputs() {
     );
     assert_eq!(a.len(), 40);
     assert_eq!(a, b);
-    let error = weights_from_bytes(Architecture::Plain, "junk.bpk", b"junk".to_vec(), device);
+    let error = weights_from_bytes(
+        &Architecture::Plain.into(),
+        "junk.bpk",
+        b"junk".to_vec(),
+        device,
+    );
     assert!(error.is_err());
 }
 
@@ -280,7 +286,7 @@ async fn worker_messages_survive_a_message_channel() {
     channel.port1().post_message(&packed).unwrap();
     let event = Event::Weights {
         run: "plain #2".into(),
-        architecture: Architecture::Plain,
+        architecture: Architecture::Plain.into(),
     };
     let weights = vec![7u8; 1000];
     let (packed, transfer) = envelope::pack_event(&event, Some(&weights));

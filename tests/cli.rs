@@ -111,7 +111,7 @@ fn train_then_evaluate_from_an_archive() {
         assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{png} is a PNG");
     }
 
-    // Re-evaluate on the whole test batch (40 images) with the model read from config.json.
+    // Re-evaluate on the whole test batch (40 images) with the model recorded in the weights.
     let (ok, stdout, stderr) = cifar_lab(&[
         "evaluate",
         "--data",
@@ -136,7 +136,10 @@ fn train_then_evaluate_from_an_archive() {
         "deeper",
     ]);
     assert!(!ok);
-    assert!(stderr.contains("do not fit the `deeper` model"), "{stderr}");
+    assert!(
+        stderr.contains("are for the `plain` model, not `deeper`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -177,6 +180,64 @@ fn summary_prints_keras_style() {
     assert!(ok);
     assert!(stdout.contains("Total params: 1,250,858"), "{stdout}");
     assert!(stdout.contains("conv2d_3 (Conv2D)"), "{stdout}");
+}
+
+/// A layer list on the command line: trained, recorded in config.json and in the weights
+/// (evaluated again without naming it), and refused, naming the layer, before --out exists.
+#[test]
+fn your_own_model_trains_and_evaluates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::write_dir(&data, &common::files(16, 16));
+    let out = tmp.path().join("run");
+    let layers = "conv 8 3 same gelu, batchnorm, maxpool 2, flatten, dense 10";
+    let data = data.to_str().unwrap();
+    let train = |model: &str, out: &str| {
+        let args = ["train", "--data", data, "--model", model, "--epochs", "1"];
+        cifar_lab(&[&args[..], &["--batch-size", "8", "--out", out]].concat())
+    };
+    let (ok, stdout, stderr) = train(layers, out.to_str().unwrap());
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("Model: \"custom\""), "{stdout}");
+    assert!(
+        stdout.contains("batch_normalization (BatchNormalization)"),
+        "{stdout}"
+    );
+    // 3·3·3·8 + 8 = 224; 2·8 + 2·8 = 32; 16·16·8 · 10 + 10 = 20,490.
+    assert!(stdout.contains("Total params: 20,746"), "{stdout}");
+    assert!(stdout.contains("Non-trainable params: 16"), "{stdout}");
+    let config: RunConfig =
+        serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config.train.model.to_string(), layers);
+    assert_eq!(config.train.epochs, 1);
+
+    let weights = out.join("model.bpk");
+    let args = [
+        "evaluate",
+        "--data",
+        data,
+        "--weights",
+        weights.to_str().unwrap(),
+    ];
+    std::fs::remove_file(out.join("config.json")).unwrap();
+    let (ok, stdout, stderr) = cifar_lab(&args);
+    assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("`custom` on the 16 test images"),
+        "{stdout}"
+    );
+
+    let never = tmp.path().join("never");
+    let (ok, _, stderr) = train(
+        "conv 8 3, maxpool 64, flatten, dense 10",
+        never.to_str().unwrap(),
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("layer 2 `maxpool 64`: a 64×64 pool does not fit the 30×30 image here"),
+        "{stderr}"
+    );
+    assert!(!never.exists());
 }
 
 #[test]

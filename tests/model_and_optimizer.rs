@@ -1,4 +1,4 @@
-//! The three CNNs (shapes, parameter counts, init, dropout) and Adadelta against values
+//! The models (shapes, parameter counts, init, dropout, batch norm's modes) and Adadelta against values
 //! worked by hand.
 
 // Native suites; the browser has its own (tests/browser.rs).
@@ -6,9 +6,9 @@
 
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use cifar_lab::model::{
-    Architecture, Cnn, Summary, WeightsError, weights_from_bytes_any, weights_to_bytes,
+    Architecture, Cnn, ModelSpec, Summary, WeightsError, weights_from_bytes_any, weights_to_bytes,
 };
 use cifar_lab::optim::AdadeltaConfig;
 
@@ -37,9 +37,9 @@ fn parameter_counts_are_the_tutorials() {
         (Architecture::Deeper, 1_250_858),
     ];
     for (arch, params) in expected {
-        let model = Cnn::new(arch, &device);
+        let model = Cnn::new(&arch.into(), &device);
         assert_eq!(model.num_params(), params, "{arch}");
-        assert_eq!(Summary::new(arch).total_params, params, "{arch}");
+        assert_eq!(Summary::new(&arch.into()).total_params, params, "{arch}");
     }
 }
 
@@ -48,7 +48,7 @@ fn every_model_maps_images_to_ten_logits() {
     let _turn = take_turn();
     let device = device();
     for arch in Architecture::ALL {
-        let model = Cnn::new(arch, &device);
+        let model = Cnn::new(&arch.into(), &device);
         let out = model.forward(Tensor::zeros([3, 3, 32, 32], &device));
         assert_eq!(out.dims(), [3, 10], "{arch}");
     }
@@ -59,7 +59,7 @@ fn keras_init_glorot_kernels_and_zero_biases() {
     let _turn = take_turn();
     let device = device();
     device.seed(1);
-    let model = Cnn::new(Architecture::Plain, &device);
+    let model = Cnn::new(&Architecture::Plain.into(), &device);
     let cifar_lab::model::ImageLayer::Conv(conv) = &model.image_layers[1] else {
         panic!("second layer is a convolution");
     };
@@ -82,7 +82,7 @@ fn dropout_is_active_only_in_training() {
     let _turn = take_turn();
     let device = device();
     device.seed(3);
-    let model = Cnn::new(Architecture::Dropout, &device);
+    let model = Cnn::new(&Architecture::Dropout.into(), &device);
     let input = Tensor::<4>::ones([2, 3, 32, 32], &device).mul_scalar(0.5);
     let train_a = values(model.forward(input.clone()));
     let train_b = values(model.forward(input.clone()));
@@ -97,11 +97,50 @@ fn dropout_is_active_only_in_training() {
     );
 
     // The plain model has no dropout: training passes agree.
-    let plain = Cnn::new(Architecture::Plain, &device);
+    let plain = Cnn::new(&Architecture::Plain.into(), &device);
     let input = Tensor::<4>::ones([2, 3, 32, 32], &device);
     assert_eq!(
         values(plain.forward(input.clone())),
         values(plain.forward(input))
+    );
+}
+
+/// Batch norm normalises over the batch while training (so an image's output depends on its
+/// batch-mates) and with its running statistics when evaluating (so it does not), and a
+/// training pass moves those statistics by the momentum.
+#[test]
+fn batch_norm_has_a_training_and_an_evaluation_mode() {
+    let _turn = take_turn();
+    let device = device();
+    device.seed(4);
+    let spec = ModelSpec::parse(
+        "conv 4 3 same, batchnorm, gelu, maxpool 4, flatten, dense 16, bn, relu, dense 10",
+    )
+    .unwrap();
+    let model = Cnn::new(&spec, &device);
+    let batch = Tensor::<4>::random([6, 3, 32, 32], Distribution::Default, &device);
+    let first = |out: Tensor<2>| values(out.slice([0..1, 0..10]));
+    let alone = first(model.forward(batch.clone().slice([0..1, 0..3, 0..32, 0..32])));
+    let together = first(model.forward(batch.clone().slice([0..3, 0..3, 0..32, 0..32])));
+    assert_ne!(alone, together, "training: the batch's statistics");
+
+    let cifar_lab::model::ImageLayer::BatchNorm(norm) = &model.image_layers[1] else {
+        panic!("the second layer is the batch norm");
+    };
+    let mean = values(norm.running_mean.value());
+    assert!(mean.iter().all(|m| m.abs() > 0.0), "moved from 0: {mean:?}");
+
+    let valid = model.valid();
+    let batch = Tensor::<4>::from_data(batch.into_data(), &device.clone().without_autodiff());
+    let alone = first(valid.forward(batch.clone().slice([0..1, 0..3, 0..32, 0..32])));
+    let together = first(valid.forward(batch.slice([0..3, 0..3, 0..32, 0..32])));
+    let close = alone
+        .iter()
+        .zip(&together)
+        .all(|(a, b)| (a - b).abs() < 1e-5);
+    assert!(
+        close,
+        "evaluation: the running statistics, {alone:?} vs {together:?}"
     );
 }
 
@@ -111,7 +150,7 @@ fn seed_fixes_initial_weights() {
     let device = device();
     let weights = |seed| {
         device.seed(seed);
-        let m = Cnn::new(Architecture::Plain, &device);
+        let m = Cnn::new(&Architecture::Plain.into(), &device);
         let cifar_lab::model::VectorLayer::DenseLogits(d) = &m.vector_layers[1] else {
             panic!("last layer is the output");
         };
@@ -210,23 +249,31 @@ fn adadelta_state_survives_a_byte_round_trip() {
 fn weights_find_their_architecture() {
     let _turn = take_turn();
     let device = Device::flex();
-    let deeper = Cnn::new(Architecture::Deeper, &device);
+    let deeper = Cnn::new(&Architecture::Deeper.into(), &device);
     let bytes =
-        futures_lite::future::block_on(weights_to_bytes(&deeper, Architecture::Deeper)).unwrap();
+        futures_lite::future::block_on(weights_to_bytes(&deeper, &Architecture::Deeper.into()))
+            .unwrap();
     let (found, loaded) =
-        weights_from_bytes_any(Architecture::Plain, "d.bpk", bytes.clone(), &device).unwrap();
-    assert_eq!(found, Architecture::Deeper);
+        weights_from_bytes_any(&Architecture::Plain.into(), "d.bpk", bytes.clone(), &device)
+            .unwrap();
+    assert_eq!(found, Architecture::Deeper.into());
     let image = Tensor::<4>::zeros([1, 3, 32, 32], &device);
     let same =
         |a: &Cnn, b: &Cnn| values(a.forward(image.clone())) == values(b.forward(image.clone()));
     assert!(same(&loaded, &deeper));
     // Plain's weights offered as dropout's: their layer names say plain.
-    let plain = Cnn::new(Architecture::Plain, &device);
+    let plain = Cnn::new(&Architecture::Plain.into(), &device);
     let bytes =
-        futures_lite::future::block_on(weights_to_bytes(&plain, Architecture::Plain)).unwrap();
+        futures_lite::future::block_on(weights_to_bytes(&plain, &Architecture::Plain.into()))
+            .unwrap();
     let (found, _) =
-        weights_from_bytes_any(Architecture::Dropout, "p.bpk", bytes, &device).unwrap();
-    assert_eq!(found, Architecture::Plain);
-    let junk = weights_from_bytes_any(Architecture::Plain, "junk.bpk", b"junk".to_vec(), &device);
+        weights_from_bytes_any(&Architecture::Dropout.into(), "p.bpk", bytes, &device).unwrap();
+    assert_eq!(found, Architecture::Plain.into());
+    let junk = weights_from_bytes_any(
+        &Architecture::Plain.into(),
+        "junk.bpk",
+        b"junk".to_vec(),
+        &device,
+    );
     assert!(matches!(junk, Err(WeightsError::Read { .. })));
 }

@@ -116,8 +116,8 @@ const LARGEST_TENSOR_BYTES: usize = 12_544 * 128 * 4;
 
 /// Weights of `plain`, to mutate.
 static WEIGHTS: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    let model = Cnn::new(Architecture::Plain, &Device::flex());
-    futures_lite::future::block_on(weights_to_bytes(&model, Architecture::Plain)).unwrap()
+    let model = Cnn::new(&Architecture::Plain.into(), &Device::flex());
+    futures_lite::future::block_on(weights_to_bytes(&model, &Architecture::Plain.into())).unwrap()
 });
 
 /// A valid message of each direction and a stored run, as JSON, to mutate.
@@ -223,7 +223,7 @@ proptest! {
         // of gigabytes.
         let limit = 2 * WEIGHTS.len().max(LARGEST_TENSOR_BYTES);
         let largest = largest_allocation(|| {
-            let _ = weights_from_bytes_any(Architecture::Plain, "w.bpk", bytes, &Device::flex());
+            let _ = weights_from_bytes_any(&Architecture::Plain.into(), "w.bpk", bytes, &Device::flex());
         });
         prop_assert!(largest <= limit, "asked for {} bytes at once", largest);
     }
@@ -232,7 +232,7 @@ proptest! {
     fn random_weights(bytes in prop::collection::vec(any::<u8>(), 0..1024)) {
         let mut found = None;
         let largest = largest_allocation(|| {
-            found = Some(weights_from_bytes_any(Architecture::Plain, "r.bpk", bytes, &Device::flex()));
+            found = Some(weights_from_bytes_any(&Architecture::Plain.into(), "r.bpk", bytes, &Device::flex()));
         });
         prop_assert!(found.unwrap().is_err());
         prop_assert!(largest <= LARGEST_TENSOR_BYTES, "asked for {} bytes at once", largest);

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use cifar_lab::backend::BackendKind;
-use cifar_lab::model::Architecture;
+use cifar_lab::model::{Architecture, ModelSpec};
 use cifar_lab::optim::OptimizerKind;
 use clap::{Parser, Subcommand};
 
@@ -30,8 +30,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a model's Keras-style summary.
     Summary {
+        /// A preset (plain, dropout, deeper, deeper-bn) or a layer list in quotes.
         #[arg(long, default_value = "plain")]
-        model: Architecture,
+        model: ModelSpec,
     },
 }
 
@@ -40,9 +41,12 @@ pub struct TrainArgs {
     /// The official cifar-10-binary.tar.gz, or a folder of extracted batches.
     #[arg(long)]
     pub data: PathBuf,
+    /// A preset (plain, dropout, deeper, deeper-bn) or your own layer list in quotes:
+    /// "conv 32 3 same relu, conv 32 3 relu, maxpool 2, dropout 0.25, flatten, dense 128 relu,
+    /// dense 10".
     #[arg(long, default_value = "plain")]
-    pub model: Architecture,
-    /// Default: the tutorial's epochs for the model (8, 11 or 15).
+    pub model: ModelSpec,
+    /// Default: the tutorial's epochs for a preset (8, 11, 15, 15), 10 for a layer list.
     #[arg(long)]
     pub epochs: Option<usize>,
     #[arg(long, default_value_t = 128)]
@@ -87,9 +91,10 @@ pub struct EvaluateArgs {
     /// A model.bpk written by `train`.
     #[arg(long)]
     pub weights: PathBuf,
-    /// Default: the model named in config.json beside the weights.
+    /// For weights saved before files recorded their model: a preset or a layer list.
+    /// Default: the one recorded in the weights, else in config.json beside them.
     #[arg(long)]
-    pub model: Option<Architecture>,
+    pub model: Option<ModelSpec>,
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
     #[arg(long, default_value = "flex")]

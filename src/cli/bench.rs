@@ -69,7 +69,7 @@ fn measure(
     let device = block_on(backend.init())?;
     let opened_seconds = started.elapsed().as_secs_f64();
     device.seed(0);
-    let mut network = Cnn::new(model, &device);
+    let mut network = Cnn::new(&model.into(), &device);
     let mut optimizer = args.optimizer.init();
     let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
     let n = args.batch_size;
@@ -148,7 +148,7 @@ fn run_all(args: &BenchArgs) -> Result<(), CliError> {
     };
     let mut rows = Vec::new();
     for &backend in backends {
-        for model in Architecture::ALL {
+        for model in Architecture::TUTORIAL {
             eprintln!("bench: {model} on {backend}…");
             let output = Command::new(&exe)
                 .args(["bench", "--json", "--model", model.name(), "--backend"])
@@ -256,7 +256,7 @@ pub fn markdown_table(rows: &[Row]) -> String {
         "| model | backend | img/s (median) | × flex | first step (s) | peak memory (MiB) |\n\
          |---|---|---:|---:|---:|---:|\n",
     );
-    for model in Architecture::ALL {
+    for model in Architecture::TUTORIAL {
         let rows: Vec<&Row> = rows.iter().filter(|r| r.model() == model).collect();
         let flex = rows.iter().find_map(|r| match r {
             Row::Measured(r) if r.backend == BackendKind::Flex.name() => Some(r.images_per_second),

@@ -1,5 +1,5 @@
 use cifar_lab::eval::{ClassificationReport, evaluate};
-use cifar_lab::model::{Architecture, load_weights};
+use cifar_lab::model::{ModelSpec, WeightsError, load_weights};
 use cifar_lab::train::RunConfig;
 use futures_lite::future::block_on;
 
@@ -8,10 +8,11 @@ use super::args::EvaluateArgs;
 use super::train::load_data;
 use cifar_lab::report::RunFiles;
 
-/// The model named by `--model`, else by the run's config.json beside the weights.
-fn architecture(args: &EvaluateArgs) -> Result<Architecture, CliError> {
-    if let Some(model) = args.model {
-        return Ok(model);
+/// For weights that do not record their model: the one named by `--model`, else by the
+/// run's config.json beside the weights.
+fn fallback_model(args: &EvaluateArgs) -> Result<ModelSpec, CliError> {
+    if let Some(model) = &args.model {
+        return Ok(model.clone());
     }
     let path = args.weights.with_file_name(RunFiles::CONFIG_JSON);
     let shown = path.display().to_string();
@@ -27,13 +28,18 @@ fn architecture(args: &EvaluateArgs) -> Result<Architecture, CliError> {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<(), CliError> {
-    let model_kind = architecture(&args)?;
     let data = load_data(&args.data)?;
     let device = block_on(args.backend.init())?;
-    let model = load_weights(model_kind, &args.weights, &device)?;
+    let (spec, model) = match load_weights(&args.weights, args.model.as_ref(), &device) {
+        Err(WeightsError::NoModel { .. }) => {
+            load_weights(&args.weights, Some(&fallback_model(&args)?), &device)?
+        }
+        loaded => loaded?,
+    };
     let evaluation = block_on(evaluate(&model, &data.test, args.batch_size, &device))?;
     println!(
-        "`{model_kind}` on the {} test images: accuracy {:.4}, loss {:.4}\n",
+        "`{}` on the {} test images: accuracy {:.4}, loss {:.4}\n",
+        spec.name(),
         data.test.len(),
         evaluation.accuracy,
         evaluation.loss

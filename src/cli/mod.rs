@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Command::Report(a) => report::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Summary { model } => {
-            println!("{}", cifar_lab::model::Summary::new(model));
+            println!("{}", cifar_lab::model::Summary::new(&model));
             Ok(())
         }
     }

@@ -52,8 +52,8 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     };
     let splits = Splits::new(&data.train, &data.test, validation, args.subset, args.seed)?;
     let config = TrainConfig {
+        epochs: args.epochs.unwrap_or(args.model.default_epochs()),
         model: args.model,
-        epochs: args.epochs.unwrap_or(args.model.tutorial_epochs()),
         batch_size: args.batch_size,
         optimizer: args.optimizer,
         lr: args.lr.unwrap_or(args.optimizer.default_lr()),
@@ -79,10 +79,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     let config_json = serde_json::to_string_pretty(&run_config).expect("config serialises");
     out.write(RunFiles::CONFIG_JSON, config_json.as_bytes())?;
     device.seed(config.seed);
-    println!("{}", Summary::new(config.model));
+    println!("{}", Summary::new(&config.model));
     println!(
         "Training `{}` for {} epochs on {} (batch {}, {} lr {}{})",
-        config.model,
+        config.model.name(),
         config.epochs,
         args.backend,
         config.batch_size,
@@ -90,7 +90,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         config.lr,
         config.augment.describe()
     );
-    let model = Cnn::new(config.model, &device);
+    let model = Cnn::new(&config.model, &device);
     let cancel = stop_on_ctrl_c();
     let mut observer = Recording {
         console: ConsoleProgress::new(),
@@ -144,7 +144,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     // diverged run keeps them too, never its mid-epoch or NaN model).
     match &outcome.evaluated {
         Some(evaluated) => {
-            let bytes = block_on(weights_to_bytes(&evaluated.model, config.model))?;
+            let bytes = block_on(weights_to_bytes(&evaluated.model, &config.model))?;
             out.write(RunFiles::WEIGHTS, &bytes)?;
             println!("Weights: those of epoch {}", evaluated.epoch);
         }

@@ -1,15 +1,21 @@
-//! The tutorial's three CNNs. Each architecture is a list of [`LayerSpec`]s (plain data); the
-//! burn module ([`Cnn`]) and the Keras-style [`Summary`] are both built from that one list.
+//! Models as data. A [`ModelSpec`] is a list of [`LayerSpec`]s (a preset's, or one the user
+//! wrote in the text form of `parse`), checked once by `check`; the burn module ([`Cnn`]) and
+//! the Keras-style [`Summary`] are both built from that one list.
 
+mod check;
 mod network;
+mod parse;
+mod presets;
 mod spec;
 mod summary;
 mod weights;
 
+pub use check::{LayerShape, MAX_ACTIVATION_BYTES, MAX_PARAMS, ModelError};
 pub use network::{Cnn, ImageLayer, VectorLayer};
-pub use spec::{Activation, Architecture, LayerSpec, Padding, UnknownArchitecture};
+pub use presets::{Architecture, UnknownArchitecture};
+pub use spec::{Activation, LayerSpec, ModelSpec, Padding};
 pub use summary::{Summary, SummaryRow, group_thousands};
 pub use weights::{
-    WeightsError, load_weights, save_weights, weights_from_bytes, weights_from_bytes_any,
-    weights_to_bytes,
+    WeightsError, load_weights, recorded_spec, save_weights, weights_from_bytes,
+    weights_from_bytes_any, weights_to_bytes,
 };

@@ -1,33 +1,49 @@
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::relu;
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Gelu, Initializer, Linear, LinearConfig,
+    PaddingConfig2d, Relu,
+};
+use burn::tensor::activation::{gelu, relu};
 use burn::tensor::{Device, Tensor};
 
-use super::summary::layer_shapes;
-use super::{Activation, Architecture, LayerSpec, Padding};
+use super::{Activation, LayerSpec, ModelSpec, Padding};
 use crate::kernels::{conv2d_relu, dropout, max_pool2d};
+
+// Variant names are part of the saved weights' paths: new kinds get new variants, and the
+// first ones keep their names so weights saved before them still load.
 
 /// A layer before `Flatten`, working on `[batch, channels, height, width]`.
 #[derive(Module, Debug)]
 pub enum ImageLayer {
-    /// Convolution followed by ReLU (every convolution of the tutorial has one).
+    /// Convolution followed by ReLU, fused (every convolution of the tutorial has one).
     Conv(Conv2d),
+    /// Convolution without an activation (one is usually after a batch norm instead).
+    ConvLinear(Conv2d),
+    ConvGelu(Conv2d),
     MaxPool(MaxPool2d),
     Dropout(Dropout),
+    BatchNorm(BatchNorm),
+    Relu(Relu),
+    Gelu(Gelu),
 }
 
 /// A layer after `Flatten`, working on `[batch, features]`.
 #[derive(Module, Debug)]
 pub enum VectorLayer {
     DenseRelu(Linear),
-    /// The output layer: logits (softmax is applied by the loss and by evaluation).
+    /// Dense without an activation: the output layer's logits (softmax is applied by the
+    /// loss and by evaluation), or a hidden layer before a batch norm.
     DenseLogits(Linear),
+    DenseGelu(Linear),
     Dropout(Dropout),
+    BatchNorm(BatchNorm),
+    Relu(Relu),
+    Gelu(Gelu),
 }
 
-/// One of the tutorial's sequential CNNs.
+/// A sequential CNN built from a [`ModelSpec`].
 #[derive(Module, Debug)]
 pub struct Cnn {
     pub image_layers: Vec<ImageLayer>,
@@ -41,23 +57,38 @@ fn zero_bias(len: usize, device: &Device) -> Option<Param<Tensor<1>>> {
     Some(Param::from_tensor(Tensor::zeros([len], device)))
 }
 
+/// Batch norm, dropout and activations go on whichever side of `flatten` they are.
+fn place<T>(
+    flattened: bool,
+    image_layers: &mut Vec<ImageLayer>,
+    vector_layers: &mut Vec<VectorLayer>,
+    image: impl FnOnce(T) -> ImageLayer,
+    vector: impl FnOnce(T) -> VectorLayer,
+    layer: T,
+) {
+    if flattened {
+        vector_layers.push(vector(layer));
+    } else {
+        image_layers.push(image(layer));
+    }
+}
+
 impl Cnn {
-    /// Builds `architecture` with freshly initialised weights. Seed the device first
+    /// Builds `model` with freshly initialised weights. Seed the device first
     /// (`device.seed(s)`) for reproducible weights.
-    pub fn new(architecture: Architecture, device: &Device) -> Self {
-        let layers = architecture.layers();
-        let shapes = layer_shapes(&layers);
+    pub fn new(model: &ModelSpec, device: &Device) -> Self {
         let mut channels = crate::data::IMAGE_CHANNELS;
         let mut features = 0;
         let mut image_layers = Vec::new();
         let mut vector_layers = Vec::new();
-        for (layer, (shape, _)) in layers.iter().zip(&shapes) {
-            let flattened = shape.len() == 1;
+        for (layer, shape) in model.layers().iter().zip(model.shapes()) {
+            let flattened = shape.output.len() == 1;
             match *layer {
                 LayerSpec::Conv2d {
                     filters,
                     kernel,
                     padding,
+                    activation,
                 } => {
                     let padding = match padding {
                         Padding::Valid => PaddingConfig2d::Valid,
@@ -69,7 +100,11 @@ impl Cnn {
                         .init(device);
                     conv.bias = zero_bias(filters, device);
                     channels = filters;
-                    image_layers.push(ImageLayer::Conv(conv));
+                    image_layers.push(match activation {
+                        Some(Activation::Relu) => ImageLayer::Conv(conv),
+                        Some(Activation::Gelu) => ImageLayer::ConvGelu(conv),
+                        None => ImageLayer::ConvLinear(conv),
+                    });
                 }
                 LayerSpec::MaxPool2d { size } => {
                     let pool = MaxPool2dConfig::new([size, size])
@@ -79,13 +114,52 @@ impl Cnn {
                 }
                 LayerSpec::Dropout { rate } => {
                     let layer = DropoutConfig::new(rate).init();
-                    if flattened {
-                        vector_layers.push(VectorLayer::Dropout(layer));
-                    } else {
-                        image_layers.push(ImageLayer::Dropout(layer));
-                    }
+                    let (image, vector) = (ImageLayer::Dropout, VectorLayer::Dropout);
+                    place(
+                        flattened,
+                        &mut image_layers,
+                        &mut vector_layers,
+                        image,
+                        vector,
+                        layer,
+                    );
                 }
-                LayerSpec::Flatten => features = shape[0],
+                LayerSpec::BatchNorm => {
+                    let n = *shape.output.last().expect("shapes are never empty");
+                    let norm = BatchNormConfig::new(n).init(device);
+                    let (image, vector) = (ImageLayer::BatchNorm, VectorLayer::BatchNorm);
+                    place(
+                        flattened,
+                        &mut image_layers,
+                        &mut vector_layers,
+                        image,
+                        vector,
+                        norm,
+                    );
+                }
+                LayerSpec::Activation(Activation::Relu) => {
+                    let (image, vector) = (ImageLayer::Relu, VectorLayer::Relu);
+                    place(
+                        flattened,
+                        &mut image_layers,
+                        &mut vector_layers,
+                        image,
+                        vector,
+                        Relu,
+                    );
+                }
+                LayerSpec::Activation(Activation::Gelu) => {
+                    let (image, vector) = (ImageLayer::Gelu, VectorLayer::Gelu);
+                    place(
+                        flattened,
+                        &mut image_layers,
+                        &mut vector_layers,
+                        image,
+                        vector,
+                        Gelu::new(),
+                    );
+                }
+                LayerSpec::Flatten => features = shape.output[0],
                 LayerSpec::Dense { units, activation } => {
                     let mut dense = LinearConfig::new(features, units)
                         .with_initializer(GLOROT_UNIFORM)
@@ -93,8 +167,9 @@ impl Cnn {
                     dense.bias = zero_bias(units, device);
                     features = units;
                     vector_layers.push(match activation {
-                        Activation::Relu => VectorLayer::DenseRelu(dense),
-                        Activation::Softmax => VectorLayer::DenseLogits(dense),
+                        Some(Activation::Relu) => VectorLayer::DenseRelu(dense),
+                        Some(Activation::Gelu) => VectorLayer::DenseGelu(dense),
+                        None => VectorLayer::DenseLogits(dense),
                     });
                 }
             }
@@ -111,8 +186,13 @@ impl Cnn {
         for layer in &self.image_layers {
             x = match layer {
                 ImageLayer::Conv(conv) => conv2d_relu(conv, x),
+                ImageLayer::ConvLinear(conv) => conv.forward(x),
+                ImageLayer::ConvGelu(conv) => gelu(conv.forward(x)),
                 ImageLayer::MaxPool(pool) => max_pool2d(pool, x),
                 ImageLayer::Dropout(layer) => dropout(layer, x),
+                ImageLayer::BatchNorm(norm) => norm.forward(x),
+                ImageLayer::Relu(_) => relu(x),
+                ImageLayer::Gelu(layer) => layer.forward(x),
             };
         }
         // NCHW flattening order differs from Keras' NHWC, which only permutes the rows of the
@@ -122,7 +202,11 @@ impl Cnn {
             x = match layer {
                 VectorLayer::DenseRelu(dense) => relu(dense.forward(x)),
                 VectorLayer::DenseLogits(dense) => dense.forward(x),
+                VectorLayer::DenseGelu(dense) => gelu(dense.forward(x)),
                 VectorLayer::Dropout(layer) => dropout(layer, x),
+                VectorLayer::BatchNorm(norm) => norm.forward(x),
+                VectorLayer::Relu(_) => relu(x),
+                VectorLayer::Gelu(layer) => layer.forward(x),
             };
         }
         x

@@ -1,7 +1,6 @@
 use std::fmt;
 
-use super::{Architecture, LayerSpec, Padding};
-use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE};
+use super::{LayerSpec, ModelSpec};
 
 /// One row of a Keras-style model summary. Shapes are shown channels-last, as Keras does.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -15,50 +14,12 @@ pub struct SummaryRow {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Summary {
-    pub model: Architecture,
+    /// The preset's name, or `custom`.
+    pub model: String,
     pub rows: Vec<SummaryRow>,
     pub total_params: usize,
-}
-
-/// The shape after each layer, `[h, w, c]` before flattening and `[n]` after, with the layer's
-/// parameter count. Shared by the summary and by the network builder.
-pub(crate) fn layer_shapes(layers: &[LayerSpec]) -> Vec<(Vec<usize>, usize)> {
-    let mut shape = vec![IMAGE_SIDE, IMAGE_SIDE, IMAGE_CHANNELS];
-    layers
-        .iter()
-        .map(|layer| {
-            let params = match *layer {
-                LayerSpec::Conv2d {
-                    filters,
-                    kernel,
-                    padding,
-                } => {
-                    let (h, w, c) = (shape[0], shape[1], shape[2]);
-                    let shrink = match padding {
-                        Padding::Valid => kernel - 1,
-                        Padding::Same => 0,
-                    };
-                    shape = vec![h - shrink, w - shrink, filters];
-                    kernel * kernel * c * filters + filters
-                }
-                LayerSpec::MaxPool2d { size } => {
-                    shape = vec![shape[0] / size, shape[1] / size, shape[2]];
-                    0
-                }
-                LayerSpec::Dropout { .. } => 0,
-                LayerSpec::Flatten => {
-                    shape = vec![shape.iter().product()];
-                    0
-                }
-                LayerSpec::Dense { units, .. } => {
-                    let inputs = shape[0];
-                    shape = vec![units];
-                    inputs * units + units
-                }
-            };
-            (shape.clone(), params)
-        })
-        .collect()
+    /// Batch norm's running statistics, saved but not trained.
+    pub non_trainable_params: usize,
 }
 
 fn keras_type(layer: &LayerSpec) -> (&'static str, &'static str) {
@@ -66,19 +27,22 @@ fn keras_type(layer: &LayerSpec) -> (&'static str, &'static str) {
         LayerSpec::Conv2d { .. } => ("conv2d", "Conv2D"),
         LayerSpec::MaxPool2d { .. } => ("max_pooling2d", "MaxPooling2D"),
         LayerSpec::Dropout { .. } => ("dropout", "Dropout"),
+        LayerSpec::BatchNorm => ("batch_normalization", "BatchNormalization"),
+        LayerSpec::Activation(_) => ("activation", "Activation"),
         LayerSpec::Flatten => ("flatten", "Flatten"),
         LayerSpec::Dense { .. } => ("dense", "Dense"),
     }
 }
 
 impl Summary {
-    pub fn new(model: Architecture) -> Self {
+    pub fn new(model: &ModelSpec) -> Self {
         let layers = model.layers();
         let mut seen: Vec<&str> = Vec::new();
+        let shapes = model.shapes();
         let rows: Vec<SummaryRow> = layers
             .iter()
-            .zip(layer_shapes(&layers))
-            .map(|(layer, (output_shape, params))| {
+            .zip(&shapes)
+            .map(|(layer, shape)| {
                 let (base, class) = keras_type(layer);
                 // Keras numbers repeated layer types: conv2d, conv2d_1, conv2d_2…
                 let n = seen.iter().filter(|s| **s == base).count();
@@ -90,16 +54,16 @@ impl Summary {
                 };
                 SummaryRow {
                     layer: format!("{name} ({class})"),
-                    output_shape,
-                    params,
+                    output_shape: shape.output.clone(),
+                    params: shape.trainable + shape.non_trainable,
                 }
             })
             .collect();
-        let total_params = rows.iter().map(|r| r.params).sum();
         Self {
-            model,
+            model: model.name().to_string(),
             rows,
-            total_params,
+            total_params: shapes.iter().map(|s| s.trainable + s.non_trainable).sum(),
+            non_trainable_params: shapes.iter().map(|s| s.non_trainable).sum(),
         }
     }
 }
@@ -132,12 +96,13 @@ impl fmt::Display for Summary {
         }
         writeln!(f, "{}", "=".repeat(65))?;
         writeln!(f, "Total params: {}", group_thousands(self.total_params))?;
+        let trainable = self.total_params - self.non_trainable_params;
+        writeln!(f, "Trainable params: {}", group_thousands(trainable))?;
         writeln!(
             f,
-            "Trainable params: {}",
-            group_thousands(self.total_params)
+            "Non-trainable params: {}",
+            group_thousands(self.non_trainable_params)
         )?;
-        writeln!(f, "Non-trainable params: 0")?;
         write!(f, "{rule}")
     }
 }
@@ -158,17 +123,27 @@ pub fn group_thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Architecture;
 
     #[test]
     fn parameter_counts_match_the_tutorial() {
-        assert_eq!(Summary::new(Architecture::Plain).total_params, 1_626_442);
-        assert_eq!(Summary::new(Architecture::Dropout).total_params, 1_626_442);
-        assert_eq!(Summary::new(Architecture::Deeper).total_params, 1_250_858);
+        assert_eq!(
+            Summary::new(&Architecture::Plain.into()).total_params,
+            1_626_442
+        );
+        assert_eq!(
+            Summary::new(&Architecture::Dropout.into()).total_params,
+            1_626_442
+        );
+        assert_eq!(
+            Summary::new(&Architecture::Deeper.into()).total_params,
+            1_250_858
+        );
     }
 
     #[test]
     fn plain_rows_match_keras() {
-        let s = Summary::new(Architecture::Plain);
+        let s = Summary::new(&Architecture::Plain.into());
         let rows: Vec<(&str, Vec<usize>, usize)> = s
             .rows
             .iter()
@@ -192,7 +167,7 @@ mod tests {
 
     #[test]
     fn deeper_shapes() {
-        let s = Summary::new(Architecture::Deeper);
+        let s = Summary::new(&Architecture::Deeper.into());
         let shapes: Vec<Vec<usize>> = s.rows.iter().map(|r| r.output_shape.clone()).collect();
         assert_eq!(shapes[0], [32, 32, 32]);
         assert_eq!(shapes[1], [30, 30, 32]);

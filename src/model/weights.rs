@@ -6,7 +6,13 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::store::{ModuleRecord, RecordError};
 use burn::tensor::{Device, Shape, Tensor, TensorData, Transaction};
 
-use super::{Architecture, Cnn};
+use burn_pack::{Reader, Writer};
+
+use super::{Architecture, Cnn, ModelError, ModelSpec};
+
+/// The burnpack metadata key holding the model's spec (a preset's name or a layer list), so
+/// a file loads back into the right network without guessing.
+const SPEC_KEY: &str = "cifar-lab.model";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
@@ -23,63 +29,96 @@ pub enum WeightsError {
         source: RecordError,
     },
     #[error(
-        "{file}: these weights fit none of the three models (plain, dropout, deeper): they \
-         come from another network"
+        "{file}: these weights record no model and fit none of the presets (plain, dropout, \
+         deeper, deeper-bn): they come from another network"
     )]
     NoModel { file: String },
+    #[error(
+        "{file}: the model recorded with these weights is not one cifar-lab can build: {source}"
+    )]
+    BadSpec {
+        file: String,
+        #[source]
+        source: ModelError,
+    },
+    #[error("{file}: these weights are for the `{recorded}` model, not `{asked}`")]
+    OtherModel {
+        file: String,
+        recorded: String,
+        asked: String,
+    },
     #[error(
         "{file}: these weights do not fit the `{model}` model (another model's weights?): {source}"
     )]
     Mismatch {
         file: String,
-        model: Architecture,
+        model: String,
         #[source]
         source: RecordError,
     },
 }
 
-/// Writes the model's parameters to `path` (burnpack). Reads every tensor synchronously, so
-/// this is for native use; the browser reads them asynchronously instead.
-pub fn save_weights(model: &Cnn, path: &Path) -> Result<(), WeightsError> {
-    model
-        .clone()
-        .into_record()
-        .save(path)
-        .map_err(|source| WeightsError::Save {
-            file: path.display().to_string(),
-            source,
-        })
+/// The model with batch norm's running statistics up to date: burn keeps a training pass's
+/// update aside (per thread) until the state is synced, and saving reads the synced value.
+/// `valid()` syncs them; it also drops autodiff, which saving does not need.
+fn synced(model: &Cnn) -> Cnn {
+    model.valid()
 }
 
-/// Loads weights saved by [`save_weights`] into a fresh `architecture` model on `device`.
-pub fn load_weights(
-    architecture: Architecture,
-    path: &Path,
-    device: &Device,
-) -> Result<Cnn, WeightsError> {
-    let file = path.display().to_string();
-    let record = ModuleRecord::load(path).map_err(|source| WeightsError::Read {
-        file: file.clone(),
+/// A record's burnpack bytes with the spec added to their metadata.
+fn pack(record: ModuleRecord, spec: &ModelSpec) -> Result<Writer, RecordError> {
+    let tensors = Reader::from_bytes(record.into_bytes()?)?.into_tensors()?;
+    Ok(Writer::new(tensors).with_metadata(SPEC_KEY, &spec.to_string()))
+}
+
+/// Writes the model's parameters and its spec to `path` (burnpack). Reads every tensor
+/// synchronously, so this is for native use; the browser reads them asynchronously instead.
+pub fn save_weights(model: &Cnn, spec: &ModelSpec, path: &Path) -> Result<(), WeightsError> {
+    let save = |source| WeightsError::Save {
+        file: path.display().to_string(),
         source,
-    })?;
-    Cnn::new(architecture, device)
-        .try_load_record(record)
-        .map_err(|source| WeightsError::Mismatch {
-            file,
-            model: architecture,
-            source,
-        })
+    };
+    pack(synced(model).into_record(), spec)
+        .map_err(save)?
+        .write_to_file(path)
+        .map_err(|e| save(e.into()))
 }
 
-/// The model's weights as a burnpack file's bytes, with asynchronous reads only, so it works
-/// on WebGPU (where burn's own `into_record` would read synchronously and panic). The
-/// parameters are read in one transaction, rebuilt on the CPU backend, and packed there.
-pub async fn weights_to_bytes(
-    model: &Cnn,
-    architecture: Architecture,
-) -> Result<Vec<u8>, WeightsError> {
+/// Loads weights saved with their spec ([`save_weights`], [`weights_to_bytes`]) from `path`.
+/// `expected`, where the caller names a model, must be the recorded one; it is the model for
+/// files saved before the spec was recorded.
+pub fn load_weights(
+    path: &Path,
+    expected: Option<&ModelSpec>,
+    device: &Device,
+) -> Result<(ModelSpec, Cnn), WeightsError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| WeightsError::Read {
+        file: file.clone(),
+        source: RecordError::Io(e.to_string()),
+    })?;
+    let spec = match (recorded_spec(&file, &bytes)?, expected) {
+        (Some(recorded), Some(asked)) if recorded != *asked => {
+            return Err(WeightsError::OtherModel {
+                file,
+                recorded: recorded.to_string(),
+                asked: asked.to_string(),
+            });
+        }
+        (Some(spec), _) => spec,
+        (None, Some(expected)) => expected.clone(),
+        (None, None) => return Err(WeightsError::NoModel { file }),
+    };
+    let model = weights_from_bytes(&spec, &file, bytes, device)?;
+    Ok((spec, model))
+}
+
+/// The model's weights and spec as a burnpack file's bytes, with asynchronous reads only, so
+/// it works on WebGPU (where burn's own `into_record` would read synchronously and panic).
+/// The parameters are read in one transaction, rebuilt on the CPU backend, and packed there.
+pub async fn weights_to_bytes(model: &Cnn, spec: &ModelSpec) -> Result<Vec<u8>, WeightsError> {
     let mut gather = Gather::default();
-    model.visit(&mut gather);
+    synced(model).visit(&mut gather);
     let mut reads = Transaction::default();
     for tensor in &gather.tensors {
         reads = reads.register(tensor.clone());
@@ -103,20 +142,18 @@ pub async fn weights_to_bytes(
         device: cpu.clone(),
         mismatched: false,
     };
-    let on_cpu = Cnn::new(architecture, &cpu).map(&mut fill);
+    let on_cpu = Cnn::new(spec, &cpu).map(&mut fill);
+    let save = |source| WeightsError::Save {
+        file: "the trained model".into(),
+        source,
+    };
     if fill.mismatched || !fill.values.is_empty() {
-        return Err(WeightsError::Save {
-            file: "the trained model".into(),
-            source: RecordError::Validation(format!("the model is not a `{architecture}` network")),
-        });
+        let reason = format!("the model is not a `{}` network", spec.name());
+        return Err(save(RecordError::Validation(reason)));
     }
-    let bytes = on_cpu
-        .into_record()
-        .into_bytes()
-        .map_err(|source| WeightsError::Save {
-            file: "the trained model".into(),
-            source,
-        })?;
+    let bytes = pack(on_cpu.into_record(), spec)
+        .and_then(|writer| Ok(writer.into_bytes()?))
+        .map_err(save)?;
     Ok(bytes.to_vec())
 }
 
@@ -129,48 +166,69 @@ fn parse_record(file: &str, bytes: Vec<u8>) -> Result<ModuleRecord, WeightsError
     })
 }
 
-/// Loads burnpack bytes (from [`weights_to_bytes`] or `save_weights`) into `architecture`.
-/// `file` names the source in errors.
+/// The spec recorded in burnpack `bytes`; `None` for files saved before it was recorded.
+pub fn recorded_spec(file: &str, bytes: &[u8]) -> Result<Option<ModelSpec>, WeightsError> {
+    let reader =
+        Reader::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| {
+            WeightsError::Read {
+                file: file.into(),
+                source: e.into(),
+            }
+        })?;
+    reader
+        .metadata()
+        .get(SPEC_KEY)
+        .map(|text| {
+            ModelSpec::parse(text).map_err(|source| WeightsError::BadSpec {
+                file: file.into(),
+                source,
+            })
+        })
+        .transpose()
+}
+
+/// Loads burnpack bytes (from [`weights_to_bytes`] or [`save_weights`]) into `spec`'s
+/// network. `file` names the source in errors.
 pub fn weights_from_bytes(
-    architecture: Architecture,
+    spec: &ModelSpec,
     file: &str,
     bytes: Vec<u8>,
     device: &Device,
 ) -> Result<Cnn, WeightsError> {
     let record = parse_record(file, bytes)?;
-    Cnn::new(architecture, device)
+    Cnn::new(spec, device)
         .try_load_record(record)
         .map_err(|source| WeightsError::Mismatch {
             file: file.into(),
-            model: architecture,
+            model: spec.name().into(),
             source,
         })
 }
 
-/// Weights of an unknown model: the bytes are parsed once and loaded into `preferred`, then
-/// into the other architectures, until one fits. A file that is not burnpack at all is not
-/// tried further.
+/// Weights of a model to be found: the one recorded in the file, else (files saved before
+/// specs were recorded) `preferred`, then the other presets, until one fits. A file that is
+/// not burnpack at all is not tried further.
 pub fn weights_from_bytes_any(
-    preferred: Architecture,
+    preferred: &ModelSpec,
     file: &str,
     bytes: Vec<u8>,
     device: &Device,
-) -> Result<(Architecture, Cnn), WeightsError> {
+) -> Result<(ModelSpec, Cnn), WeightsError> {
+    if let Some(spec) = recorded_spec(file, &bytes)? {
+        let model = weights_from_bytes(&spec, file, bytes, device)?;
+        return Ok((spec, model));
+    }
     let record = parse_record(file, bytes)?;
-    let candidates: Vec<Architecture> = std::iter::once(preferred)
-        .chain(Architecture::ALL.into_iter().filter(|a| *a != preferred))
-        .collect();
-    let (last, others) = candidates.split_last().expect("three architectures");
-    for &architecture in others {
-        if let Ok(model) = Cnn::new(architecture, device).try_load_record(record.clone()) {
-            return Ok((architecture, model));
+    let presets = Architecture::ALL
+        .into_iter()
+        .map(ModelSpec::preset)
+        .filter(|spec| spec != preferred);
+    for spec in std::iter::once(preferred.clone()).chain(presets) {
+        if let Ok(model) = Cnn::new(&spec, device).try_load_record(record.clone()) {
+            return Ok((spec, model));
         }
     }
-    // The last candidate takes the record itself, not a copy.
-    Cnn::new(*last, device)
-        .try_load_record(record)
-        .map(|model| (*last, model))
-        .map_err(|_| WeightsError::NoModel { file: file.into() })
+    Err(WeightsError::NoModel { file: file.into() })
 }
 
 /// Every float parameter, flattened, with its id and shape, in visiting order.

@@ -165,7 +165,7 @@ pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
                 }
             };
             let rows = [
-                ("model", t.model.name().to_string()),
+                ("model", t.model.to_string()),
                 ("epochs", t.epochs.to_string()),
                 ("batch size", t.batch_size.to_string()),
                 ("optimizer", format!("{} (lr {})", t.optimizer, t.lr)),

@@ -1,14 +1,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Augment, ValidationSource};
-use crate::model::Architecture;
+use crate::model::{Architecture, ModelSpec};
 use crate::optim::OptimizerKind;
 use crate::train::TrainError;
 
 /// What the training loop needs to know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    pub model: Architecture,
+    /// A preset's name or a layer list, in config files (`"model": "plain"`).
+    pub model: ModelSpec,
     pub epochs: usize,
     pub batch_size: usize,
     pub optimizer: OptimizerKind,
@@ -39,13 +40,16 @@ impl TrainConfig {
                 self.epochs, self.batch_size, self.readback_every, self.lr
             )));
         }
-        self.augment.check().map_err(TrainError::Config)
+        self.augment.check().map_err(TrainError::Config)?;
+        self.model
+            .check_batch(self.batch_size)
+            .map_err(|e| TrainError::Config(e.to_string()))
     }
 
     /// The tutorial's settings for `model`: its epochs, batch 128, Adadelta lr 1.0.
     pub fn tutorial(model: Architecture) -> Self {
         Self {
-            model,
+            model: model.into(),
             epochs: model.tutorial_epochs(),
             batch_size: 128,
             optimizer: OptimizerKind::Adadelta,

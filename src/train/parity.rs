@@ -55,10 +55,10 @@ pub async fn step_parity(
     seed: u64,
 ) -> Result<ParityReport, ParityError> {
     reference.seed(seed);
-    let model = Cnn::new(Architecture::Plain, reference);
+    let model = Cnn::new(&Architecture::Plain.into(), reference);
     // Records are plain host data: uploading them needs no read from the candidate device.
-    let copy =
-        Cnn::new(Architecture::Plain, candidate).try_load_record(model.clone().into_record())?;
+    let copy = Cnn::new(&Architecture::Plain.into(), candidate)
+        .try_load_record(model.clone().into_record())?;
     let indices: Vec<usize> = (0..batch.len()).collect();
     let a = one_step(model, batch, &indices, reference)
         .execute_async()

@@ -7,6 +7,7 @@
 
 pub mod device;
 pub mod format;
+pub mod model_form;
 pub mod protocol;
 pub mod saved;
 pub mod session;

@@ -9,7 +9,7 @@ use crate::backend::BackendKind;
 use crate::data::ValidationSource;
 use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::EpochRecord;
-use crate::model::Architecture;
+use crate::model::ModelSpec;
 use crate::train::{BatchProgress, ParityReport, TrainConfig};
 
 /// Which device the user asked for.
@@ -68,7 +68,7 @@ pub enum Request {
     LoadWeights {
         run: String,
         file_name: String,
-        model: Architecture,
+        model: ModelSpec,
         backend: BackendChoice,
         subset: Option<usize>,
         validation: ValidationSource,
@@ -251,12 +251,12 @@ pub enum Event {
     /// The weights of `run`; the burnpack bytes travel beside the JSON as `bytes`.
     Weights {
         run: String,
-        architecture: Architecture,
+        architecture: ModelSpec,
     },
     /// Weights from a file, evaluated without training.
     Evaluated {
         run: String,
-        architecture: Architecture,
+        architecture: ModelSpec,
         val_images: usize,
         metrics: RunMetrics,
         confidence: ConfidenceHistogram,

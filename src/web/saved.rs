@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::ValidationSource;
 use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::History;
-use crate::model::Architecture;
+use crate::model::ModelSpec;
 use crate::train::{RunConfig, TrainConfig};
 use crate::web::protocol::RunEnding;
 
@@ -27,7 +27,7 @@ pub struct SavedRun {
     /// When Train was pressed, in milliseconds since 1970 (0: kept by an older cifar-lab).
     #[serde(default)]
     pub created: f64,
-    pub model: Architecture,
+    pub model: ModelSpec,
     pub origin: Origin,
     /// The run's settings; none for weights loaded from a file.
     pub config: Option<RunConfig>,
@@ -70,7 +70,7 @@ impl From<EarlierRun> for SavedRun {
         Self {
             name: run.name,
             created: 0.0,
-            model: run.config.model,
+            model: run.config.model.clone(),
             origin: run.origin,
             config,
             history: run.history,
@@ -146,13 +146,14 @@ impl SavedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Architecture;
 
     fn trained() -> SavedRun {
         let train = TrainConfig::tutorial(Architecture::Plain);
         SavedRun {
             name: "plain #2".into(),
             created: 1.7e12,
-            model: Architecture::Plain,
+            model: Architecture::Plain.into(),
             origin: Origin::Trained,
             config: Some(RunConfig {
                 train,
@@ -215,7 +216,7 @@ mod tests {
             )
         };
         let run = SavedRun::from_json(&earlier("{\"kind\":\"trained\"}")).unwrap();
-        assert_eq!(run.model, Architecture::Deeper);
+        assert_eq!(run.model, Architecture::Deeper.into());
         let migrated = run.config.unwrap();
         assert_eq!(migrated.train, TrainConfig::tutorial(Architecture::Deeper));
         assert_eq!(migrated.backend, NOT_RECORDED);
@@ -223,7 +224,7 @@ mod tests {
         let loaded = earlier("{\"kind\":\"loaded\",\"file\":\"d.bpk\"}");
         let run = SavedRun::from_json(&loaded).unwrap();
         assert_eq!(run.config, None);
-        assert_eq!(run.model, Architecture::Deeper);
+        assert_eq!(run.model, Architecture::Deeper.into());
         assert_eq!(run.config_json(), "null");
     }
 }

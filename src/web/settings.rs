@@ -2,9 +2,9 @@
 //! so the rules are tested natively; the page only reads the inputs.
 
 use crate::data::{Augment, ValidationSource};
-use crate::model::Architecture;
 use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
+use crate::web::model_form::{CUSTOM, model_of};
 use crate::web::protocol::{BackendChoice, TrainRequest};
 
 /// The training-set sizes the form offers (index.html's `#subset`), besides all 50,000. A
@@ -62,6 +62,8 @@ pub struct FormValues {
     pub validation: String,
     /// One of [`AUGMENTS`]' names (empty: none, as links made before it existed).
     pub augment: String,
+    /// The layer list, read when `model` is [`CUSTOM`].
+    pub layers: String,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -93,10 +95,12 @@ impl FormValues {
     pub fn to_request(&self, run: String) -> Result<TrainRequest, SettingsError> {
         let backend = BackendChoice::parse(&self.backend)
             .ok_or_else(|| invalid("backend", format!("unknown backend `{}`", self.backend)))?;
-        let model: Architecture = self
-            .model
-            .parse()
-            .map_err(|e: crate::model::UnknownArchitecture| invalid("model", e.to_string()))?;
+        let field = if self.model.trim() == CUSTOM {
+            "layers"
+        } else {
+            "model"
+        };
+        let model = model_of(&self.model, &self.layers).map_err(|e| invalid(field, e))?;
         let optimizer: OptimizerKind = self
             .optimizer
             .parse()
@@ -141,18 +145,23 @@ impl FormValues {
                 }
             },
         };
+        let config = TrainConfig {
+            model,
+            epochs: whole("epochs", &self.epochs, 1, MAX_EPOCHS)? as usize,
+            batch_size: whole("batch size", &self.batch_size, 1, 4096)? as usize,
+            optimizer,
+            lr,
+            seed: whole("seed", &self.seed, 0, u64::MAX)?,
+            readback_every: 1,
+            augment,
+        };
+        config
+            .model
+            .check_batch(config.batch_size)
+            .map_err(|e| invalid("batch size", e.to_string()))?;
         Ok(TrainRequest {
             run,
-            config: TrainConfig {
-                model,
-                epochs: whole("epochs", &self.epochs, 1, MAX_EPOCHS)? as usize,
-                batch_size: whole("batch size", &self.batch_size, 1, 4096)? as usize,
-                optimizer,
-                lr,
-                seed: whole("seed", &self.seed, 0, u64::MAX)?,
-                readback_every: 1,
-                augment,
-            },
+            config,
             backend,
             subset,
             validation,
@@ -174,12 +183,14 @@ pub(crate) fn tutorial() -> FormValues {
         subset: "all".into(),
         validation: "test".into(),
         augment: "none".into(),
+        layers: String::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Architecture;
 
     #[test]
     fn the_tutorial_settings_make_the_tutorial_config() {
@@ -234,6 +245,9 @@ mod tests {
         held_out.extend(HELD_OUT.iter().map(|f| f.to_string()));
         assert_eq!(options("validation"), held_out);
         assert_eq!(options("augment"), AUGMENTS.map(|(n, _)| n.to_string()));
+        let mut models: Vec<String> = Architecture::ALL.map(|a| a.name().to_string()).into();
+        models.push(CUSTOM.into());
+        assert_eq!(options("model"), models);
         assert!(page.contains(&format!(
             "id=\"epochs\" type=\"number\" min=\"1\" max=\"{MAX_EPOCHS}\""
         )));
@@ -245,7 +259,7 @@ mod tests {
     #[test]
     fn bad_values_name_their_field() {
         type Spoil = fn(&mut FormValues);
-        let cases: [(Spoil, &str); 10] = [
+        let cases: [(Spoil, &str); 12] = [
             (|v| v.subset = "777".into(), "training images"),
             (|v| v.epochs = "500".into(), "epochs"),
             (|v| v.validation = "0.15".into(), "validation"),
@@ -256,6 +270,18 @@ mod tests {
             (|v| v.lr = "NaN".into(), "learning rate"),
             (|v| v.model = "resnet".into(), "model"),
             (|v| v.augment = "rotate".into(), "augmentation"),
+            (
+                |v| (v.model, v.layers) = (CUSTOM.into(), "conv 8 3, dense 10".into()),
+                "layers",
+            ),
+            (
+                |v| {
+                    v.model = CUSTOM.into();
+                    v.layers = "conv 512 3 same, maxpool 2, flatten, dense 10".into();
+                    v.batch_size = "4096".into();
+                },
+                "batch size",
+            ),
         ];
         for (spoil, field) in cases {
             let mut v = tutorial();

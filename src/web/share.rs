@@ -1,13 +1,15 @@
 //! Shareable links: the training form's settings in the URL's hash
-//! (`#model=plain&epochs=8&batch=128&optimizer=adadelta&lr=1&seed=42&subset=10000&validation=test&augment=none&backend=auto`).
+//! (`#model=plain&epochs=8&batch=128&optimizer=adadelta&lr=1&seed=42&subset=10000&validation=test&augment=none&backend=auto`;
+//! with `model=custom`, `&layers=` and the layer list follow).
 //! Opening such a link fills the form; it never starts training by itself.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
+use super::model_form::CUSTOM;
 use super::settings::{FormValues, SettingsError};
 
 /// The hash's keys, in the order links are written.
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "model",
     "epochs",
     "batch",
@@ -18,6 +20,7 @@ const KEYS: [&str; 10] = [
     "validation",
     "augment",
     "backend",
+    "layers",
 ];
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -43,6 +46,7 @@ impl FormValues {
             "validation" => &mut self.validation,
             "augment" => &mut self.augment,
             "backend" => &mut self.backend,
+            "layers" => &mut self.layers,
             _ => return None,
         })
     }
@@ -50,8 +54,11 @@ impl FormValues {
     /// The settings as a URL hash, starting with `#`.
     pub fn to_hash(&self) -> String {
         let mut values = self.clone();
+        // A preset's layers are known from its name: only the user's own travel.
+        let custom = values.model.trim() == CUSTOM;
         let pairs: Vec<String> = KEYS
             .iter()
+            .filter(|key| custom || **key != "layers")
             .map(|key| {
                 let value = values.field(key).expect("every key is a field");
                 format!("{key}={}", escape(value.trim()))
@@ -123,6 +130,31 @@ mod tests {
         );
         let back = FormValues::from_hash(&hash, &defaults()).unwrap();
         assert_eq!(back.to_request("x".into()), v.to_request("x".into()));
+    }
+
+    #[test]
+    fn a_link_carries_the_users_layers() {
+        let mut v = defaults();
+        v.model = CUSTOM.into();
+        v.layers = "conv 32 3 same gelu, batchnorm, maxpool 2, flatten, dense 10".into();
+        let hash = v.to_hash();
+        assert!(
+            hash.ends_with(
+                "&backend=auto&layers=conv%2032%203%20same%20gelu%2C%20batchnorm%2C%20maxpool\
+                 %202%2C%20flatten%2C%20dense%2010"
+            ),
+            "{hash}"
+        );
+        let back = FormValues::from_hash(&hash, &defaults()).unwrap();
+        assert_eq!(back.layers, v.layers);
+        assert_eq!(back.to_request("x".into()), v.to_request("x".into()));
+        // A link whose layers do not make a model is refused, naming the layer.
+        let broken = hash.replace("maxpool%202", "maxpool%2099");
+        let Err(ShareError::Invalid(error)) = FormValues::from_hash(&broken, &defaults()) else {
+            panic!("a broken model was accepted");
+        };
+        assert_eq!(error.field, "layers");
+        assert!(error.reason.starts_with("layer 3 `maxpool 99`"), "{error}");
     }
 
     #[test]

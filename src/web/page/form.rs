@@ -2,9 +2,9 @@
 //! shared link, turned into one, and the model summary beside it.
 
 use super::App;
-use crate::model::{Architecture, Summary};
 use crate::web::dom;
 use crate::web::format;
+use crate::web::model_form::{self, CUSTOM};
 use crate::web::settings::FormValues;
 
 impl App {
@@ -13,6 +13,7 @@ impl App {
         FormValues {
             backend: el.backend.value(),
             model: el.model.value(),
+            layers: el.layers.value(),
             epochs: el.epochs.value(),
             batch_size: el.batch_size.value(),
             optimizer: el.optimizer.value(),
@@ -44,14 +45,36 @@ impl App {
         (data != page).then_some(data)
     }
 
-    /// A model chosen: its tutorial epochs and its summary.
+    /// A model chosen: a preset shows its layers and sets its tutorial epochs.
     pub(super) fn model_changed(&mut self) {
-        if let Ok(model) = self.el.model.value().parse::<Architecture>() {
-            self.el
-                .epochs
-                .set_value(&model.tutorial_epochs().to_string());
-            dom::set_text(&self.el.summary, &Summary::new(model).to_string());
+        if let Some(layers) = model_form::preset_layers(&self.el.model.value()) {
+            self.el.layers.set_value(&layers);
         }
+        let preview = self.preview_model();
+        if let Some(epochs) = preview.epochs {
+            self.el.epochs.set_value(&epochs.to_string());
+        }
+    }
+
+    /// The layers edited: the model becomes the user's own, previewed as they type.
+    pub(super) fn layers_edited(&mut self) {
+        let shown = model_form::preset_layers(&self.el.model.value());
+        if shown.is_some_and(|preset| preset != self.el.layers.value()) {
+            self.el.model.set_value(CUSTOM);
+        }
+        self.preview_model();
+    }
+
+    fn preview_model(&self) -> model_form::ModelPreview {
+        let preview = model_form::preview(&self.el.model.value(), &self.el.layers.value());
+        dom::set_text(&self.el.layers_status, &preview.status);
+        let _ = self
+            .el
+            .layers_status
+            .class_list()
+            .toggle_with_force("invalid", !preview.valid);
+        dom::set_text(&self.el.summary, &preview.summary);
+        preview
     }
 
     /// Fills the form from a shared link's hash, if the page was opened with one. It never
@@ -77,6 +100,9 @@ impl App {
 
     fn apply_form(&mut self, v: &FormValues) {
         self.el.model.set_value(&v.model);
+        if v.model.trim() == CUSTOM {
+            self.el.layers.set_value(&v.layers);
+        }
         self.model_changed();
         let el = &self.el;
         el.backend.set_value(&v.backend);

@@ -68,7 +68,7 @@ impl App {
             let _ = name.set_attribute("scope", "row");
             let _ = tr.append_child(&name);
             for text in [
-                run.model.to_string(),
+                run.model.name().to_string(),
                 run.history.len().to_string(),
                 acc,
                 status,

@@ -45,6 +45,11 @@ pub(super) fn wire(app: &Shared) {
         redraw(|app| app.borrow_mut().model_changed()),
     );
     on(
+        &el.layers,
+        "input",
+        redraw(|app| app.borrow_mut().layers_edited()),
+    );
+    on(
         &el.optimizer,
         "change",
         redraw(|app| {

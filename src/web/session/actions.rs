@@ -70,7 +70,7 @@ impl Session {
         out.push(Command::Post(Request::LoadWeights {
             run,
             file_name,
-            model: request.config.model,
+            model: request.config.model.clone(),
             backend: request.backend,
             subset: request.subset,
             validation: request.validation,

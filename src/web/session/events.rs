@@ -191,7 +191,8 @@ impl Session {
                 let chosen = pending.as_ref().map_or("", |p| p.chosen_model.as_str());
                 // `dropout` has the same weights as `plain`, so they fit both.
                 let fits = chosen == architecture.name()
-                    || (chosen == "dropout" && architecture == Architecture::Plain);
+                    || (chosen == "dropout"
+                        && architecture.as_preset() == Some(Architecture::Plain));
                 let other = if fits || chosen.is_empty() {
                     String::new()
                 } else {

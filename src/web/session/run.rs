@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use crate::backend::BackendKind;
 use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::{EpochRecord, History};
-use crate::model::Architecture;
+use crate::model::ModelSpec;
 use crate::plot::RunningPoint;
 use crate::train::{BatchProgress, RunConfig};
 use crate::web::protocol::{RunEnding, TrainRequest};
@@ -36,7 +36,7 @@ impl RunView {
         Self::fresh(SavedRun {
             name,
             created,
-            model: request.config.model,
+            model: request.config.model.clone(),
             origin: Origin::Trained,
             config: Some(config),
             history: History::default(),
@@ -48,7 +48,7 @@ impl RunView {
     }
 
     /// Weights from a file, picked at `created` (milliseconds since 1970).
-    pub fn loaded(name: String, file: &str, created: f64, model: Architecture) -> Self {
+    pub fn loaded(name: String, file: &str, created: f64, model: ModelSpec) -> Self {
         Self::fresh(SavedRun {
             name,
             created,

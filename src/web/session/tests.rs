@@ -115,7 +115,7 @@ fn stored(name: &str, created: f64) -> SavedRun {
     SavedRun {
         name: name.into(),
         created,
-        model: Architecture::Plain,
+        model: Architecture::Plain.into(),
         origin: Origin::Trained,
         config: None,
         history: History::default(),
@@ -183,7 +183,7 @@ fn a_run_trains_stops_and_frees_the_controls() {
         panic!("expected one Train request: {commands:?}");
     };
     assert_eq!(request.run, "plain");
-    assert_eq!(request.config.model, Architecture::Plain);
+    assert_eq!(request.config.model, Architecture::Plain.into());
     assert_eq!(s.running(), Some("plain"));
     let busy = Controls {
         train: false,
@@ -371,7 +371,7 @@ fn weights_go_where_they_were_asked_for() {
     let commands = s.update(Input::Worker {
         event: Event::Weights {
             run: "plain".into(),
-            architecture: Architecture::Plain,
+            architecture: Architecture::Plain.into(),
         },
         bytes: Some(vec![1, 2, 3]),
     });
@@ -443,14 +443,14 @@ fn loaded_weights_make_an_honest_record() {
         panic!("expected LoadWeights: {commands:?}");
     };
     assert_eq!(
-        (run.as_str(), *model),
-        ("plain (loaded)", Architecture::Deeper)
+        (run.as_str(), model.clone()),
+        ("plain (loaded)", Architecture::Deeper.into())
     );
     let commands = worker(
         &mut s,
         Event::Evaluated {
             run: run.clone(),
-            architecture: Architecture::Plain,
+            architecture: Architecture::Plain.into(),
             val_images: 10_000,
             metrics: metrics(),
             confidence: ConfidenceHistogram::new(&[0.9], &[1], &[1], 4),
@@ -463,7 +463,7 @@ fn loaded_weights_make_an_honest_record() {
     );
     let saved = &s.runs()[1].saved;
     assert_eq!(saved.config, None, "no training settings are made up");
-    assert_eq!(saved.model, Architecture::Plain);
+    assert_eq!(saved.model, Architecture::Plain.into());
     assert!(saved.history.is_empty());
     assert!(matches!(&saved.origin, Origin::Loaded { file } if file == "plain.bpk"));
     // After a reload it comes back after the run trained before it.

@@ -285,11 +285,11 @@ async fn handle(
                 let message = format!("the model of `{run}` is not in this session any more");
                 return outbox.post(&Event::Refused { message });
             };
-            match weights_to_bytes(&trained.model, trained.architecture).await {
+            match weights_to_bytes(&trained.model, &trained.architecture).await {
                 Ok(bytes) => outbox.post_with_bytes(
                     &Event::Weights {
                         run,
-                        architecture: trained.architecture,
+                        architecture: trained.architecture.clone(),
                     },
                     &bytes,
                 ),
@@ -328,7 +328,7 @@ async fn handle(
                 _ => Device::flex().autodiff(),
             };
             let loaded = weights::evaluate_file(
-                &data, &file, &file_name, model, subset, validation, seed, &device,
+                &data, &file, &file_name, &model, subset, validation, seed, &device,
             )
             .await;
             set_busy(None);
@@ -336,7 +336,7 @@ async fn handle(
                 Ok(trained) => {
                     outbox.post(&Event::Evaluated {
                         run: run.clone(),
-                        architecture: trained.architecture,
+                        architecture: trained.architecture.clone(),
                         val_images: trained.validation.len(),
                         metrics: crate::eval::RunMetrics::new(
                             &trained.evaluation,

@@ -11,7 +11,7 @@ use crate::backend::BackendKind;
 use crate::data::{Cifar10, ImageSet, NUM_CLASSES, Picked, Splits};
 use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics};
 use crate::history::History;
-use crate::model::{Architecture, Cnn};
+use crate::model::{Cnn, ModelSpec};
 use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train};
 use crate::web::device::{DeviceDecision, decide};
 use crate::web::protocol::{Event, RunEnding, Stage, TrainRequest};
@@ -31,7 +31,7 @@ const SELF_CHECK_IMAGES: usize = 16;
 /// validation images are positions in the data set, not a copy of them (30 MB a run).
 pub struct KeptModel {
     pub model: Cnn,
-    pub architecture: Architecture,
+    pub architecture: ModelSpec,
     pub data: Rc<Cifar10>,
     pub validation: Picked,
     pub evaluation: Evaluation,
@@ -175,7 +175,7 @@ pub async fn train_run(
         }
     };
     device.seed(config.seed);
-    let model = Cnn::new(config.model, &device);
+    let model = Cnn::new(&config.model, &device);
     outbox.post(&Event::RunStarted {
         run: run.clone(),
         backend,
@@ -207,7 +207,7 @@ pub async fn train_run(
         .zip(splits.validation_picked)
         .map(|(evaluated, validation)| KeptModel {
             model: evaluated.model,
-            architecture: config.model,
+            architecture: config.model.clone(),
             data: data.clone(),
             validation,
             evaluation: evaluated.evaluation,

@@ -9,7 +9,7 @@ use super::message_of;
 use super::run::KeptModel;
 use crate::data::{Cifar10, Splits, ValidationSource};
 use crate::eval::evaluate;
-use crate::model::{Architecture, weights_from_bytes_any};
+use crate::model::{ModelSpec, weights_from_bytes_any};
 
 /// The largest weights file read: the three models' files are 5–6.5 MB.
 const WEIGHTS_LIMIT: u64 = 32 * 1024 * 1024;
@@ -22,7 +22,7 @@ pub async fn evaluate_file(
     data: &Rc<Cifar10>,
     file: &web_sys::File,
     file_name: &str,
-    preferred: Architecture,
+    preferred: &ModelSpec,
     subset: Option<usize>,
     validation: ValidationSource,
     seed: u64,

@@ -1,0 +1,118 @@
+//! The form's model fields: a preset select and the layer list beside it. Choosing a preset
+//! shows its layers; editing the layers makes the model the user's own. Plain Rust, so the
+//! live preview (parameter count, summary, the error naming the bad layer) is tested natively.
+
+use crate::model::{Architecture, ModelSpec, Summary, group_thousands};
+
+/// The model select's value for a layer list the user writes.
+pub const CUSTOM: &str = "custom";
+
+/// What the page shows under the model fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPreview {
+    /// The Keras-style summary; empty while the layers do not make a model.
+    pub summary: String,
+    /// One line: the parameter count, or what is wrong and where.
+    pub status: String,
+    pub valid: bool,
+    /// The epochs to put in the form: the tutorial's for a preset, none for a layer list.
+    pub epochs: Option<usize>,
+}
+
+/// The model the two fields describe.
+pub fn model_of(select: &str, layers: &str) -> Result<ModelSpec, String> {
+    match select.trim() {
+        CUSTOM => ModelSpec::parse(layers).map_err(|e| e.to_string()),
+        name => name
+            .parse::<Architecture>()
+            .map(ModelSpec::preset)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// The layer list to show for a preset (`None` for `custom`: the user's text stays).
+pub fn preset_layers(select: &str) -> Option<String> {
+    let preset = select.trim().parse::<Architecture>().ok()?;
+    Some(ModelSpec::preset(preset).layer_text())
+}
+
+pub fn preview(select: &str, layers: &str) -> ModelPreview {
+    match model_of(select, layers) {
+        Ok(model) => {
+            let summary = Summary::new(&model);
+            let fixed = match summary.non_trainable_params {
+                0 => String::new(),
+                n => format!(" ({} of them batch-norm statistics)", group_thousands(n)),
+            };
+            ModelPreview {
+                status: format!(
+                    "{} layers, {} parameters{fixed}",
+                    model.layers().len(),
+                    group_thousands(summary.total_params)
+                ),
+                summary: summary.to_string(),
+                valid: true,
+                epochs: model.as_preset().map(Architecture::tutorial_epochs),
+            }
+        }
+        Err(error) => ModelPreview {
+            summary: String::new(),
+            status: error,
+            valid: false,
+            epochs: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preset_shows_its_layers_count_and_epochs() {
+        let p = preview("deeper", "");
+        assert!(p.valid);
+        assert_eq!(p.status, "12 layers, 1,250,858 parameters");
+        assert!(p.summary.contains("Total params: 1,250,858"));
+        assert_eq!(p.epochs, Some(15));
+        let text = preset_layers("plain").unwrap();
+        assert_eq!(
+            text,
+            "conv 32 3 relu, conv 64 3 relu, maxpool 2, flatten, dense 128 relu, dense 10"
+        );
+        assert_eq!(preset_layers(CUSTOM), None);
+        // The shown text, edited or not, is the same model again.
+        assert_eq!(
+            model_of(CUSTOM, &text).unwrap().layers(),
+            ModelSpec::preset(Architecture::Plain).layers()
+        );
+    }
+
+    #[test]
+    fn batch_norm_statistics_are_counted_apart() {
+        let p = preview("deeper-bn", "");
+        assert!(p.valid, "{}", p.status);
+        assert!(
+            p.status.contains("of them batch-norm statistics"),
+            "{}",
+            p.status
+        );
+        assert!(p.summary.contains("BatchNormalization"));
+    }
+
+    #[test]
+    fn the_users_layers_are_previewed_live() {
+        let p = preview(CUSTOM, "conv 16 3 relu, maxpool 2, flatten, dense 10");
+        assert!(p.valid);
+        // 3·3·3·16 + 16 = 448; 15·15·16 = 3,600 inputs · 10 + 10 = 36,010.
+        assert_eq!(p.status, "4 layers, 36,458 parameters");
+        assert_eq!(p.epochs, None);
+        let p = preview(CUSTOM, "conv 16 3 relu, maxpool 64, flatten, dense 10");
+        assert!(!p.valid);
+        assert_eq!(
+            p.status,
+            "layer 2 `maxpool 64`: a 64×64 pool does not fit the 30×30 image here"
+        );
+        assert!(p.summary.is_empty());
+    }
+}
