@@ -8,7 +8,7 @@ use burn::nn::pool::MaxPool2dConfig;
 use burn::nn::{DropoutConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
-use cifar_lab::kernels::{conv2d_relu, dropout, max_pool2d};
+use cifar_lab::kernels::{conv2d_linear, conv2d_relu, dropout, max_pool2d};
 
 fn device() -> Device {
     let device = Device::flex().autodiff();
@@ -32,7 +32,7 @@ fn assert_close<const D: usize>(what: &str, a: Tensor<D>, b: Tensor<D>) {
 }
 
 #[test]
-fn fused_convolution_matches_burns_convolution_and_relu_with_gradients() {
+fn fused_convolution_matches_burns_convolution_with_and_without_relu_with_gradients() {
     let cases = [
         // (batch, channels in, side, filters, padding): the models' layers and odd shapes.
         (4, 3, 32, 32, PaddingConfig2d::Valid),
@@ -65,11 +65,12 @@ fn fused_convolution_matches_burns_convolution_and_relu_with_gradients() {
             Distribution::Uniform(0.0, 1.0),
             &device,
         );
-        let run = |fused: bool| {
-            let y = if fused {
-                conv2d_relu(&conv, x.clone())
-            } else {
-                relu(conv.forward(x.clone()))
+        let run = |fused: bool, with_relu: bool| {
+            let y = match (fused, with_relu) {
+                (true, true) => conv2d_relu(&conv, x.clone()),
+                (true, false) => conv2d_linear(&conv, x.clone()),
+                (false, true) => relu(conv.forward(x.clone())),
+                (false, false) => conv.forward(x.clone()),
             };
             let grads = (y.clone() * weights.clone()).sum().backward();
             let bias = conv.bias.as_ref().unwrap().val();
@@ -80,13 +81,15 @@ fn fused_convolution_matches_burns_convolution_and_relu_with_gradients() {
                 bias.grad(&grads).unwrap(),
             )
         };
-        let (y, dx, dw, db) = run(true);
-        let (y_ref, dx_ref, dw_ref, db_ref) = run(false);
-        let case = format!("{batch}×{channels}×{side}² → {filters}, {padding:?}");
-        assert_close(&format!("output, {case}"), y, y_ref);
-        assert_close(&format!("input gradient, {case}"), dx, dx_ref);
-        assert_close(&format!("weight gradient, {case}"), dw, dw_ref);
-        assert_close(&format!("bias gradient, {case}"), db, db_ref);
+        for with_relu in [true, false] {
+            let (y, dx, dw, db) = run(true, with_relu);
+            let (y_ref, dx_ref, dw_ref, db_ref) = run(false, with_relu);
+            let case = format!("{batch}×{channels}×{side}² → {filters}, {padding:?}, {with_relu}");
+            assert_close(&format!("output, {case}"), y, y_ref);
+            assert_close(&format!("input gradient, {case}"), dx, dx_ref);
+            assert_close(&format!("weight gradient, {case}"), dw, dw_ref);
+            assert_close(&format!("bias gradient, {case}"), db, db_ref);
+        }
     }
 }
 

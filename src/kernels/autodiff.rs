@@ -1,5 +1,5 @@
 //! The backward passes of the extension ops. The fused convolution + ReLU masks the incoming
-//! gradient with its output (ReLU's derivative), then asks the inner backend for the gradients
+//! gradient with its output (ReLU's derivative; a convolution without ReLU passes it as is), then asks the inner backend for the gradients
 //! that are needed; max pooling hands the gradient to the windows' maxima.
 
 use burn::backend::Autodiff;
@@ -10,25 +10,30 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 
-use super::{ConvReluBackend, MaxPoolBackend};
+use super::{ConvBackend, MaxPoolBackend};
 
 #[derive(Debug)]
-struct ConvReluBackward;
+struct ConvBackward;
 
-impl<B: ConvReluBackend> Backward<B, 3> for ConvReluBackward {
-    /// Input, weight, bias, the op's output (for ReLU's mask) and the options.
+impl<B: ConvBackend> Backward<B, 3> for ConvBackward {
+    /// Input, weight, bias, the op's output if it went through ReLU (for ReLU's mask) and the
+    /// options.
     type State = (
         FloatTensor<B>,
         FloatTensor<B>,
         FloatTensor<B>,
-        FloatTensor<B>,
+        Option<FloatTensor<B>>,
         ConvOptions<2>,
     );
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [x_node, weight_node, bias_node] = ops.parents;
-        let (x, weight, bias, output, options) = ops.state;
-        let grad = B::relu_backward(output, grads.consume::<B>(&ops.node));
+        let (x, weight, bias, relu_output, options) = ops.state;
+        let grad = grads.consume::<B>(&ops.node);
+        let grad = match relu_output {
+            Some(output) => B::relu_backward(output, grad),
+            None => grad,
+        };
         if let Some(node) = x_node {
             let input_grad =
                 B::conv2d_input_grad(x.clone(), weight.clone(), grad.clone(), options.clone());
@@ -46,14 +51,15 @@ impl<B: ConvReluBackend> Backward<B, 3> for ConvReluBackward {
     }
 }
 
-impl<B: ConvReluBackend, C: CheckpointStrategy> ConvReluBackend for Autodiff<B, C> {
-    fn conv2d_relu(
+impl<B: ConvBackend, C: CheckpointStrategy> ConvBackend for Autodiff<B, C> {
+    fn conv2d_fused(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         options: ConvOptions<2>,
+        relu: bool,
     ) -> FloatTensor<Self> {
-        let prep = ConvReluBackward
+        let prep = ConvBackward
             .prepare::<C>([x.node(), weight.node(), bias.node()])
             .compute_bound()
             .stateful();
@@ -64,11 +70,19 @@ impl<B: ConvReluBackend, C: CheckpointStrategy> ConvReluBackend for Autodiff<B, 
         );
         match prep {
             OpsKind::Tracked(prep) => {
-                let output =
-                    B::conv2d_relu(x.clone(), weight.clone(), bias.clone(), options.clone());
-                prep.finish((x, weight, bias, output.clone(), options), output)
+                let output = B::conv2d_fused(
+                    x.clone(),
+                    weight.clone(),
+                    bias.clone(),
+                    options.clone(),
+                    relu,
+                );
+                let mask = relu.then(|| output.clone());
+                prep.finish((x, weight, bias, mask, options), output)
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::conv2d_relu(x, weight, bias, options)),
+            OpsKind::UnTracked(prep) => {
+                prep.finish(B::conv2d_fused(x, weight, bias, options, relu))
+            }
         }
     }
 }

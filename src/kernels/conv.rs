@@ -1,5 +1,5 @@
-//! The fused convolution + ReLU: the extension trait, its burn-ops defaults and the
-//! model-facing function.
+//! The fused convolution + bias (+ ReLU): the extension trait, its burn-ops defaults and the
+//! model-facing functions.
 
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
@@ -10,17 +10,19 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
 
 /// The fused op and its gradients. Gradients take `grad`, the gradient of the convolution's
-/// output *before* ReLU (the autodiff step masks it with the output first).
+/// output *before* ReLU (the autodiff step masks it with the output first when there is one).
 #[backend_extension(Flex, Cube: cfg(feature = "wgpu"), Autodiff)]
-pub trait ConvReluBackend: Backend {
-    /// `relu(conv2d(x, weight) + bias)`.
-    fn conv2d_relu(
+pub trait ConvBackend: Backend {
+    /// `conv2d(x, weight) + bias`, through ReLU if `relu` (a convolution before a batch norm
+    /// has none).
+    fn conv2d_fused(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         options: ConvOptions<2>,
+        relu: bool,
     ) -> FloatTensor<Self> {
-        burn_ops::conv2d_relu::<Self>(x, weight, bias, options)
+        burn_ops::conv2d_fused::<Self>(x, weight, bias, options, relu)
     }
 
     /// The gradients of the weight and of the bias.
@@ -52,13 +54,15 @@ pub(super) mod burn_ops {
     use burn::backend::ops::ConvOptions;
     use burn::backend::tensor::FloatTensor;
 
-    pub fn conv2d_relu<B: Backend>(
+    pub fn conv2d_fused<B: Backend>(
         x: FloatTensor<B>,
         weight: FloatTensor<B>,
         bias: FloatTensor<B>,
         options: ConvOptions<2>,
+        relu: bool,
     ) -> FloatTensor<B> {
-        B::relu(B::conv2d(x, weight, Some(bias), options))
+        let out = B::conv2d(x, weight, Some(bias), options);
+        if relu { B::relu(out) } else { out }
     }
 
     pub fn conv2d_param_grads<B: Backend>(
@@ -83,19 +87,31 @@ pub(super) mod burn_ops {
 }
 
 #[cfg(feature = "wgpu")]
-impl ConvReluBackend for burn::backend::Cube {}
+impl ConvBackend for burn::backend::Cube {}
 
 /// `relu(conv(x))` for one of the model's convolutions, through the fused op.
 pub fn conv2d_relu(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    fused(conv, x, true)
+}
+
+/// `conv(x)` without an activation, through the same op (burn's own convolution is several
+/// times slower on the CPU backend).
+pub fn conv2d_linear(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    fused(conv, x, false)
+}
+
+fn fused(conv: &Conv2d, x: Tensor<4>, relu_after: bool) -> Tensor<4> {
     let (Some(bias), Some(padding)) = (&conv.bias, padding_pairs(conv)) else {
-        return relu(conv.forward(x));
+        let out = conv.forward(x);
+        return if relu_after { relu(out) } else { out };
     };
     let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, conv.groups);
-    Tensor::from_dispatch(<Dispatch as ConvReluBackend>::conv2d_relu(
+    Tensor::from_dispatch(<Dispatch as ConvBackend>::conv2d_fused(
         x.into_dispatch(),
         conv.weight.val().into_dispatch(),
         bias.val().into_dispatch(),
         options,
+        relu_after,
     ))
 }
 

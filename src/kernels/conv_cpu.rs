@@ -224,8 +224,16 @@ fn matmul(
     }
 }
 
-/// `relu(conv(x, weight) + bias)` into `out [batch, channels_out, out_h, out_w]`.
-pub fn forward(g: &ConvGeometry, x: &[f32], weight: &[f32], bias: &[f32], out: &mut [f32]) {
+/// `conv(x, weight) + bias`, through ReLU if `with_relu`, into
+/// `out [batch, channels_out, out_h, out_w]`.
+pub fn forward(
+    g: &ConvGeometry,
+    x: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+    with_relu: bool,
+    out: &mut [f32],
+) {
     assert_eq!(x.len(), g.batch * g.image_len());
     assert_eq!(weight.len(), g.weight_len());
     assert_eq!(bias.len(), g.channels_out);
@@ -237,8 +245,10 @@ pub fn forward(g: &ConvGeometry, x: &[f32], weight: &[f32], bias: &[f32], out: &
         let c = Strides { row: p, col: 1 };
         matmul((g.channels_out, p, k), out, false, weight, w, cols, c);
         for (row, &bias) in out.chunks_exact_mut(p).zip(bias) {
-            for v in row {
-                *v = relu(*v + bias);
+            if with_relu {
+                row.iter_mut().for_each(|v| *v = relu(*v + bias));
+            } else {
+                row.iter_mut().for_each(|v| *v += bias);
             }
         }
     });
@@ -364,18 +374,23 @@ mod tests {
     }
 
     #[test]
-    fn forward_is_relu_of_the_direct_convolution_plus_bias() {
+    fn forward_is_the_direct_convolution_plus_bias_with_or_without_relu() {
         for g in geometries() {
             let x = values(g.batch * g.image_len(), 1);
             let w = values(g.weight_len(), 2);
             let bias = values(g.channels_out, 3);
-            let mut out = vec![f32::NAN; g.batch * g.out_image_len()];
-            forward(&g, &x, &w, &bias, &mut out);
-            let mut expected = naive_conv(&g, &x, &w);
-            for (i, v) in expected.iter_mut().enumerate() {
-                *v = relu(*v + bias[(i / g.out_pixels()) % g.channels_out]);
+            for with_relu in [true, false] {
+                let mut out = vec![f32::NAN; g.batch * g.out_image_len()];
+                forward(&g, &x, &w, &bias, with_relu, &mut out);
+                let mut expected = naive_conv(&g, &x, &w);
+                for (i, v) in expected.iter_mut().enumerate() {
+                    *v += bias[(i / g.out_pixels()) % g.channels_out];
+                    if with_relu {
+                        *v = relu(*v);
+                    }
+                }
+                close(&out, &expected);
             }
-            close(&out, &expected);
         }
     }
 

@@ -16,7 +16,7 @@ use super::dropout::{self, SEED_DRAW, burn_ops as dropout_ops};
 use super::parallel;
 use super::pool::burn_ops as pool_ops;
 use super::pool_cpu::{self, PoolGeometry};
-use super::{ConvReluBackend, DropoutBackend, MaxPoolBackend};
+use super::{ConvBackend, DropoutBackend, MaxPoolBackend};
 
 /// The geometry when the kernels handle this convolution.
 fn geometry(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions<2>) -> Option<ConvGeometry> {
@@ -45,19 +45,21 @@ fn tensor(values: Vec<f32>, shape: impl Into<Vec<usize>>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.into()))
 }
 
-impl ConvReluBackend for Flex {
-    fn conv2d_relu(
+impl ConvBackend for Flex {
+    fn conv2d_fused(
         x: FlexTensor,
         weight: FlexTensor,
         bias: FlexTensor,
         options: ConvOptions<2>,
+        relu: bool,
     ) -> FlexTensor {
         let Some(g) = geometry(&x, &weight, &options).filter(|_| bias.dtype() == DType::F32) else {
-            return burn_ops::conv2d_relu::<Self>(x, weight, bias, options);
+            return burn_ops::conv2d_fused::<Self>(x, weight, bias, options, relu);
         };
         let (x, weight, bias) = (values(&x), values(&weight), values(&bias));
         let mut out = vec![0.0; g.batch * g.out_image_len()];
-        conv_cpu::forward(&g, slice(&x), slice(&weight), slice(&bias), &mut out);
+        let (x, weight, bias) = (slice(&x), slice(&weight), slice(&bias));
+        conv_cpu::forward(&g, x, weight, bias, relu, &mut out);
         tensor(out, [g.batch, g.channels_out, g.out_h(), g.out_w()])
     }
 

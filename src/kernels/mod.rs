@@ -3,7 +3,7 @@
 //!
 //! Every convolution of the tutorial's models is followed by a ReLU. burn runs them as two
 //! ops, and its CPU backend computes the convolution's gradients through a 9-column GEMM
-//! (weights) and a transposed convolution (input). [`ConvReluBackend`] is a burn backend
+//! (weights) and a transposed convolution (input). [`ConvBackend`] is a burn backend
 //! extension with the fused forward and the two gradients: on the CPU (`flex`, native and
 //! WebAssembly) they are the large per-image GEMMs of [`conv_cpu`]; on other backends
 //! (wgpu) the trait's default bodies are burn's own ops, so the results are the same and the
@@ -21,6 +21,6 @@ mod parallel;
 mod pool;
 pub mod pool_cpu;
 
-pub use conv::{ConvReluBackend, conv2d_relu};
+pub use conv::{ConvBackend, conv2d_linear, conv2d_relu};
 pub use dropout::{DropoutBackend, dropout};
 pub use pool::{MaxPoolBackend, max_pool2d};

@@ -9,7 +9,7 @@ use burn::tensor::activation::{gelu, relu};
 use burn::tensor::{Device, Tensor};
 
 use super::{Activation, LayerSpec, ModelSpec, Padding};
-use crate::kernels::{conv2d_relu, dropout, max_pool2d};
+use crate::kernels::{conv2d_linear, conv2d_relu, dropout, max_pool2d};
 
 // Variant names are part of the saved weights' paths: new kinds get new variants, and the
 // first ones keep their names so weights saved before them still load.
@@ -186,8 +186,8 @@ impl Cnn {
         for layer in &self.image_layers {
             x = match layer {
                 ImageLayer::Conv(conv) => conv2d_relu(conv, x),
-                ImageLayer::ConvLinear(conv) => conv.forward(x),
-                ImageLayer::ConvGelu(conv) => gelu(conv.forward(x)),
+                ImageLayer::ConvLinear(conv) => conv2d_linear(conv, x),
+                ImageLayer::ConvGelu(conv) => gelu(conv2d_linear(conv, x)),
                 ImageLayer::MaxPool(pool) => max_pool2d(pool, x),
                 ImageLayer::Dropout(layer) => dropout(layer, x),
                 ImageLayer::BatchNorm(norm) => norm.forward(x),
