@@ -17,6 +17,8 @@ mod common;
 mod hostile;
 #[path = "e2e_steps/long_session.rs"]
 mod long_session;
+#[path = "e2e_steps/your_own_model.rs"]
+mod your_own_model;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -628,6 +630,7 @@ async fn the_app_trains_in_headless_chromium() {
     archive_from_disk(&client, &url, &downloads).await;
     bad_data_gives_a_clear_message(&client, &url).await;
     hostile_servers_are_bounded(&client, &url).await;
+    your_own_model::augmentation_strip_and_your_own_model(&client, &url).await;
     long_session::twenty_runs_keep_memory_flat(&client, &url).await;
     client.close().await.unwrap();
 }

@@ -59,6 +59,20 @@ impl Augment {
         Ok(())
     }
 
+    /// Training image `index` (its bytes `pixels`) as the first `epochs` epochs of a run seeded
+    /// with `seed` show it to the network: what the page's strip of samples draws.
+    pub fn epoch_samples(
+        &self,
+        pixels: &[u8],
+        seed: u64,
+        index: usize,
+        epochs: usize,
+    ) -> Vec<Vec<u8>> {
+        (0..epochs)
+            .map(|epoch| augmented_bytes(pixels, self.choice(seed, epoch, index)))
+            .collect()
+    }
+
     /// The choice for training image `index` in `epoch` of a run seeded with `seed`.
     pub fn choice(&self, seed: u64, epoch: usize, index: usize) -> Choice {
         if self.is_off() {
@@ -88,9 +102,21 @@ fn reflect(i: isize, n: isize) -> usize {
     i as usize
 }
 
-/// Appends image `pixels` (channel-major bytes) as floats in [0, 1], transformed by `choice`:
-/// output pixel (y, x) is the source pixel (y − dy, x − dx), mirrored first if `flip`.
+/// Appends image `pixels` (channel-major bytes) as floats in [0, 1], transformed by `choice`.
 pub fn push_augmented(pixels: &[u8], choice: Choice, out: &mut Vec<f32>) {
+    for_each_pixel(pixels, choice, |p| out.push(p as f32 / 255.0));
+}
+
+/// Image `pixels` transformed by `choice`, as bytes again (to be shown).
+pub fn augmented_bytes(pixels: &[u8], choice: Choice) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pixels.len());
+    for_each_pixel(pixels, choice, |p| out.push(p));
+    out
+}
+
+/// Hands out the transformed image's pixels in channel-major order: output pixel (y, x) is
+/// the source pixel (y − dy, x − dx), mirrored first if `flip`.
+fn for_each_pixel(pixels: &[u8], choice: Choice, mut pixel: impl FnMut(u8)) {
     let side = IMAGE_SIDE as isize;
     for c in 0..IMAGE_CHANNELS {
         let plane = &pixels[c * IMAGE_SIDE * IMAGE_SIDE..(c + 1) * IMAGE_SIDE * IMAGE_SIDE];
@@ -99,7 +125,7 @@ pub fn push_augmented(pixels: &[u8], choice: Choice, out: &mut Vec<f32>) {
             for x in 0..side {
                 let x = reflect(x - choice.dx, side);
                 let x = if choice.flip { IMAGE_SIDE - 1 - x } else { x };
-                out.push(plane[row + x] as f32 / 255.0);
+                pixel(plane[row + x]);
             }
         }
     }
@@ -132,6 +158,31 @@ mod tests {
         let mut out = Vec::new();
         push_augmented(image, choice, &mut out);
         out
+    }
+
+    #[test]
+    fn the_samples_shown_are_the_images_training_sees() {
+        let image = marked();
+        let augment = Augment {
+            flip: true,
+            translate: 2,
+        };
+        let samples = augment.epoch_samples(&image, 9, 5, 8);
+        assert_eq!(samples.len(), 8);
+        for (epoch, sample) in samples.iter().enumerate() {
+            let seen = augmented(&image, augment.choice(9, epoch, 5));
+            let shown: Vec<f32> = sample.iter().map(|&p| p as f32 / 255.0).collect();
+            assert_eq!(shown, seen, "epoch {epoch}");
+        }
+        assert!(
+            samples.windows(2).any(|w| w[0] != w[1]),
+            "they differ by epoch"
+        );
+        let off = Augment::default().epoch_samples(&image, 9, 5, 3);
+        assert!(
+            off.iter().all(|s| *s == image),
+            "no augmentation: the image itself"
+        );
     }
 
     #[test]

@@ -71,21 +71,28 @@ impl Summary {
 /// Formats like Keras' `model.summary()`.
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rule = "_".repeat(65);
+        // Keras' 29 columns for the name, wider where a name needs it (batch norms' do).
+        let name = self
+            .rows
+            .iter()
+            .map(|r| r.layer.chars().count() + 1)
+            .fold(29, usize::max);
+        let width = name + 36;
+        let rule = "_".repeat(width);
         writeln!(f, "Model: \"{}\"", self.model)?;
         writeln!(f, "{rule}")?;
         writeln!(
             f,
-            "{:<29}{:<26}{:>10}",
+            "{:<name$}{:<26}{:>10}",
             "Layer (type)", "Output Shape", "Param #"
         )?;
-        writeln!(f, "{}", "=".repeat(65))?;
+        writeln!(f, "{}", "=".repeat(width))?;
         for (i, row) in self.rows.iter().enumerate() {
             let dims: Vec<String> = row.output_shape.iter().map(|d| d.to_string()).collect();
             let shape = format!("(None, {})", dims.join(", "));
             writeln!(
                 f,
-                "{:<29}{:<26}{:>10}",
+                "{:<name$}{:<26}{:>10}",
                 row.layer,
                 shape,
                 group_thousands(row.params)
@@ -94,7 +101,7 @@ impl fmt::Display for Summary {
                 writeln!(f)?;
             }
         }
-        writeln!(f, "{}", "=".repeat(65))?;
+        writeln!(f, "{}", "=".repeat(width))?;
         writeln!(f, "Total params: {}", group_thousands(self.total_params))?;
         let trainable = self.total_params - self.non_trainable_params;
         writeln!(f, "Trainable params: {}", group_thousands(trainable))?;

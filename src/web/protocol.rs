@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
-use crate::data::ValidationSource;
+use crate::data::{Augment, ValidationSource};
 use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::EpochRecord;
 use crate::model::ModelSpec;
@@ -55,6 +55,12 @@ pub enum Request {
     Stop,
     /// One page of the validation images of a confusion-matrix cell.
     Gallery(CellPage),
+    /// Training image [`AUGMENT_SAMPLE`] as the first [`AUGMENT_EPOCHS`] epochs of a run with
+    /// these settings would show it, answered by [`Event::AugmentSamples`].
+    AugmentSamples {
+        augment: Augment,
+        seed: u64,
+    },
     /// The run's trained weights (burnpack), answered by [`Event::Weights`] with the bytes.
     SaveWeights {
         run: String,
@@ -75,6 +81,11 @@ pub enum Request {
         seed: u64,
     },
 }
+
+/// The training image the augmentation strip shows (a clear, off-centre subject).
+pub const AUGMENT_SAMPLE: usize = 7;
+/// How many epochs' versions of it the strip shows.
+pub const AUGMENT_EPOCHS: usize = 8;
 
 /// Images per gallery page.
 pub const GALLERY_PAGE: usize = 24;
@@ -241,6 +252,12 @@ pub enum Event {
         record: EpochRecord,
         metrics: RunMetrics,
         confidence: ConfidenceHistogram,
+    },
+    /// Training image `index` (of class `class`), once per epoch as augmentation shows it.
+    AugmentSamples {
+        index: usize,
+        class: usize,
+        images: Vec<Vec<u8>>,
     },
     Gallery {
         cell: CellPage,

@@ -91,6 +91,21 @@ fn whole(field: &'static str, text: &str, low: u64, high: u64) -> Result<u64, Se
     Ok(value)
 }
 
+/// One of [`AUGMENTS`] by its name (empty: none, as links made before it existed).
+pub fn augment_named(name: &str) -> Result<Augment, SettingsError> {
+    match name.trim() {
+        "" => Ok(Augment::default()),
+        name => match AUGMENTS.iter().find(|(n, _)| *n == name) {
+            Some((_, augment)) => Ok(*augment),
+            None => {
+                let offered = AUGMENTS.map(|(n, _)| n).join(", ");
+                let reason = format!("`{name}` is not one of {offered}");
+                Err(invalid("augmentation", reason))
+            }
+        },
+    }
+}
+
 impl FormValues {
     pub fn to_request(&self, run: String) -> Result<TrainRequest, SettingsError> {
         let backend = BackendChoice::parse(&self.backend)
@@ -134,17 +149,7 @@ impl FormValues {
                 }
             },
         };
-        let augment = match self.augment.trim() {
-            "" => Augment::default(),
-            name => match AUGMENTS.iter().find(|(n, _)| *n == name) {
-                Some((_, augment)) => *augment,
-                None => {
-                    let offered = AUGMENTS.map(|(n, _)| n).join(", ");
-                    let reason = format!("`{name}` is not one of {offered}");
-                    return Err(invalid("augmentation", reason));
-                }
-            },
-        };
+        let augment = augment_named(&self.augment)?;
         let config = TrainConfig {
             model,
             epochs: whole("epochs", &self.epochs, 1, MAX_EPOCHS)? as usize,

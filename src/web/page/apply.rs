@@ -48,6 +48,7 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
         }
         Command::DownloadStored { run, file } => App::download_stored(app, run, file),
         Command::ShowGallery(images) => app.borrow().show_gallery(&images),
+        Command::ShowAugmentSamples(images) => app.borrow().show_augment_samples(&images),
         Command::RestartWorker => worker::restart(app),
     }
 }
@@ -86,6 +87,7 @@ impl App {
             Line::RunsStatus => &el.runs_status,
             Line::RunsError => &el.runs_error,
             Line::GalleryCaption => &el.gallery_caption,
+            Line::AugmentCaption => &el.augment_caption,
         }
     }
 

@@ -5,6 +5,7 @@ use super::App;
 use crate::web::dom;
 use crate::web::format;
 use crate::web::model_form::{self, CUSTOM};
+use crate::web::session::Input;
 use crate::web::settings::FormValues;
 
 impl App {
@@ -22,6 +23,14 @@ impl App {
             subset: el.subset.value(),
             validation: el.validation.value(),
             augment: el.augment.value(),
+        }
+    }
+
+    /// The form's augmentation and seed, for the strip of samples.
+    pub(super) fn augment_input(&self) -> Input {
+        Input::AugmentChanged {
+            augment: self.el.augment.value(),
+            seed: self.el.seed.value(),
         }
     }
 

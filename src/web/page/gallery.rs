@@ -13,6 +13,21 @@ use crate::web::session::GalleryShown;
 
 impl App {
     /// The images of the session's gallery cell, drawn with their top three classes.
+    /// The augmentation strip: the same training image once per epoch.
+    pub(super) fn show_augment_samples(&self, images: &[Vec<u8>]) {
+        dom::clear(&self.el.augment_strip);
+        for (epoch, pixels) in images.iter().enumerate() {
+            let canvas: HtmlCanvasElement = element("canvas", "").unchecked_into();
+            let _ = canvas.set_attribute("role", "img");
+            let label = format!("the image as epoch {} sees it", epoch + 1);
+            let _ = canvas.set_attribute("aria-label", &label);
+            if let Err(error) = canvas::paint_image(&canvas, pixels) {
+                self.run_error(&error.to_string());
+            }
+            let _ = self.el.augment_strip.append_child(&canvas);
+        }
+    }
+
     pub(super) fn show_gallery(&self, images: &[GalleryImage]) {
         let Some(GalleryShown { cell, total }) = self.session.gallery().cloned() else {
             return;

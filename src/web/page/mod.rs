@@ -84,6 +84,8 @@ pub fn start() -> Result<(), WebError> {
         a.render_runs();
     }
     dispatch(&app, Input::KeepWeights(keep_weights));
+    let augment = app.borrow().augment_input();
+    dispatch(&app, augment);
     let foreign = query.and_then(|_| app.borrow().foreign_data_origin());
     if let Some(origin) = foreign {
         dispatch(&app, Input::ForeignData { origin });

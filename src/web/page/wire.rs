@@ -44,6 +44,10 @@ pub(super) fn wire(app: &Shared) {
         "change",
         redraw(|app| app.borrow_mut().model_changed()),
     );
+    let strip_fields: [&web_sys::EventTarget; 2] = [el.augment.as_ref(), el.seed.as_ref()];
+    for field in strip_fields {
+        on(field, "change", input(|app| app.borrow().augment_input()));
+    }
     on(
         &el.layers,
         "input",

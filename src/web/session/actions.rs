@@ -7,7 +7,7 @@ use super::{
 use crate::web::format;
 use crate::web::protocol::{CellPage, Request};
 use crate::web::saved::SavedRun;
-use crate::web::settings::FormValues;
+use crate::web::settings::{FormValues, augment_named};
 
 impl Session {
     pub(super) fn start_loading(&mut self, status: String, out: &mut Vec<Command>) {
@@ -222,5 +222,17 @@ impl Session {
         }
         out.extend(RUN_PANELS.map(Command::Redraw));
         out.push(Command::Redraw(Panel::StorageUse));
+    }
+
+    /// Asks the worker for the strip's samples when the settings make sense and the data is
+    /// there (else when it arrives: see `Event::DataReady`).
+    pub(super) fn augment_changed(&mut self, augment: &str, seed: &str, out: &mut Vec<Command>) {
+        let (Ok(augment), Ok(seed)) = (augment_named(augment), seed.trim().parse::<u64>()) else {
+            return;
+        };
+        self.augment_preview = Some((augment, seed));
+        if self.data == Data::Loaded {
+            out.push(Command::Post(Request::AugmentSamples { augment, seed }));
+        }
     }
 }

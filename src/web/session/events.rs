@@ -68,6 +68,25 @@ impl Session {
                     format::duration(seconds)
                 );
                 say(out, Line::DataStatus, text);
+                if let Some((augment, seed)) = self.augment_preview {
+                    out.push(Command::Post(Request::AugmentSamples { augment, seed }));
+                }
+            }
+            Event::AugmentSamples {
+                index,
+                class,
+                images,
+            } => {
+                let class = self.classes.get(class).map_or("?", String::as_str);
+                let what = match self.augment_preview {
+                    Some((augment, _)) if !augment.is_off() => {
+                        format!("as {} epochs see it{}", images.len(), augment.describe())
+                    }
+                    _ => "without augmentation: every epoch sees it the same".into(),
+                };
+                let text = format!("Training image #{index} (a {class}), {what}.");
+                say(out, Line::AugmentCaption, text);
+                out.push(Command::ShowAugmentSamples(images));
             }
             Event::DataFailed { message } => {
                 self.data = Data::Missing;

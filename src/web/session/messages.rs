@@ -29,6 +29,7 @@ pub enum Line {
     /// Shown while it has text; hidden by [`Command::Hide`].
     RunsError,
     GalleryCaption,
+    AugmentCaption,
 }
 
 /// A part of the page drawn from the session's runs.
@@ -93,6 +94,8 @@ pub enum Command {
         file: String,
     },
     ShowGallery(Vec<GalleryImage>),
+    /// The augmentation strip: one image as successive epochs show it.
+    ShowAugmentSamples(Vec<Vec<u8>>),
     /// The worker is gone: start a new one (it announces itself with `Event::Ready`).
     RestartWorker,
 }
@@ -188,6 +191,12 @@ pub enum Input {
         predicted: usize,
     },
     TurnGalleryPage(isize),
+    /// The form's augmentation or seed changed (and once as the page opens): the strip
+    /// shows what it does, once the data is loaded.
+    AugmentChanged {
+        augment: String,
+        seed: String,
+    },
     KeepWeights(bool),
     /// The page was opened with `?data=` on another origin: load from there only when the
     /// user presses Load, so a link cannot make the page fetch from a server it names.

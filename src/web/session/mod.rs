@@ -20,6 +20,7 @@ use messages::RUN_PANELS;
 
 use super::protocol::{AdapterInfo, CellPage, Request};
 use crate::backend::BackendKind;
+use crate::data::Augment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Data {
@@ -80,6 +81,8 @@ pub struct Session {
     pending_weights: Vec<(String, WeightsUse)>,
     pending_file: Option<PendingFile>,
     gallery: Option<GalleryShown>,
+    /// The augmentation and seed the strip of samples shows.
+    augment_preview: Option<(Augment, u64)>,
 }
 
 impl Default for Session {
@@ -101,6 +104,7 @@ impl Default for Session {
             pending_weights: Vec::new(),
             pending_file: None,
             gallery: None,
+            augment_preview: None,
         }
     }
 }
@@ -209,6 +213,9 @@ impl Session {
                     let page = cell.page.saturating_add_signed(step);
                     self.open_gallery(cell.run, cell.truth, cell.predicted, page, &mut out);
                 }
+            }
+            Input::AugmentChanged { augment, seed } => {
+                self.augment_changed(&augment, &seed, &mut out);
             }
             Input::KeepWeights(keep) => self.keep_weights = keep,
             Input::ForeignData { origin } => {

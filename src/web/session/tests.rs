@@ -763,3 +763,66 @@ fn a_failed_gpu_run_offers_the_cpu() {
             .contains("Backend: CPU")
     );
 }
+
+/// The augmentation strip follows the form: asked for once the data is there, again when
+/// the augmentation or the seed changes, never with settings the form would refuse.
+#[test]
+fn the_augmentation_strip_follows_the_form() {
+    let mut s = Session::default();
+    worker(&mut s, Event::Ready);
+    let changed = |augment: &str, seed: &str| Input::AugmentChanged {
+        augment: augment.into(),
+        seed: seed.into(),
+    };
+    let flips_and_shifts = Augment {
+        flip: true,
+        translate: 2,
+    };
+    let commands = s.update(changed("flip-shift-2", "42"));
+    assert!(posted(&commands).is_empty(), "no data yet: {commands:?}");
+    let commands = worker(
+        &mut s,
+        Event::DataReady {
+            source: "the network".into(),
+            train_images: 50_000,
+            test_images: 10_000,
+            classes: ClassNames::default().as_slice().to_vec(),
+            cached_files: 0,
+            seconds: 2.0,
+        },
+    );
+    let asked = Request::AugmentSamples {
+        augment: flips_and_shifts,
+        seed: 42,
+    };
+    assert_eq!(posted(&commands), [&asked]);
+    let commands = s.update(changed("none", "7"));
+    let off = Request::AugmentSamples {
+        augment: Augment::default(),
+        seed: 7,
+    };
+    assert_eq!(posted(&commands), [&off]);
+    for (augment, seed) in [("rotate", "7"), ("none", "-1")] {
+        let commands = s.update(changed(augment, seed));
+        assert!(posted(&commands).is_empty(), "{augment} {seed}");
+    }
+
+    let images = vec![vec![0u8; 3072]; 8];
+    let samples = Event::AugmentSamples {
+        index: 7,
+        class: 7,
+        images: images.clone(),
+    };
+    let commands = worker(&mut s, samples.clone());
+    assert!(commands.contains(&Command::ShowAugmentSamples(images)));
+    assert_eq!(
+        said(&commands, Line::AugmentCaption),
+        Some("Training image #7 (a horse), without augmentation: every epoch sees it the same.")
+    );
+    s.update(changed("flip-shift-2", "42"));
+    let commands = worker(&mut s, samples);
+    assert_eq!(
+        said(&commands, Line::AugmentCaption),
+        Some("Training image #7 (a horse), as 8 epochs see it, flipped and shifted by up to 2 px.")
+    );
+}

@@ -22,7 +22,7 @@ pub use gpu::{WebGpu, device_lost, open_webgpu};
 use super::device::{DeviceDecision, decide};
 use super::envelope;
 use super::error::js_message;
-use super::protocol::{Event, Request};
+use super::protocol::{AUGMENT_EPOCHS, AUGMENT_SAMPLE, Event, Request};
 use super::shelf::Shelf;
 use crate::data::Cifar10;
 use crate::model::weights_to_bytes;
@@ -144,6 +144,7 @@ fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent)
     let quick = matches!(
         request,
         Request::Gallery(_)
+            | Request::AugmentSamples { .. }
             | Request::SaveWeights { .. }
             | Request::ClearCache
             | Request::Forget { .. }
@@ -277,6 +278,18 @@ async fn handle(
                 cell,
                 total,
                 images,
+            });
+        }
+        Request::AugmentSamples { augment, seed } => {
+            let data = worker.borrow().data.clone();
+            let Some(data) = data.filter(|d| d.train.len() > AUGMENT_SAMPLE) else {
+                return;
+            };
+            let pixels = data.train.image(AUGMENT_SAMPLE);
+            outbox.post(&Event::AugmentSamples {
+                index: AUGMENT_SAMPLE,
+                class: data.train.labels[AUGMENT_SAMPLE] as usize,
+                images: augment.epoch_samples(pixels, seed, AUGMENT_SAMPLE, AUGMENT_EPOCHS),
             });
         }
         Request::SaveWeights { run } => {

@@ -1,0 +1,118 @@
+//! The tutorial's later chapters in the page: the augmentation strip shows what training
+//! will see, and a model written as a layer list is previewed as it is typed, refused at the
+//! layer that breaks it, trained, and carried by a shared link.
+
+use fantoccini::{Client, Locator};
+
+use super::browser::{choose, click, fill, train_enabled, wait_for};
+
+async fn value(client: &Client, id: &str) -> String {
+    let element = client.find(Locator::Id(id)).await.unwrap();
+    element.prop("value").await.unwrap().unwrap_or_default()
+}
+
+async fn content(client: &Client, id: &str) -> String {
+    let script = format!("return document.getElementById('{id}').textContent;");
+    let text = client.execute(&script, vec![]).await.unwrap();
+    text.as_str().unwrap_or_default().to_string()
+}
+
+pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
+    client.goto(url).await.unwrap();
+    train_enabled(client, "the data set to load", 120).await;
+
+    // Eight epochs' versions of one training image, different from each other.
+    choose(client, "augment", "flip-shift-2").await;
+    let strip = "document.querySelectorAll('#augment-strip canvas')";
+    let caption = "document.getElementById('augment-caption').textContent";
+    wait_for(
+        client,
+        "the augmented samples",
+        &format!(
+            "{caption}.endsWith('flipped and shifted by up to 2 px.') && {strip}.length === 8"
+        ),
+        30,
+    )
+    .await;
+    let distinct = client
+        .execute(
+            &format!("return new Set([...{strip}].map(c => c.toDataURL())).size;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(distinct.as_u64().unwrap() > 1, "the samples are all alike");
+    choose(client, "augment", "none").await;
+    wait_for(
+        client,
+        "the unaugmented samples",
+        &format!("{caption}.includes('every epoch sees it the same')"),
+        30,
+    )
+    .await;
+
+    // A preset shows its layers; editing them makes the model the user's own.
+    choose(client, "model", "deeper-bn").await;
+    assert!(
+        value(client, "layers")
+            .await
+            .starts_with("conv 32 3 same, batchnorm, relu")
+    );
+    assert_eq!(value(client, "epochs").await, "15");
+    fill(
+        client,
+        "layers",
+        "conv 8 3 relu, maxpool 64, flatten, dense 10",
+    )
+    .await;
+    assert_eq!(value(client, "model").await, "custom");
+    let status = content(client, "layers-status").await;
+    assert_eq!(
+        status,
+        "layer 2 `maxpool 64`: a 64×64 pool does not fit the 30×30 image here"
+    );
+    let layers = "conv 8 3 same gelu, batchnorm, maxpool 2, flatten, dense 10";
+    fill(client, "layers", layers).await;
+    assert_eq!(
+        content(client, "layers-status").await,
+        "5 layers, 20,746 parameters (16 of them batch-norm statistics)"
+    );
+    assert!(
+        content(client, "summary")
+            .await
+            .contains("Total params: 20,746")
+    );
+
+    // It trains in the page (on the CPU, one epoch) and the link carries it.
+    choose(client, "backend", "cpu").await;
+    fill(client, "epochs", "1").await;
+    fill(client, "batch-size", "100").await;
+    click(client, "train").await;
+    wait_for(
+        client,
+        "the custom model's run to end",
+        "document.getElementById('run-status').textContent.endsWith(': done.')",
+        120,
+    )
+    .await;
+    train_enabled(client, "Train to be enabled again", 30).await;
+    click(client, "share").await;
+    let link = value(client, "share-url").await;
+    assert!(link.contains("#model=custom&"), "{link}");
+    assert!(
+        link.contains("&layers=conv%208%203%20same%20gelu%2C%20batchnorm"),
+        "{link}"
+    );
+    client.goto(url).await.unwrap();
+    client.goto(&link).await.unwrap();
+    client.refresh().await.unwrap();
+    wait_for(
+        client,
+        "the shared model",
+        "document.getElementById('share-notice').textContent.includes('shared link')",
+        30,
+    )
+    .await;
+    assert_eq!(value(client, "model").await, "custom");
+    assert_eq!(value(client, "layers").await, layers);
+}
