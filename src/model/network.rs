@@ -57,30 +57,16 @@ fn zero_bias(len: usize, device: &Device) -> Option<Param<Tensor<1>>> {
     Some(Param::from_tensor(Tensor::zeros([len], device)))
 }
 
-/// Batch norm, dropout and activations go on whichever side of `flatten` they are.
-fn place<T>(
-    flattened: bool,
-    image_layers: &mut Vec<ImageLayer>,
-    vector_layers: &mut Vec<VectorLayer>,
-    image: impl FnOnce(T) -> ImageLayer,
-    vector: impl FnOnce(T) -> VectorLayer,
-    layer: T,
-) {
-    if flattened {
-        vector_layers.push(vector(layer));
-    } else {
-        image_layers.push(image(layer));
-    }
-}
-
 impl Cnn {
     /// Builds `model` with freshly initialised weights. Seed the device first
     /// (`device.seed(s)`) for reproducible weights.
     pub fn new(model: &ModelSpec, device: &Device) -> Self {
         let mut channels = crate::data::IMAGE_CHANNELS;
         let mut features = 0;
-        let mut image_layers = Vec::new();
-        let mut vector_layers = Vec::new();
+        let mut cnn = Self {
+            image_layers: Vec::new(),
+            vector_layers: Vec::new(),
+        };
         for (layer, shape) in model.layers().iter().zip(model.shapes()) {
             let flattened = shape.output.len() == 1;
             match *layer {
@@ -100,7 +86,7 @@ impl Cnn {
                         .init(device);
                     conv.bias = zero_bias(filters, device);
                     channels = filters;
-                    image_layers.push(match activation {
+                    cnn.image_layers.push(match activation {
                         Some(Activation::Relu) => ImageLayer::Conv(conv),
                         Some(Activation::Gelu) => ImageLayer::ConvGelu(conv),
                         None => ImageLayer::ConvLinear(conv),
@@ -110,54 +96,27 @@ impl Cnn {
                     let pool = MaxPool2dConfig::new([size, size])
                         .with_strides([size, size])
                         .init();
-                    image_layers.push(ImageLayer::MaxPool(pool));
+                    cnn.image_layers.push(ImageLayer::MaxPool(pool));
                 }
                 LayerSpec::Dropout { rate } => {
                     let layer = DropoutConfig::new(rate).init();
-                    let (image, vector) = (ImageLayer::Dropout, VectorLayer::Dropout);
-                    place(
-                        flattened,
-                        &mut image_layers,
-                        &mut vector_layers,
-                        image,
-                        vector,
-                        layer,
-                    );
+                    cnn.push_either(flattened, layer, ImageLayer::Dropout, VectorLayer::Dropout);
                 }
                 LayerSpec::BatchNorm => {
                     let n = *shape.output.last().expect("shapes are never empty");
                     let norm = BatchNormConfig::new(n).init(device);
-                    let (image, vector) = (ImageLayer::BatchNorm, VectorLayer::BatchNorm);
-                    place(
+                    cnn.push_either(
                         flattened,
-                        &mut image_layers,
-                        &mut vector_layers,
-                        image,
-                        vector,
                         norm,
+                        ImageLayer::BatchNorm,
+                        VectorLayer::BatchNorm,
                     );
                 }
                 LayerSpec::Activation(Activation::Relu) => {
-                    let (image, vector) = (ImageLayer::Relu, VectorLayer::Relu);
-                    place(
-                        flattened,
-                        &mut image_layers,
-                        &mut vector_layers,
-                        image,
-                        vector,
-                        Relu,
-                    );
+                    cnn.push_either(flattened, Relu, ImageLayer::Relu, VectorLayer::Relu);
                 }
                 LayerSpec::Activation(Activation::Gelu) => {
-                    let (image, vector) = (ImageLayer::Gelu, VectorLayer::Gelu);
-                    place(
-                        flattened,
-                        &mut image_layers,
-                        &mut vector_layers,
-                        image,
-                        vector,
-                        Gelu::new(),
-                    );
+                    cnn.push_either(flattened, Gelu::new(), ImageLayer::Gelu, VectorLayer::Gelu);
                 }
                 LayerSpec::Flatten => features = shape.output[0],
                 LayerSpec::Dense { units, activation } => {
@@ -166,7 +125,7 @@ impl Cnn {
                         .init(device);
                     dense.bias = zero_bias(units, device);
                     features = units;
-                    vector_layers.push(match activation {
+                    cnn.vector_layers.push(match activation {
                         Some(Activation::Relu) => VectorLayer::DenseRelu(dense),
                         Some(Activation::Gelu) => VectorLayer::DenseGelu(dense),
                         None => VectorLayer::DenseLogits(dense),
@@ -174,9 +133,21 @@ impl Cnn {
                 }
             }
         }
-        Self {
-            image_layers,
-            vector_layers,
+        cnn
+    }
+
+    /// Batch norm, dropout and activations go on whichever side of `flatten` they are.
+    fn push_either<T>(
+        &mut self,
+        flattened: bool,
+        layer: T,
+        image: fn(T) -> ImageLayer,
+        vector: fn(T) -> VectorLayer,
+    ) {
+        if flattened {
+            self.vector_layers.push(vector(layer));
+        } else {
+            self.image_layers.push(image(layer));
         }
     }
 

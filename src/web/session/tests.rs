@@ -14,6 +14,18 @@ fn worker(session: &mut Session, event: Event) -> Vec<Command> {
     session.update(Input::Worker { event, bytes: None })
 }
 
+/// The worker's word that the whole data set is loaded.
+fn data_ready() -> Event {
+    Event::DataReady {
+        source: "the network".into(),
+        train_images: 50_000,
+        test_images: 10_000,
+        classes: ClassNames::default().as_slice().to_vec(),
+        cached_files: 0,
+        seconds: 2.0,
+    }
+}
+
 /// A session whose worker is up, with no WebGPU, the data loaded and no stored runs.
 fn ready() -> Session {
     let mut s = Session::default();
@@ -28,17 +40,7 @@ fn ready() -> Session {
     s.update(Input::LoadUrl {
         base: "http://localhost/data/".into(),
     });
-    worker(
-        &mut s,
-        Event::DataReady {
-            source: "the network".into(),
-            train_images: 50_000,
-            test_images: 10_000,
-            classes: ClassNames::default().as_slice().to_vec(),
-            cached_files: 0,
-            seconds: 2.0,
-        },
-    );
+    worker(&mut s, data_ready());
     s.update(Input::Restored(Ok(Vec::new())));
     s
 }
@@ -780,17 +782,7 @@ fn the_augmentation_strip_follows_the_form() {
     };
     let commands = s.update(changed("flip-shift-2", "42"));
     assert!(posted(&commands).is_empty(), "no data yet: {commands:?}");
-    let commands = worker(
-        &mut s,
-        Event::DataReady {
-            source: "the network".into(),
-            train_images: 50_000,
-            test_images: 10_000,
-            classes: ClassNames::default().as_slice().to_vec(),
-            cached_files: 0,
-            seconds: 2.0,
-        },
-    );
+    let commands = worker(&mut s, data_ready());
     let asked = Request::AugmentSamples {
         augment: flips_and_shifts,
         seed: 42,
