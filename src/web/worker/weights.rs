@@ -9,10 +9,11 @@ use super::message_of;
 use super::run::KeptModel;
 use crate::data::{Cifar10, Splits, ValidationSource};
 use crate::eval::evaluate;
-use crate::model::{ModelSpec, weights_from_bytes_any};
+use crate::model::{MAX_PARAMS, ModelSpec, weights_from_bytes_any};
 
-/// The largest weights file read: the three models' files are 5–6.5 MB.
-const WEIGHTS_LIMIT: u64 = 32 * 1024 * 1024;
+/// The largest weights file read: the largest model allowed (4 bytes a parameter) and room
+/// for the file's index. The presets' files are 5–6.5 MB.
+const WEIGHTS_LIMIT: u64 = MAX_PARAMS as u64 * 4 + 1024 * 1024;
 
 /// Reads `file` (refusing one far larger than any model's weights), finds which
 /// architecture its weights fit (`preferred` first) and evaluates them. Errors are the
@@ -31,8 +32,9 @@ pub async fn evaluate_file(
     let size = file.size() as u64;
     if size > WEIGHTS_LIMIT {
         return Err(format!(
-            "{file_name}: {size} bytes is far more than weights of these models (under 7 MB); \
-             pick a .bpk file saved by cifar-lab"
+            "{file_name}: {size} bytes is more than the weights of the largest model cifar-lab \
+             trains ({MAX_PARAMS} parameters, {WEIGHTS_LIMIT} bytes); pick a .bpk file saved \
+             by cifar-lab"
         ));
     }
     let buffer = JsFuture::from(file.array_buffer())
