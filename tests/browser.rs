@@ -8,14 +8,16 @@ use std::rc::Rc;
 
 use burn::tensor::Device;
 use cifar_lab::data::{
-    ARCHIVE_DIR, BatchFile, Cifar10, DataError, TEST_BATCH, TRAIN_BATCHES, encode_records,
+    ARCHIVE_DIR, BatchFile, Cifar10, DataError, Splits, TEST_BATCH, TRAIN_BATCHES, encode_records,
     images_to_tensor, synthetic,
 };
 use cifar_lab::eval::{ConfusionMatrix, Normalization};
 use cifar_lab::history::{EpochRecord, History};
-use cifar_lab::model::{Architecture, Cnn, weights_from_bytes, weights_to_bytes};
+use cifar_lab::model::{Architecture, Cnn, ModelSpec, weights_from_bytes, weights_to_bytes};
 use cifar_lab::plot::{CurveRun, Metric};
-use cifar_lab::train::{ParityReport, step_parity};
+use cifar_lab::train::{
+    CancelToken, NoObserver, ParityReport, RunEnd, TrainConfig, step_parity, train,
+};
 use cifar_lab::web::canvas::{paint_confusion, paint_curves};
 use cifar_lab::web::envelope;
 use cifar_lab::web::protocol::{AdapterInfo, Event, Request};
@@ -126,6 +128,49 @@ async fn weights_saved_on_webgpu_load_back_with_identical_outputs() {
         device,
     );
     assert!(error.is_err());
+}
+
+/// fast94's parts on WebGPU, through the training loop itself: the whitening and identity
+/// filters set on the device, Nesterov's two groups, lookahead and the six-view evaluation.
+#[wasm_bindgen_test]
+async fn the_fast_recipe_trains_on_webgpu() {
+    let gpu = gpu().await;
+    let device = gpu.device.clone().autodiff();
+    let splits = Splits {
+        train: synthetic::banded(64, 1),
+        validation: synthetic::banded(16, 2),
+        validation_picked: None,
+    };
+    let model = ModelSpec::parse(
+        "whiten 2, gelu, conv 8 3 same, maxpool 2, batchnorm, gelu, maxpool 3, flatten, \
+         dense 10, rescale 0.111",
+    )
+    .unwrap();
+    let config = TrainConfig {
+        model: model.clone(),
+        epochs: 1,
+        batch_size: 32,
+        ..TrainConfig::fast94()
+    };
+    device.seed(3);
+    let cnn = Cnn::new(&model, &device);
+    let outcome = train(
+        &config,
+        cnn,
+        &splits,
+        &device,
+        &mut NoObserver,
+        &CancelToken::new(),
+    )
+    .await;
+    assert!(
+        matches!(outcome.end, RunEnd::Completed),
+        "{:?}",
+        outcome.end
+    );
+    let record = &outcome.history.epochs[0];
+    console_log!("fast recipe on WebGPU: {record:?}");
+    assert!(record.loss.is_finite() && record.val_loss.is_finite());
 }
 
 fn dataset_files(per_batch: usize) -> Vec<(String, Vec<u8>)> {

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use cifar_lab::backend::BackendKind;
-use cifar_lab::model::{Architecture, ModelSpec};
+use cifar_lab::model::ModelSpec;
 use cifar_lab::optim::OptimizerKind;
 use clap::{Parser, Subcommand};
 
@@ -30,7 +30,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a model's Keras-style summary.
     Summary {
-        /// A preset (plain, dropout, deeper, deeper-bn) or a layer list in quotes.
+        /// A preset (plain, dropout, deeper, deeper-bn, fast94) or a layer list in quotes.
         #[arg(long, default_value = "plain")]
         model: ModelSpec,
     },
@@ -41,32 +41,38 @@ pub struct TrainArgs {
     /// The official cifar-10-binary.tar.gz, or a folder of extracted batches.
     #[arg(long)]
     pub data: PathBuf,
-    /// A preset (plain, dropout, deeper, deeper-bn) or your own layer list in quotes:
+    /// A preset (plain, dropout, deeper, deeper-bn, fast94) or your own layer list in quotes:
     /// "conv 32 3 same relu, conv 32 3 relu, maxpool 2, dropout 0.25, flatten, dense 128 relu,
-    /// dense 10".
+    /// dense 10". fast94 trains with airbench's recipe (batch 1024, Nesterov SGD on a triangle
+    /// schedule, label smoothing, flips and shifts, lookahead, test-time augmentation).
     #[arg(long, default_value = "plain")]
     pub model: ModelSpec,
-    /// Default: the tutorial's epochs for a preset (8, 11, 15, 15), 10 for a layer list.
+    /// Default: the tutorial's epochs for a preset (8, 11, 15, 15; fast94 10), 10 for a layer
+    /// list.
     #[arg(long)]
     pub epochs: Option<usize>,
-    #[arg(long, default_value_t = 128)]
-    pub batch_size: usize,
+    /// Default: 128 (fast94: 1024).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
     /// Train on the first N images after a seeded shuffle (validation: N/5 test images).
     #[arg(long)]
     pub subset: Option<usize>,
     /// Validate on this fraction of the training images instead of the test batch.
     #[arg(long)]
     pub val_split: Option<f64>,
-    #[arg(long, default_value = "adadelta")]
-    pub optimizer: OptimizerKind,
-    /// Default: the optimizer's (Adadelta 1.0, Adam 0.001, SGD 0.01).
+    /// adadelta, adam, sgd or nesterov. Default: adadelta (fast94: nesterov).
+    #[arg(long)]
+    pub optimizer: Option<OptimizerKind>,
+    /// Default: the optimizer's (Adadelta 1.0, Adam 0.001, SGD 0.01, Nesterov 1.5 at the
+    /// schedule's peak).
     #[arg(long)]
     pub lr: Option<f64>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     #[arg(long, default_value = "flex")]
     pub backend: BackendKind,
-    /// Augmentation: mirror half of the training images, differently each epoch.
+    /// Augmentation: mirror half of the training images, differently each epoch (fast94 flips
+    /// and shifts by 2 unless told otherwise).
     #[arg(long)]
     pub flip: bool,
     /// Augmentation: shift training images by up to N pixels (reflect-padded), 0 = off.
@@ -103,8 +109,9 @@ pub struct EvaluateArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
+    /// A preset or a layer list.
     #[arg(long, default_value = "plain")]
-    pub model: Architecture,
+    pub model: ModelSpec,
     #[arg(long, default_value = "flex")]
     pub backend: BackendKind,
     #[arg(long, default_value_t = 128)]

@@ -10,7 +10,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Distribution, Int, Tensor};
 use cifar_lab::backend::BackendKind;
 use cifar_lab::data::{IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES};
-use cifar_lab::model::{Architecture, Cnn};
+use cifar_lab::model::{Architecture, Cnn, ModelSpec};
 use futures_lite::future::block_on;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,8 @@ use super::args::BenchArgs;
 /// One model on one backend.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchResult {
-    pub model: Architecture,
+    /// A preset's name or a layer list.
+    pub model: ModelSpec,
     /// `flex`, `wgpu`, or a peer framework's name and version.
     pub backend: String,
     pub batch_size: usize,
@@ -42,7 +43,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     if args.all {
         return run_all(&args);
     }
-    let result = measure(&args, args.model, args.backend, !args.json)?;
+    let result = measure(&args, args.model.clone(), args.backend, !args.json)?;
     if args.json {
         println!(
             "{}",
@@ -56,7 +57,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
 
 fn measure(
     args: &BenchArgs,
-    model: Architecture,
+    model: ModelSpec,
     backend: BackendKind,
     verbose: bool,
 ) -> Result<BenchResult, CliError> {
@@ -69,8 +70,8 @@ fn measure(
     let device = block_on(backend.init())?;
     let opened_seconds = started.elapsed().as_secs_f64();
     device.seed(0);
-    let mut network = Cnn::new(&model.into(), &device);
-    let mut optimizer = args.optimizer.init();
+    let mut network = Cnn::new(&model, &device);
+    let mut optimizer = args.optimizer.init(&network);
     let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
     let n = args.batch_size;
     let images = Tensor::<4>::random(
@@ -226,10 +227,10 @@ pub enum Row {
 }
 
 impl Row {
-    fn model(&self) -> Architecture {
+    fn is_of(&self, model: Architecture) -> bool {
         match self {
-            Row::Measured(r) => r.model,
-            Row::Failed { model, .. } => *model,
+            Row::Measured(r) => r.model.as_preset() == Some(model),
+            Row::Failed { model: m, .. } => *m == model,
         }
     }
 }
@@ -257,7 +258,7 @@ pub fn markdown_table(rows: &[Row]) -> String {
          |---|---|---:|---:|---:|---:|\n",
     );
     for model in Architecture::TUTORIAL {
-        let rows: Vec<&Row> = rows.iter().filter(|r| r.model() == model).collect();
+        let rows: Vec<&Row> = rows.iter().filter(|r| r.is_of(model)).collect();
         let flex = rows.iter().find_map(|r| match r {
             Row::Measured(r) if r.backend == BackendKind::Flex.name() => Some(r.images_per_second),
             _ => None,

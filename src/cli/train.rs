@@ -51,18 +51,27 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         None => ValidationSource::TestBatch,
     };
     let splits = Splits::new(&data.train, &data.test, validation, args.subset, args.seed)?;
+    // The model's own settings (fast94's recipe, or the tutorial's), then what was asked for.
+    let base = TrainConfig::for_model(&args.model);
+    let optimizer = args.optimizer.unwrap_or(base.optimizer);
+    let asked_augment = Augment {
+        flip: args.flip,
+        translate: args.translate,
+    };
     let config = TrainConfig {
-        epochs: args.epochs.unwrap_or(args.model.default_epochs()),
+        epochs: args.epochs.unwrap_or(base.epochs),
         model: args.model,
-        batch_size: args.batch_size,
-        optimizer: args.optimizer,
-        lr: args.lr.unwrap_or(args.optimizer.default_lr()),
+        batch_size: args.batch_size.unwrap_or(base.batch_size),
+        optimizer,
+        lr: args.lr.unwrap_or(optimizer.default_lr()),
         seed: args.seed,
         readback_every: args.readback_every,
-        augment: Augment {
-            flip: args.flip,
-            translate: args.translate,
+        augment: if asked_augment.is_off() {
+            base.augment
+        } else {
+            asked_augment
         },
+        recipe: base.recipe,
     };
     let run_config = RunConfig {
         train: config.clone(),

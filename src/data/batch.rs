@@ -1,6 +1,6 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::{Augment, IMAGE_CHANNELS, IMAGE_SIDE, ImageSet, push_augmented};
+use super::{Augment, Choice, IMAGE_CHANNELS, IMAGE_SIDE, ImageSet, push_augmented};
 
 /// The images at `indices` as an `[n, 3, 32, 32]` f32 tensor scaled to [0, 1]. Records are
 /// already channel-major, so this is a straight copy.
@@ -29,6 +29,21 @@ pub fn augmented_images_to_tensor(
     let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
     for &i in indices {
         push_augmented(set.image(i), augment.choice(seed, epoch, i), &mut values);
+    }
+    let shape = [indices.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE];
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// As [`images_to_tensor`], every image transformed the same way (a test-time view).
+pub fn viewed_images_to_tensor(
+    set: &ImageSet,
+    indices: &[usize],
+    view: Choice,
+    device: &Device,
+) -> Tensor<4> {
+    let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
+    for &i in indices {
+        push_augmented(set.image(i), view, &mut values);
     }
     let shape = [indices.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE];
     Tensor::from_data(TensorData::new(values, shape), device)

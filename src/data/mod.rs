@@ -15,7 +15,9 @@ mod source;
 pub mod synthetic;
 
 pub use augment::{Augment, Choice, MAX_TRANSLATE, push_augmented};
-pub use batch::{augmented_images_to_tensor, images_to_tensor, labels_to_tensor};
+pub use batch::{
+    augmented_images_to_tensor, images_to_tensor, labels_to_tensor, viewed_images_to_tensor,
+};
 pub use error::DataError;
 pub use image_set::{ImageSet, Picked, Splits, ValidationSource};
 pub use labels::{CIFAR10_CLASSES, ClassNames};

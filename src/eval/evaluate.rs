@@ -1,11 +1,13 @@
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, ExecutionError, Transaction};
+use burn::tensor::{Device, ExecutionError, Tensor, Transaction};
 
 use super::ConfusionMatrix;
 use crate::backend::read_f64;
-use crate::data::{ImageSet, NUM_CLASSES, images_to_tensor, labels_to_tensor};
+use crate::data::{
+    Choice, ImageSet, NUM_CLASSES, images_to_tensor, labels_to_tensor, viewed_images_to_tensor,
+};
 use crate::model::Cnn;
 
 /// A model's predictions on a labelled set.
@@ -24,6 +26,17 @@ pub struct Evaluation {
     pub confusion: ConfusionMatrix,
 }
 
+/// airbench's test-time views and their weights: the image and its mirror (½ together), and
+/// both shifted one pixel down-right and up-left (¼ each pair).
+const TTA_VIEWS: [(bool, isize, f64); 6] = [
+    (false, 0, 0.25),
+    (true, 0, 0.25),
+    (false, 1, 0.125),
+    (true, 1, 0.125),
+    (false, -1, 0.125),
+    (true, -1, 0.125),
+];
+
 /// Runs `model` over `set` in batches without gradients. Every read-back is asynchronous and
 /// happens once at the end, so this works on WebGPU and never stalls between batches.
 pub async fn evaluate(
@@ -32,15 +45,40 @@ pub async fn evaluate(
     batch_size: usize,
     device: &Device,
 ) -> Result<Evaluation, ExecutionError> {
+    evaluate_views(model, set, batch_size, device, false).await
+}
+
+/// As [`evaluate`], with test-time augmentation if `tta`: each image's logits are the
+/// weighted mean of its six views' (six times the work).
+pub async fn evaluate_views(
+    model: &Cnn,
+    set: &ImageSet,
+    batch_size: usize,
+    device: &Device,
+    tta: bool,
+) -> Result<Evaluation, ExecutionError> {
     let model = model.valid();
     let device = device.clone().without_autodiff();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let indices: Vec<usize> = (0..set.len()).collect();
     let mut reads = Transaction::default();
     for chunk in indices.chunks(batch_size.max(1)) {
-        let images = images_to_tensor(set, chunk, &device);
         let targets = labels_to_tensor(set, chunk, &device);
-        let logits = model.forward(images);
+        let logits = if tta {
+            let view = |(flip, shift, weight): (bool, isize, f64)| {
+                let choice = Choice {
+                    flip,
+                    dx: shift,
+                    dy: shift,
+                };
+                let images = viewed_images_to_tensor(set, chunk, choice, &device);
+                model.forward(images).mul_scalar(weight)
+            };
+            let views: Vec<Tensor<2>> = TTA_VIEWS.into_iter().map(view).collect();
+            views.into_iter().reduce(|a, b| a + b).expect("six views")
+        } else {
+            model.forward(images_to_tensor(set, chunk, &device))
+        };
         // Summed, not averaged, so uneven last batches weigh right.
         let loss_sum = loss_fn
             .forward(logits.clone(), targets)

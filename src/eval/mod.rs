@@ -12,6 +12,6 @@ mod report;
 pub use confidence::ConfidenceHistogram;
 pub use confusion::{ConfusedPair, ConfusionMatrix, Normalization};
 pub use diagnosis::{Diagnosis, Verdict};
-pub use evaluate::{Evaluation, evaluate};
+pub use evaluate::{Evaluation, evaluate, evaluate_views};
 pub use metrics::RunMetrics;
 pub use report::{Averages, ClassMetrics, ClassificationReport};

@@ -20,7 +20,7 @@ pub enum ModelError {
     )]
     Empty,
     #[error(
-        "unknown model `{0}`: expected a preset (plain, dropout, deeper, deeper-bn) or a \
+        "unknown model `{0}`: expected a preset (plain, dropout, deeper, deeper-bn, fast94) or a \
          layer list such as `conv 32 3 relu, maxpool 2, flatten, dense 10`"
     )]
     Unknown(String),
@@ -33,7 +33,7 @@ pub enum ModelError {
     },
     #[error(
         "the last layer must be `dense {classes}` without an activation (one score per class; \
-         softmax is applied by the loss), not `{0}`",
+         softmax is applied by the loss; only a `rescale` may follow it), not `{0}`",
         classes = NUM_CLASSES
     )]
     Output(String),
@@ -64,7 +64,12 @@ pub struct LayerShape {
 
 /// Walks the list from a 32×32×3 image and checks every layer, then the output and the cap.
 pub fn check_layers(layers: &[LayerSpec]) -> Result<Vec<LayerShape>, ModelError> {
-    let last = layers.last().ok_or(ModelError::Empty)?;
+    // A rescaling of the logits may follow the output layer (airbench's 1/9).
+    let last = layers
+        .iter()
+        .rev()
+        .find(|l| !matches!(l, LayerSpec::Rescale { .. }))
+        .ok_or(ModelError::Empty)?;
     let mut shape = vec![IMAGE_SIDE, IMAGE_SIDE, IMAGE_CHANNELS];
     let mut shapes = Vec::with_capacity(layers.len());
     for (i, layer) in layers.iter().enumerate() {
@@ -188,6 +193,20 @@ fn next_shape(layer: &LayerSpec, shape: &[usize]) -> Result<(Vec<usize>, usize, 
             let weights = inputs.saturating_mul(units).saturating_add(units);
             (vec![units], weights, 0)
         }
+        LayerSpec::Whiten { kernel } => {
+            if *shape != [IMAGE_SIDE, IMAGE_SIDE, IMAGE_CHANNELS] {
+                return Err("whitening works on the input image: make it the first layer".into());
+            }
+            if kernel == 0 || kernel > 4 {
+                return Err(format!("a whitening kernel is 1 to 4 pixels, not {kernel}"));
+            }
+            let filters = 2 * IMAGE_CHANNELS * kernel * kernel;
+            let side = IMAGE_SIDE - kernel + 1;
+            // The filters are set from the data, not trained; the bias trains.
+            let frozen = filters * IMAGE_CHANNELS * kernel * kernel;
+            (vec![side, side, filters], filters, frozen)
+        }
+        LayerSpec::Rescale { .. } => (shape.to_vec(), 0, 0),
     })
 }
 

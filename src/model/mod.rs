@@ -3,14 +3,17 @@
 //! the Keras-style [`Summary`] are both built from that one list.
 
 mod check;
+mod cost;
 mod network;
 mod parse;
 mod presets;
 mod spec;
 mod summary;
 mod weights;
+mod whiten;
 
 pub use check::{LayerShape, MAX_ACTIVATION_BYTES, MAX_PARAMS, ModelError};
+pub use cost::{forward_flops, training_flops};
 pub use network::{Cnn, ImageLayer, VectorLayer};
 pub use presets::{Architecture, UnknownArchitecture};
 pub use spec::{Activation, LayerSpec, ModelSpec, Padding};
@@ -19,3 +22,4 @@ pub use weights::{
     WeightsError, load_weights, recorded_spec, save_weights, weights_from_bytes,
     weights_from_bytes_any, weights_to_bytes,
 };
+pub use whiten::{WHITENING_IMAGES, WhiteningFilters, whitening_filters};

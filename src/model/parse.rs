@@ -5,7 +5,8 @@
 use super::check::ModelError;
 use super::spec::{Activation, LayerSpec, Padding};
 
-const LAYERS: &str = "conv, maxpool, dropout, batchnorm, relu, gelu, flatten or dense";
+const LAYERS: &str =
+    "conv, maxpool, dropout, batchnorm, relu, gelu, flatten, dense, whiten or rescale";
 /// Larger counts are typing slips; the parameter cap refuses far smaller models anyway.
 const MAX_COUNT: usize = 1_000_000;
 
@@ -87,6 +88,24 @@ fn parse_layer(piece: &str, is_last: bool) -> Result<LayerSpec, String> {
         "relu" => none(LayerSpec::Activation(Activation::Relu)),
         "gelu" => none(LayerSpec::Activation(Activation::Gelu)),
         "flatten" => none(LayerSpec::Flatten),
+        "whiten" | "whitening" => match &args[..] {
+            [] => Ok(LayerSpec::Whiten { kernel: 2 }),
+            [kernel] => Ok(LayerSpec::Whiten {
+                kernel: count(kernel, "kernel size")?,
+            }),
+            _ => Err("write a whitening layer as `whiten KERNEL`, e.g. `whiten 2`".into()),
+        },
+        "rescale" | "rescaling" | "scale" => match &args[..] {
+            [factor] => {
+                let factor: f64 = factor
+                    .parse()
+                    .ok()
+                    .filter(|f: &f64| f.is_finite() && *f != 0.0)
+                    .ok_or_else(|| format!("`{factor}` is not a factor (a non-zero number)"))?;
+                Ok(LayerSpec::Rescale { factor })
+            }
+            _ => Err("write a rescaling as `rescale FACTOR`, e.g. `rescale 0.111`".into()),
+        },
         "dense" | "linear" => {
             let [units, options @ ..] = &args[..] else {
                 return Err("write a dense layer as `dense UNITS`, e.g. `dense 128 relu`".into());

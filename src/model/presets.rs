@@ -16,14 +16,25 @@ pub enum Architecture {
     /// `deeper` with batch normalisation after every convolution and the hidden dense layer.
     #[serde(rename = "deeper-bn")]
     DeeperBn,
+    /// airbench94's network (arXiv 2404.00498): a frozen patch-whitening layer, then three
+    /// conv–pool–batch-norm–GELU blocks of 64, 256 and 256 filters; trained by its recipe
+    /// (`TrainConfig::fast94`).
+    #[serde(rename = "fast94")]
+    Fast94,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown model `{0}`: expected plain, dropout, deeper or deeper-bn")]
+#[error("unknown model `{0}`: expected plain, dropout, deeper, deeper-bn or fast94")]
 pub struct UnknownArchitecture(pub String);
 
 impl Architecture {
-    pub const ALL: [Architecture; 4] = [Self::Plain, Self::Dropout, Self::Deeper, Self::DeeperBn];
+    pub const ALL: [Architecture; 5] = [
+        Self::Plain,
+        Self::Dropout,
+        Self::Deeper,
+        Self::DeeperBn,
+        Self::Fast94,
+    ];
     /// The tutorial's own three, which the benchmarks compare with Keras and PyTorch.
     pub const TUTORIAL: [Architecture; 3] = [Self::Plain, Self::Dropout, Self::Deeper];
 
@@ -33,15 +44,18 @@ impl Architecture {
             Self::Dropout => "dropout",
             Self::Deeper => "deeper",
             Self::DeeperBn => "deeper-bn",
+            Self::Fast94 => "fast94",
         }
     }
 
-    /// The epochs the tutorial trains this model for (`deeper-bn`: as `deeper`).
+    /// The epochs the tutorial trains this model for (`deeper-bn`: as `deeper`; `fast94`:
+    /// airbench's 9.9, rounded up).
     pub fn tutorial_epochs(self) -> usize {
         match self {
             Self::Plain => 8,
             Self::Dropout => 11,
             Self::Deeper | Self::DeeperBn => 15,
+            Self::Fast94 => 10,
         }
     }
 
@@ -114,6 +128,34 @@ impl Architecture {
                 &[Activation(Act::Relu), drop(0.5), dense(10, None)],
             ]
             .concat(),
+            Self::Fast94 => {
+                let conv = |filters| Conv2d {
+                    filters,
+                    kernel: 3,
+                    padding: Same,
+                    activation: None,
+                };
+                let block = |filters| {
+                    [
+                        conv(filters),
+                        pool,
+                        BatchNorm,
+                        Activation(Act::Gelu),
+                        conv(filters),
+                        BatchNorm,
+                        Activation(Act::Gelu),
+                    ]
+                };
+                [
+                    &[Whiten { kernel: 2 }, Activation(Act::Gelu)][..],
+                    &block(64),
+                    &block(256),
+                    &block(256),
+                    &[MaxPool2d { size: 3 }, Flatten, dense(10, None)],
+                    &[Rescale { factor: 1.0 / 9.0 }],
+                ]
+                .concat()
+            }
         }
     }
 }

@@ -56,6 +56,17 @@ pub enum LayerSpec {
         units: usize,
         activation: Option<Activation>,
     },
+    /// A frozen `kernel`×`kernel` convolution on the input image whose `2·3·kernel²` filters
+    /// whiten its patches: set before training from the training images' patch covariance
+    /// (each eigenvector scaled by 1/√eigenvalue, and its negative), never trained after. Its
+    /// bias trains. The first layer of airbench's fast recipe.
+    Whiten {
+        kernel: usize,
+    },
+    /// Multiplies by a constant (Keras' `Rescaling`): airbench scales its logits by 1/9.
+    Rescale {
+        factor: f64,
+    },
 }
 
 /// The text form `parse` reads back: `conv 32 3 same relu`, `maxpool 2`, `dense 10`.
@@ -86,6 +97,8 @@ impl fmt::Display for LayerSpec {
                 units,
                 activation: a,
             } => write!(f, "dense {units}{}", activation(a).unwrap_or_default()),
+            Self::Whiten { kernel } => write!(f, "whiten {kernel}"),
+            Self::Rescale { factor } => write!(f, "rescale {factor}"),
         }
     }
 }
@@ -225,7 +238,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .contains("a preset (plain, dropout, deeper, deeper-bn)")
+                .contains("a preset (plain, dropout, deeper, deeper-bn, fast94)")
         );
         let error = ModelSpec::parse("flatten").unwrap_err();
         assert!(matches!(error, ModelError::Output(_)), "{error}");

@@ -31,6 +31,8 @@ fn keras_type(layer: &LayerSpec) -> (&'static str, &'static str) {
         LayerSpec::Activation(_) => ("activation", "Activation"),
         LayerSpec::Flatten => ("flatten", "Flatten"),
         LayerSpec::Dense { .. } => ("dense", "Dense"),
+        LayerSpec::Whiten { .. } => ("whitening", "PatchWhitening"),
+        LayerSpec::Rescale { .. } => ("rescaling", "Rescaling"),
     }
 }
 

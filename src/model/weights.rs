@@ -30,7 +30,7 @@ pub enum WeightsError {
     },
     #[error(
         "{file}: these weights record no model and fit none of the presets (plain, dropout, \
-         deeper, deeper-bn): they come from another network"
+         deeper, deeper-bn, fast94): they come from another network"
     )]
     NoModel { file: String },
     #[error(

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Augment, ValidationSource};
 use crate::model::{Architecture, ModelSpec};
 use crate::optim::OptimizerKind;
-use crate::train::TrainError;
+use crate::train::{Recipe, TrainError};
 
 /// What the training loop needs to know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +23,10 @@ pub struct TrainConfig {
     /// before it existed read as none).
     #[serde(default)]
     pub augment: Augment,
+    /// Label smoothing, schedule, lookahead, test-time augmentation, initialisation (all off
+    /// in the tutorial's runs and in settings saved before they existed).
+    #[serde(default)]
+    pub recipe: Recipe,
 }
 
 impl TrainConfig {
@@ -41,6 +45,7 @@ impl TrainConfig {
             )));
         }
         self.augment.check().map_err(TrainError::Config)?;
+        self.recipe.check().map_err(TrainError::Config)?;
         self.model
             .check_batch(self.batch_size)
             .map_err(|e| TrainError::Config(e.to_string()))
@@ -57,6 +62,41 @@ impl TrainConfig {
             seed: 42,
             readback_every: 10,
             augment: Augment::default(),
+            recipe: Recipe::default(),
+        }
+    }
+
+    /// airbench94's recipe with its network: 10 epochs of 1,024 images, Nesterov SGD on a
+    /// triangular schedule, label smoothing 0.2, flips and 2-pixel shifts, lookahead, and
+    /// six-view test-time augmentation for the final evaluation.
+    pub fn fast94() -> Self {
+        Self {
+            model: Architecture::Fast94.into(),
+            epochs: Architecture::Fast94.tutorial_epochs(),
+            batch_size: 1024,
+            optimizer: OptimizerKind::Nesterov,
+            lr: OptimizerKind::Nesterov.default_lr(),
+            seed: 42,
+            readback_every: 10,
+            augment: Augment {
+                flip: true,
+                translate: 2,
+            },
+            recipe: Recipe::airbench(),
+        }
+    }
+
+    /// The settings a run of `model` starts from: fast94's recipe for it, the tutorial's for
+    /// everything else (a layer list trains 10 epochs).
+    pub fn for_model(model: &ModelSpec) -> Self {
+        match model.as_preset() {
+            Some(Architecture::Fast94) => Self::fast94(),
+            Some(preset) => Self::tutorial(preset),
+            None => Self {
+                model: model.clone(),
+                epochs: model.default_epochs(),
+                ..Self::tutorial(Architecture::Plain)
+            },
         }
     }
 }

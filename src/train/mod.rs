@@ -3,9 +3,11 @@
 mod config;
 mod events;
 mod parity;
+mod recipe;
 mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
 pub use events::{BatchProgress, CancelToken, NoObserver, Observer, TrainEvent};
 pub use parity::{ParityError, ParityReport, step_parity};
+pub use recipe::{LOOKAHEAD_EVERY, Lookahead, Recipe, Schedule};
 pub use trainer::{Evaluated, RunEnd, TrainError, TrainOutcome, train};

@@ -97,7 +97,7 @@ fn one_step(model: Cnn, batch: &ImageSet, indices: &[usize], device: &Device) ->
         .forward(logits.clone(), targets);
     let grads = GradientsParams::from_grads(loss.backward(), &model);
     let kind = OptimizerKind::Adadelta;
-    let stepped = kind.init().step(kind.default_lr(), model, grads);
+    let stepped = kind.init(&model).step(kind.default_lr(), model, grads);
     let reads = Transaction::default()
         .register(logits.detach())
         .register(loss.detach());

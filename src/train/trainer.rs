@@ -7,9 +7,9 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, ExecutionError, Int, Tensor, Transaction};
 use web_time::Instant;
 
-use super::{BatchProgress, CancelToken, Observer, TrainConfig, TrainEvent};
+use super::{BatchProgress, CancelToken, Lookahead, Observer, TrainConfig, TrainEvent};
 use crate::data::{SeededRng, Splits, augmented_images_to_tensor, labels_to_tensor};
-use crate::eval::{Evaluation, evaluate};
+use crate::eval::{Evaluation, evaluate_views};
 use crate::history::{EpochRecord, History};
 use crate::model::Cnn;
 
@@ -71,7 +71,7 @@ pub struct Evaluated {
 /// Trains `model` (built on the autodiff `device`) on `splits`, reporting to `observer`.
 pub async fn train(
     config: &TrainConfig,
-    mut model: Cnn,
+    model: Cnn,
     splits: &Splits,
     device: &Device,
     observer: &mut impl Observer,
@@ -90,14 +90,21 @@ pub async fn train(
     let train_set = &splits.train;
     let samples = train_set.len();
     let batches = samples.div_ceil(config.batch_size);
+    let total_steps = batches * config.epochs;
+    let mut model = config.recipe.prepare(model, train_set);
+    let mut lookahead = config.recipe.lookahead.then(Lookahead::default);
     observer.on_event(TrainEvent::Started {
         epochs: config.epochs,
         batches_per_epoch: batches,
         train_samples: samples,
         val_samples: splits.validation.len(),
     });
-    let mut optimizer = config.optimizer.init();
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let mut optimizer = config.optimizer.init(&model);
+    let smoothing = config.recipe.label_smoothing;
+    let loss_fn = CrossEntropyLossConfig::new()
+        .with_smoothing((smoothing > 0.0).then_some(smoothing as f32))
+        .init(device);
+    let mut lr = config.lr;
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
@@ -132,7 +139,12 @@ pub async fn train(
                 chunk.len(),
             ));
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(config.lr, model, grads);
+            let step = (epoch - 1) * batches + index;
+            lr = config.lr * config.recipe.schedule.factor(step, total_steps);
+            model = optimizer.step(lr, model, grads);
+            if let Some(lookahead) = &mut lookahead {
+                model = lookahead.after_step(model, step + 1, total_steps);
+            }
             // Every batch, so a Stop sent while the CPU backend computes is seen before the next.
             observer.pause().await;
 
@@ -171,7 +183,15 @@ pub async fn train(
         let train_seconds = started.elapsed().as_secs_f64();
 
         observer.on_event(TrainEvent::ValidationStarted { epoch });
-        let validation = match evaluate(&model, &splits.validation, config.batch_size, device).await
+        let tta = config.recipe.tta && epoch == config.epochs;
+        let validation = match evaluate_views(
+            &model,
+            &splits.validation,
+            config.batch_size,
+            device,
+            tta,
+        )
+        .await
         {
             Ok(v) => v,
             Err(source) => {
@@ -198,7 +218,7 @@ pub async fn train(
             val_acc: validation.accuracy,
             seconds: started.elapsed().as_secs_f64(),
             us_per_sample: train_seconds * 1e6 / samples as f64,
-            lr: config.lr,
+            lr,
         };
         observer.on_event(TrainEvent::EpochDone(&record));
         history.push(record);

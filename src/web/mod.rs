@@ -6,6 +6,7 @@
 //! [`page`] (form, progress, tables, canvases) and [`canvas`] (the plot module on a canvas).
 
 pub mod device;
+pub mod estimate;
 pub mod format;
 pub mod model_form;
 pub mod protocol;

@@ -3,6 +3,8 @@
 //! live preview (parameter count, summary, the error naming the bad layer) is tested natively.
 
 use crate::model::{Architecture, ModelSpec, Summary, group_thousands};
+use crate::train::TrainConfig;
+use crate::web::settings::AUGMENTS;
 
 /// The model select's value for a layer list the user writes.
 pub const CUSTOM: &str = "custom";
@@ -36,6 +38,31 @@ pub fn preset_layers(select: &str) -> Option<String> {
     Some(ModelSpec::preset(preset).layer_text())
 }
 
+/// The form's other fields as a preset's run wants them: the tutorial's settings, or
+/// fast94's recipe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresetSettings {
+    pub epochs: String,
+    pub batch_size: String,
+    pub optimizer: String,
+    pub lr: String,
+    /// One of `settings::AUGMENTS`' names.
+    pub augment: String,
+}
+
+pub fn preset_settings(select: &str) -> Option<PresetSettings> {
+    let preset = select.trim().parse::<Architecture>().ok()?;
+    let config = TrainConfig::for_model(&preset.into());
+    let augment = AUGMENTS.iter().find(|(_, a)| *a == config.augment)?.0;
+    Some(PresetSettings {
+        epochs: config.epochs.to_string(),
+        batch_size: config.batch_size.to_string(),
+        optimizer: config.optimizer.name().into(),
+        lr: config.lr.to_string(),
+        augment: augment.into(),
+    })
+}
+
 pub fn preview(select: &str, layers: &str) -> ModelPreview {
     match model_of(select, layers) {
         Ok(model) => {
@@ -67,6 +94,27 @@ pub fn preview(select: &str, layers: &str) -> ModelPreview {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choosing_fast94_fills_in_its_recipe_and_a_tutorial_model_the_tutorials() {
+        let fast = preset_settings("fast94").unwrap();
+        assert_eq!(
+            fast,
+            PresetSettings {
+                epochs: "10".into(),
+                batch_size: "1024".into(),
+                optimizer: "nesterov".into(),
+                lr: "1.5".into(),
+                augment: "flip-shift-2".into(),
+            }
+        );
+        let plain = preset_settings("plain").unwrap();
+        assert_eq!(
+            (plain.batch_size, plain.optimizer, plain.lr, plain.augment),
+            ("128".into(), "adadelta".into(), "1".into(), "none".into())
+        );
+        assert_eq!(preset_settings(CUSTOM), None);
+    }
 
     #[test]
     fn a_preset_shows_its_layers_count_and_epochs() {

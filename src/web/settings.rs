@@ -150,6 +150,8 @@ impl FormValues {
             },
         };
         let augment = augment_named(&self.augment)?;
+        // fast94 brings its recipe's tricks; the form holds the rest of its settings.
+        let recipe = TrainConfig::for_model(&model).recipe;
         let config = TrainConfig {
             model,
             epochs: whole("epochs", &self.epochs, 1, MAX_EPOCHS)? as usize,
@@ -159,6 +161,7 @@ impl FormValues {
             seed: whole("seed", &self.seed, 0, u64::MAX)?,
             readback_every: 1,
             augment,
+            recipe,
         };
         config
             .model

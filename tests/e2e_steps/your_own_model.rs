@@ -96,6 +96,20 @@ pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
     )
     .await;
     train_enabled(client, "Train to be enabled again", 30).await;
+
+    // fast94 brings its recipe's settings, and the run just finished has measured this
+    // device's speed for the estimate.
+    choose(client, "model", "fast94").await;
+    assert_eq!(value(client, "batch-size").await, "1024");
+    assert_eq!(value(client, "optimizer").await, "nesterov");
+    assert_eq!(value(client, "augment").await, "flip-shift-2");
+    let estimate = content(client, "estimate").await;
+    assert!(
+        estimate.starts_with("About ") && estimate.contains("on this device (CPU)"),
+        "{estimate}"
+    );
+    choose(client, "model", "custom").await;
+    fill(client, "layers", layers).await;
     click(client, "share").await;
     let link = value(client, "share-url").await;
     assert!(link.contains("#model=custom&"), "{link}");

@@ -88,6 +88,7 @@ impl App {
             Line::RunsError => &el.runs_error,
             Line::GalleryCaption => &el.gallery_caption,
             Line::AugmentCaption => &el.augment_caption,
+            Line::Estimate => &el.estimate,
         }
     }
 

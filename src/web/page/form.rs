@@ -54,15 +54,26 @@ impl App {
         (data != page).then_some(data)
     }
 
-    /// A model chosen: a preset shows its layers and sets its tutorial epochs.
+    /// A model chosen: a preset shows its layers and fills in its settings (the tutorial's,
+    /// or fast94's recipe).
     pub(super) fn model_changed(&mut self) {
-        if let Some(layers) = model_form::preset_layers(&self.el.model.value()) {
+        let model = self.el.model.value();
+        if let Some(layers) = model_form::preset_layers(&model) {
             self.el.layers.set_value(&layers);
         }
-        let preview = self.preview_model();
-        if let Some(epochs) = preview.epochs {
-            self.el.epochs.set_value(&epochs.to_string());
+        self.preview_model();
+        if let Some(s) = model_form::preset_settings(&model) {
+            let el = &self.el;
+            el.epochs.set_value(&s.epochs);
+            el.batch_size.set_value(&s.batch_size);
+            el.optimizer.set_value(&s.optimizer);
+            el.lr.set_value(&s.lr);
+            el.augment.set_value(&s.augment);
         }
+    }
+
+    pub(super) fn form_input(&self) -> Input {
+        Input::FormChanged(self.form_values())
     }
 
     /// The layers edited: the model becomes the user's own, previewed as they type.

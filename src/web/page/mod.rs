@@ -86,6 +86,8 @@ pub fn start() -> Result<(), WebError> {
     dispatch(&app, Input::KeepWeights(keep_weights));
     let augment = app.borrow().augment_input();
     dispatch(&app, augment);
+    let form = app.borrow().form_input();
+    dispatch(&app, form);
     let foreign = query.and_then(|_| app.borrow().foreign_data_origin());
     if let Some(origin) = foreign {
         dispatch(&app, Input::ForeignData { origin });

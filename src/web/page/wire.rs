@@ -53,6 +53,22 @@ pub(super) fn wire(app: &Shared) {
         "input",
         redraw(|app| app.borrow_mut().layers_edited()),
     );
+    // After the handlers above, so the estimate reads the fields they filled in.
+    let estimated: [&web_sys::EventTarget; 10] = [
+        el.backend.as_ref(),
+        el.model.as_ref(),
+        el.epochs.as_ref(),
+        el.batch_size.as_ref(),
+        el.optimizer.as_ref(),
+        el.lr.as_ref(),
+        el.subset.as_ref(),
+        el.validation.as_ref(),
+        el.augment.as_ref(),
+        el.layers.as_ref(),
+    ];
+    for field in estimated {
+        on(field, "change", input(|app| app.borrow().form_input()));
+    }
     on(
         &el.optimizer,
         "change",

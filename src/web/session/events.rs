@@ -117,6 +117,8 @@ impl Session {
                 if let Some(view) = self.run_mut(&run) {
                     view.started(backend, train_images, val_images);
                 }
+                let work = crate::model::training_flops(&config.model);
+                self.measuring = Some((run.clone(), backend, work));
                 let (name, device) = match (backend, &self.webgpu) {
                     (BackendKind::Wgpu, Some(info)) => ("WebGPU", info.label()),
                     (BackendKind::Wgpu, None) => ("WebGPU", "unnamed adapter".into()),
@@ -153,6 +155,7 @@ impl Session {
                 out.push(Command::EpochProgress(done));
                 let rate = progress.images_per_second();
                 say(out, Line::Rate, format!("{rate:.1}"));
+                self.measured(&run, rate);
                 if progress.batch > 0 {
                     let ms = progress.elapsed * 1000.0 / progress.batch as f64;
                     say(out, Line::BatchTime, format!("{ms:.0} ms"));
@@ -176,6 +179,7 @@ impl Session {
                     view.epoch(record, metrics, confidence);
                     out.push(Command::Persist(run));
                 }
+                self.say_estimate(out);
                 out.extend(
                     [
                         Panel::History,

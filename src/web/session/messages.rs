@@ -30,6 +30,8 @@ pub enum Line {
     RunsError,
     GalleryCaption,
     AugmentCaption,
+    /// How long the form's run would take on this device.
+    Estimate,
 }
 
 /// A part of the page drawn from the session's runs.
@@ -198,6 +200,9 @@ pub enum Input {
         seed: String,
     },
     KeepWeights(bool),
+    /// A field of the training form changed (and once as the page opens): the time estimate
+    /// follows it.
+    FormChanged(FormValues),
     /// The page was opened with `?data=` on another origin: load from there only when the
     /// user presses Load, so a link cannot make the page fetch from a server it names.
     ForeignData {

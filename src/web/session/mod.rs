@@ -7,6 +7,8 @@
 //! tested natively (`tests.rs`).
 
 mod actions;
+#[cfg(test)]
+mod estimate_tests;
 mod events;
 mod messages;
 mod run;
@@ -21,6 +23,7 @@ use messages::RUN_PANELS;
 use super::protocol::{AdapterInfo, CellPage, Request};
 use crate::backend::BackendKind;
 use crate::data::Augment;
+use crate::web::settings::FormValues;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Data {
@@ -83,6 +86,12 @@ pub struct Session {
     gallery: Option<GalleryShown>,
     /// The augmentation and seed the strip of samples shows.
     augment_preview: Option<(Augment, u64)>,
+    /// The form as last seen, for the time estimate.
+    form: Option<FormValues>,
+    /// FLOP/s each backend reached in this session's latest run on it.
+    speeds: Vec<(BackendKind, f64)>,
+    /// The running run's backend and training work per image, once it has started.
+    measuring: Option<(String, BackendKind, f64)>,
 }
 
 impl Default for Session {
@@ -105,6 +114,9 @@ impl Default for Session {
             pending_file: None,
             gallery: None,
             augment_preview: None,
+            form: None,
+            speeds: Vec::new(),
+            measuring: None,
         }
     }
 }
@@ -218,6 +230,10 @@ impl Session {
                 self.augment_changed(&augment, &seed, &mut out);
             }
             Input::KeepWeights(keep) => self.keep_weights = keep,
+            Input::FormChanged(values) => {
+                self.form = Some(values);
+                self.say_estimate(&mut out);
+            }
             Input::ForeignData { origin } => {
                 self.autoload = false;
                 let text = format!(

@@ -10,7 +10,7 @@ use crate::web::protocol::{AdapterInfo, CellPage, Event, Request, RunEnding};
 use crate::web::saved::{Origin, SavedRun};
 use crate::web::settings::tutorial;
 
-fn worker(session: &mut Session, event: Event) -> Vec<Command> {
+pub(super) fn worker(session: &mut Session, event: Event) -> Vec<Command> {
     session.update(Input::Worker { event, bytes: None })
 }
 
@@ -27,7 +27,7 @@ fn data_ready() -> Event {
 }
 
 /// A session whose worker is up, with no WebGPU, the data loaded and no stored runs.
-fn ready() -> Session {
+pub(super) fn ready() -> Session {
     let mut s = Session::default();
     worker(&mut s, Event::Ready);
     worker(
@@ -45,7 +45,7 @@ fn ready() -> Session {
     s
 }
 
-fn train(s: &mut Session, model: &str) -> Vec<Command> {
+pub(super) fn train(s: &mut Session, model: &str) -> Vec<Command> {
     let mut form = tutorial();
     form.model = model.into();
     s.update(Input::Train { form, now: 1e12 })

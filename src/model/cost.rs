@@ -1,0 +1,50 @@
+//! How much arithmetic a model is: what turns a measured speed into a time estimate before a
+//! run starts.
+
+use super::check::LayerShape;
+use super::spec::{LayerSpec, ModelSpec};
+use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE};
+
+/// Floating-point operations (a multiply-add is two) of one image's forward pass through the
+/// convolutions and dense layers, which dominate; element-wise layers are left out.
+pub fn forward_flops(model: &ModelSpec) -> f64 {
+    let shapes: Vec<LayerShape> = model.shapes();
+    let mut input = vec![IMAGE_SIDE, IMAGE_SIDE, IMAGE_CHANNELS];
+    let mut flops = 0.0;
+    for (layer, shape) in model.layers().iter().zip(&shapes) {
+        let out = &shape.output;
+        flops += match *layer {
+            LayerSpec::Conv2d { kernel, .. } | LayerSpec::Whiten { kernel } => {
+                let macs = kernel * kernel * input[2] * out[2] * out[0] * out[1];
+                2.0 * macs as f64
+            }
+            LayerSpec::Dense { units, .. } => 2.0 * (input[0] * units) as f64,
+            _ => 0.0,
+        };
+        input = out.clone();
+    }
+    flops
+}
+
+/// One training image: the forward pass and a backward pass of about twice its work.
+pub fn training_flops(model: &ModelSpec) -> f64 {
+    3.0 * forward_flops(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Architecture;
+
+    #[test]
+    fn counts_the_tutorials_plain_model_and_airbenchs() {
+        let plain = forward_flops(&Architecture::Plain.into());
+        // conv 32 (30×30×27×32), conv 64 (28×28×288×64), dense 12544→128, dense 128→10.
+        let macs = 30 * 30 * 27 * 32 + 28 * 28 * 288 * 64 + 12544 * 128 + 128 * 10;
+        assert_eq!(plain, 2.0 * macs as f64);
+        // airbench94 states about 0.36 PFLOP for 50,000 images × 9.9 epochs (≈ 0.73 GFLOP per
+        // training image).
+        let fast = training_flops(&Architecture::Fast94.into());
+        assert!((0.6e9..0.95e9).contains(&fast), "{fast}");
+    }
+}
