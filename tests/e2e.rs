@@ -26,11 +26,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use browser::{
-    BASE, browser, choose, chromedriver, click, dist, fill, screenshots, text, train_enabled,
-    wait_for,
+    BASE, browser, choose, chromedriver, click, dist, fill, into_view, screenshots, text,
+    train_enabled, wait_for,
 };
 use cifar_lab::serve::{Content, Site};
-use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -177,7 +177,9 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
         .unwrap();
     assert_eq!(classes, json!(11), "ten classes and the macro average");
 
-    // Hover the middle of the matrix: a cell's tooltip appears.
+    // Hover the middle of the matrix: a cell's tooltip appears. Pointer actions do not
+    // scroll, so the canvas is brought into view first, wherever the layout puts it.
+    into_view(client, "matrix-canvas").await;
     let canvas = client.find(Locator::Id("matrix-canvas")).await.unwrap();
     let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
         element: canvas,
@@ -287,6 +289,7 @@ async fn click_run_button(client: &Client, run: usize, action: &str) {
 async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     choose(client, "matrix-run", "0").await;
     // Hover the middle of the matrix, read the cell's count, click it: that many images.
+    into_view(client, "matrix-canvas").await;
     let canvas = client.find(Locator::Id("matrix-canvas")).await.unwrap();
     let at = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
         element: canvas.clone(),
@@ -297,7 +300,16 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     client.perform_actions(at).await.unwrap();
     let tooltip = wait_for(client, "the tooltip", &shown("matrix-tooltip"), 10).await;
     let count = cell_count(&tooltip);
-    canvas.click().await.unwrap();
+    // Pressed where it hovers (an element click would press the canvas's centre, another
+    // cell).
+    let press = MouseActions::new("mouse".into())
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(press).await.unwrap();
     assert_gallery(client, " images.", count).await;
     // The keyboard way: focus the matrix, arrow to the first cell, Enter.
     client

@@ -130,9 +130,13 @@ pub async fn page_state(client: &Client) -> Value {
         "progress-line",
         "adapter",
         "selfcheck",
+        "estimate",
     ];
+    // And the form's fields that the browser finds invalid (they block Train silently).
     let script = format!(
-        "return Object.fromEntries({ids:?}.map(id => [id, document.getElementById(id)?.textContent]));"
+        "return Object.fromEntries({ids:?}.map(id => [id, document.getElementById(id)?.textContent])\
+         .concat([['invalid', [...document.querySelectorAll('#train-form :invalid')].map(e => e.id).join(' ')], \
+         ['train-disabled', document.getElementById('train')?.disabled]]));"
     );
     client.execute(&script, vec![]).await.unwrap_or(Value::Null)
 }
@@ -155,6 +159,13 @@ pub async fn click(client: &Client, id: &str) {
         .click()
         .await
         .unwrap();
+}
+
+/// Scrolls element `id` to the middle of the window: pointer actions do not scroll, so an
+/// element the layout put below the window would never be hovered.
+pub async fn into_view(client: &Client, id: &str) {
+    let script = format!("document.getElementById('{id}').scrollIntoView({{block: 'center'}});");
+    client.execute(&script, vec![]).await.unwrap();
 }
 
 pub async fn choose(client: &Client, id: &str, value: &str) {

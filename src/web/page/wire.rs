@@ -53,21 +53,28 @@ pub(super) fn wire(app: &Shared) {
         "input",
         redraw(|app| app.borrow_mut().layers_edited()),
     );
-    // After the handlers above, so the estimate reads the fields they filled in.
-    let estimated: [&web_sys::EventTarget; 10] = [
+    // After the handlers above, so the estimate reads the fields they filled in. Typed fields
+    // update it as they are typed: on `change` (at blur) the line would move the buttons
+    // under a click that is on its way.
+    let chosen: [&web_sys::EventTarget; 6] = [
         el.backend.as_ref(),
         el.model.as_ref(),
-        el.epochs.as_ref(),
-        el.batch_size.as_ref(),
         el.optimizer.as_ref(),
-        el.lr.as_ref(),
         el.subset.as_ref(),
         el.validation.as_ref(),
         el.augment.as_ref(),
+    ];
+    for field in chosen {
+        on(field, "change", input(|app| app.borrow().form_input()));
+    }
+    let typed: [&web_sys::EventTarget; 4] = [
+        el.epochs.as_ref(),
+        el.batch_size.as_ref(),
+        el.lr.as_ref(),
         el.layers.as_ref(),
     ];
-    for field in estimated {
-        on(field, "change", input(|app| app.borrow().form_input()));
+    for field in typed {
+        on(field, "input", input(|app| app.borrow().form_input()));
     }
     on(
         &el.optimizer,
