@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use browser::{
-    BASE, browser, choose, chromedriver, click, dist, fill, into_view, screenshots, text,
-    train_enabled, wait_for,
+    BASE, browser, choose, chromedriver, click, dist, fill, screenshots, text, train_enabled,
+    wait_for,
 };
 use cifar_lab::serve::{Content, Site};
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
@@ -227,6 +227,13 @@ async fn train_a_short_run_hover_and_stop(client: &Client, url: &str) {
         .unwrap();
     assert_eq!(options, json!(["plain", "plain #2"]));
     screenshot(client, "stopped").await;
+}
+
+/// Scrolls element `id` to the middle of the window: pointer actions do not scroll, so an
+/// element the layout put below the window would never be hovered.
+async fn into_view(client: &Client, id: &str) {
+    let script = format!("document.getElementById('{id}').scrollIntoView({{block: 'center'}});");
+    client.execute(&script, vec![]).await.unwrap();
 }
 
 /// Waits for the gallery whose caption has `words`: it must show `count` images, at most a

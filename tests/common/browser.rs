@@ -161,13 +161,6 @@ pub async fn click(client: &Client, id: &str) {
         .unwrap();
 }
 
-/// Scrolls element `id` to the middle of the window: pointer actions do not scroll, so an
-/// element the layout put below the window would never be hovered.
-pub async fn into_view(client: &Client, id: &str) {
-    let script = format!("document.getElementById('{id}').scrollIntoView({{block: 'center'}});");
-    client.execute(&script, vec![]).await.unwrap();
-}
-
 pub async fn choose(client: &Client, id: &str, value: &str) {
     let select = client.find(Locator::Id(id)).await.unwrap();
     select.select_by_value(value).await.unwrap();
