@@ -26,12 +26,7 @@ pub fn augmented_images_to_tensor(
     if augment.is_off() {
         return images_to_tensor(set, indices, device);
     }
-    let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
-    for &i in indices {
-        push_augmented(set.image(i), augment.choice(seed, epoch, i), &mut values);
-    }
-    let shape = [indices.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE];
-    Tensor::from_data(TensorData::new(values, shape), device)
+    transformed(set, indices, device, |i| augment.choice(seed, epoch, i))
 }
 
 /// As [`images_to_tensor`], every image transformed the same way (a test-time view).
@@ -41,9 +36,19 @@ pub fn viewed_images_to_tensor(
     view: Choice,
     device: &Device,
 ) -> Tensor<4> {
+    transformed(set, indices, device, |_| view)
+}
+
+/// The images at `indices`, image `i` transformed by `choice_of(i)`.
+fn transformed(
+    set: &ImageSet,
+    indices: &[usize],
+    device: &Device,
+    choice_of: impl Fn(usize) -> Choice,
+) -> Tensor<4> {
     let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
     for &i in indices {
-        push_augmented(set.image(i), view, &mut values);
+        push_augmented(set.image(i), choice_of(i), &mut values);
     }
     let shape = [indices.len(), IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE];
     Tensor::from_data(TensorData::new(values, shape), device)

@@ -17,8 +17,6 @@ pub struct ModelPreview {
     /// One line: the parameter count, or what is wrong and where.
     pub status: String,
     pub valid: bool,
-    /// The epochs to put in the form: the tutorial's for a preset, none for a layer list.
-    pub epochs: Option<usize>,
 }
 
 /// The model the two fields describe.
@@ -79,14 +77,12 @@ pub fn preview(select: &str, layers: &str) -> ModelPreview {
                 ),
                 summary: summary.to_string(),
                 valid: true,
-                epochs: model.as_preset().map(Architecture::tutorial_epochs),
             }
         }
         Err(error) => ModelPreview {
             summary: String::new(),
             status: error,
             valid: false,
-            epochs: None,
         },
     }
 }
@@ -122,7 +118,7 @@ mod tests {
         assert!(p.valid);
         assert_eq!(p.status, "12 layers, 1,250,858 parameters");
         assert!(p.summary.contains("Total params: 1,250,858"));
-        assert_eq!(p.epochs, Some(15));
+        assert_eq!(preset_settings("deeper").unwrap().epochs, "15");
         let text = preset_layers("plain").unwrap();
         assert_eq!(
             text,
@@ -154,7 +150,11 @@ mod tests {
         assert!(p.valid);
         // 3·3·3·16 + 16 = 448; 15·15·16 = 3,600 inputs · 10 + 10 = 36,010.
         assert_eq!(p.status, "4 layers, 36,458 parameters");
-        assert_eq!(p.epochs, None);
+        assert_eq!(
+            preset_settings(CUSTOM),
+            None,
+            "a layer list keeps the form's epochs"
+        );
         let p = preview(CUSTOM, "conv 16 3 relu, maxpool 64, flatten, dense 10");
         assert!(!p.valid);
         assert_eq!(

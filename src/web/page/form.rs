@@ -85,7 +85,7 @@ impl App {
         self.preview_model();
     }
 
-    fn preview_model(&self) -> model_form::ModelPreview {
+    fn preview_model(&self) {
         let preview = model_form::preview(&self.el.model.value(), &self.el.layers.value());
         dom::set_text(&self.el.layers_status, &preview.status);
         let _ = self
@@ -94,7 +94,6 @@ impl App {
             .class_list()
             .toggle_with_force("invalid", !preview.valid);
         dom::set_text(&self.el.summary, &preview.summary);
-        preview
     }
 
     /// Fills the form from a shared link's hash, if the page was opened with one. It never

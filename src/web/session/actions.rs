@@ -5,9 +5,10 @@ use super::{
     run,
 };
 use crate::backend::BackendKind;
+use crate::web::device::{self, DeviceDecision};
 use crate::web::estimate;
 use crate::web::format;
-use crate::web::protocol::{BackendChoice, CellPage, Request};
+use crate::web::protocol::{CellPage, Request};
 use crate::web::saved::SavedRun;
 use crate::web::settings::{FormValues, augment_named};
 
@@ -247,11 +248,10 @@ impl Session {
         else {
             return out.push(Command::Say(Line::Estimate, String::new()));
         };
-        let backend = match request.backend {
-            BackendChoice::Cpu => BackendKind::Flex,
-            BackendChoice::WebGpu => BackendKind::Wgpu,
-            BackendChoice::Auto if self.webgpu.is_some() => BackendKind::Wgpu,
-            BackendChoice::Auto => BackendKind::Flex,
+        // The worker's own decision; a refused WebGPU run is timed as if it had one.
+        let backend = match device::decide(request.backend, self.webgpu.as_ref(), None) {
+            DeviceDecision::Cpu { .. } => BackendKind::Flex,
+            DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => BackendKind::Wgpu,
         };
         let speed = self.speeds.iter().find(|(b, _)| *b == backend).map(|s| s.1);
         let device = match backend {

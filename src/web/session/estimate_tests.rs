@@ -96,3 +96,28 @@ fn the_estimate_waits_for_a_measured_speed_then_gives_minutes() {
     };
     assert_eq!(estimate(&s.update(Input::FormChanged(broken))), "");
 }
+
+#[test]
+fn auto_on_a_software_adapter_is_timed_on_the_cpu_as_the_worker_will_train() {
+    let mut s = ready();
+    let adapter = crate::web::protocol::AdapterInfo {
+        fallback: true,
+        ..Default::default()
+    };
+    let webgpu = Some(adapter);
+    worker(
+        &mut s,
+        Event::Backend {
+            webgpu,
+            problem: None,
+        },
+    );
+    let line = estimate(&s.update(Input::FormChanged(tutorial()))).to_string();
+    assert!(line.contains("(CPU)"), "{line}");
+    let asked = FormValues {
+        backend: "webgpu".into(),
+        ..tutorial()
+    };
+    let line = estimate(&s.update(Input::FormChanged(asked))).to_string();
+    assert!(line.contains("(WebGPU)"), "{line}");
+}
