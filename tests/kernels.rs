@@ -34,17 +34,23 @@ fn assert_close<const D: usize>(what: &str, a: Tensor<D>, b: Tensor<D>) {
 #[test]
 fn fused_convolution_matches_burns_convolution_with_and_without_relu_with_gradients() {
     let cases = [
-        // (batch, channels in, side, filters, padding): the models' layers and odd shapes.
-        (4, 3, 32, 32, PaddingConfig2d::Valid),
-        (3, 32, 30, 64, PaddingConfig2d::Valid),
-        (2, 32, 15, 64, PaddingConfig2d::Same),
-        (2, 5, 7, 3, PaddingConfig2d::Explicit(2, 1, 2, 1)),
+        // (batch, channels in, side, filters, kernel, padding): the models' layers and odd
+        // shapes.
+        (4, 3, 32, 32, 3, PaddingConfig2d::Valid),
+        (3, 32, 30, 64, 3, PaddingConfig2d::Valid),
+        (2, 32, 15, 64, 3, PaddingConfig2d::Same),
+        // fast94's whitening (2×2) and its small late maps.
+        (3, 3, 32, 24, 2, PaddingConfig2d::Valid),
+        (2, 24, 31, 16, 3, PaddingConfig2d::Same),
+        (3, 16, 7, 16, 3, PaddingConfig2d::Same),
+        (3, 16, 3, 16, 3, PaddingConfig2d::Same),
+        (2, 5, 7, 3, 3, PaddingConfig2d::Explicit(2, 1, 2, 1)),
         // Uneven padding: handed to burn's ops, still through the fused op's backward.
-        (2, 2, 6, 3, PaddingConfig2d::Explicit(1, 0, 2, 1)),
+        (2, 2, 6, 3, 3, PaddingConfig2d::Explicit(1, 0, 2, 1)),
     ];
-    for (batch, channels, side, filters, padding) in cases {
+    for (batch, channels, side, filters, kernel, padding) in cases {
         let device = device();
-        let mut conv = Conv2dConfig::new([channels, filters], [3, 3])
+        let mut conv = Conv2dConfig::new([channels, filters], [kernel, kernel])
             .with_padding(padding.clone())
             .init(&device);
         // A non-zero bias, so that its gradient and the ReLU's mask both matter.
@@ -84,7 +90,9 @@ fn fused_convolution_matches_burns_convolution_with_and_without_relu_with_gradie
         for with_relu in [true, false] {
             let (y, dx, dw, db) = run(true, with_relu);
             let (y_ref, dx_ref, dw_ref, db_ref) = run(false, with_relu);
-            let case = format!("{batch}×{channels}×{side}² → {filters}, {padding:?}, {with_relu}");
+            let case = format!(
+                "{batch}×{channels}×{side}² → {filters} of {kernel}², {padding:?}, {with_relu}"
+            );
             assert_close(&format!("output, {case}"), y, y_ref);
             assert_close(&format!("input gradient, {case}"), dx, dx_ref);
             assert_close(&format!("weight gradient, {case}"), dw, dw_ref);
@@ -95,7 +103,7 @@ fn fused_convolution_matches_burns_convolution_with_and_without_relu_with_gradie
 
 #[test]
 fn pooling_matches_burns_max_pool_with_gradients() {
-    for (side, size) in [(28, 2), (15, 2), (9, 3)] {
+    for (side, size) in [(28, 2), (15, 2), (9, 3), (31, 2), (7, 2), (3, 3), (4, 3)] {
         let device = device();
         let pool = MaxPool2dConfig::new([size, size])
             .with_strides([size, size])
@@ -163,4 +171,34 @@ fn dropout_keeps_its_share_scaled_and_passes_the_gradient_through_the_same_mask(
         dropout(&layer, plain.clone()).into_data(),
         plain.into_data()
     );
+}
+
+/// The batch norms of `deeper-bn` and `fast94` are burn's, differentiated as one op: its
+/// output and gradients must be those of the formula written out in elementary ops.
+#[test]
+fn batch_norm_training_matches_its_formula_with_gradients() {
+    let device = device();
+    let norm = burn::nn::BatchNormConfig::new(6).init(&device);
+    let x =
+        Tensor::<4>::random([4, 6, 5, 5], Distribution::Uniform(-2.0, 3.0), &device).require_grad();
+    let weights = Tensor::<4>::random([4, 6, 5, 5], Distribution::Uniform(0.0, 1.0), &device);
+    let shift = Tensor::<1>::random([6], Distribution::Uniform(-0.5, 0.5), &device).require_grad();
+    let run = |ours: bool| {
+        let y = if ours {
+            norm.forward(x.clone()) + shift.clone().reshape([1, 6, 1, 1])
+        } else {
+            let per_channel = |t: Tensor<4>| t.swap_dims(0, 1).flatten::<2>(1, 3).mean_dim(1);
+            let mean = per_channel(x.clone()).reshape([1, 6, 1, 1]);
+            let centred = x.clone() - mean;
+            let var = per_channel(centred.clone().powi_scalar(2)).reshape([1, 6, 1, 1]);
+            centred / (var + norm.epsilon).sqrt() + shift.clone().reshape([1, 6, 1, 1])
+        };
+        let grads = (y.clone() * weights.clone()).sum().backward();
+        (y, x.grad(&grads).unwrap(), shift.grad(&grads).unwrap())
+    };
+    let (y, dx, ds) = run(true);
+    let (y_ref, dx_ref, ds_ref) = run(false);
+    assert_close("batch norm output", y, y_ref);
+    assert_close("batch norm input gradient", dx, dx_ref);
+    assert_close("shift gradient", ds, ds_ref);
 }

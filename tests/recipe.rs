@@ -133,6 +133,45 @@ fn preparation_whitens_starts_with_identity_filters_and_fixes_norm_scales() {
         }
     }
     assert_eq!(cnn.norm_shifts().len(), 2);
+    for layer in &cnn.image_layers {
+        if let ImageLayer::BatchNorm(norm) = layer {
+            assert_eq!(
+                norm.momentum, 0.4,
+                "airbench's running averages move faster"
+            );
+        }
+    }
+
+    // PyTorch's initialisation: no biases (frozen zeros), weights within ±1/√fan-in.
+    let bias = conv.bias.as_ref().unwrap().val();
+    assert!(!bias.is_require_grad());
+    assert!(values(bias).iter().all(|b| *b == 0.0));
+    let cifar_lab::model::VectorLayer::DenseLogits(dense) = &cnn.vector_layers[0] else {
+        panic!("the output layer")
+    };
+    let w = values(dense.weight.val());
+    let [fan_in, _] = dense.weight.dims();
+    let bound = 1.0 / (fan_in as f32).sqrt();
+    assert!(w.iter().all(|v| v.abs() <= bound), "fan-in bound");
+    assert!(
+        w.iter().any(|v| v.abs() > bound / 2.0),
+        "and not far inside it"
+    );
+    assert!(!dense.bias.as_ref().unwrap().val().is_require_grad());
+    // The whitening bias trains for three epochs, then freezes.
+    let bias_trains = |cnn: &Cnn| {
+        whiten_layer(cnn)
+            .bias
+            .as_ref()
+            .unwrap()
+            .val()
+            .is_require_grad()
+    };
+    assert!(bias_trains(&cnn));
+    let recipe = Recipe::airbench();
+    let cnn = recipe.start_epoch(cnn, 3);
+    assert!(bias_trains(&cnn));
+    assert!(!bias_trains(&recipe.start_epoch(cnn, 4)));
 }
 
 #[test]
@@ -190,8 +229,12 @@ fn lookahead_pulls_the_weights_toward_their_average() {
     let first = model("flatten, dense 10", &device);
     let start = values(first.vector_layers_weight());
     let mut lookahead = Lookahead::default();
-    // The first pull only records the average (the weights stay).
-    let first = lookahead.after_step(first, 5, 100);
+    // Nothing happens in the first three epochs.
+    let first = lookahead.after_step(first, 3, 5, 100);
+    let first = lookahead.end_epoch(first);
+    assert_eq!(values(first.vector_layers_weight()), start);
+    // Then the first pull only records the average (the weights stay).
+    let first = lookahead.after_step(first, 4, 5, 100);
     assert_eq!(values(first.vector_layers_weight()), start);
     // An optimizer step moves the weights (the parameters keep their ids).
     let indices: Vec<usize> = (0..16).collect();
@@ -204,10 +247,10 @@ fn lookahead_pulls_the_weights_toward_their_average() {
     let target = values(moved.vector_layers_weight());
     assert_ne!(target, start);
     // Not a pull step: nothing changes.
-    let moved = lookahead.after_step(moved, 49, 100);
+    let moved = lookahead.after_step(moved, 4, 49, 100);
     assert_eq!(values(moved.vector_layers_weight()), target);
     let decay = Lookahead::decay(50, 100);
-    let pulled = lookahead.after_step(moved, 50, 100);
+    let pulled = lookahead.after_step(moved, 4, 50, 100);
     let expected: Vec<f64> = start
         .iter()
         .zip(&target)
@@ -216,10 +259,58 @@ fn lookahead_pulls_the_weights_toward_their_average() {
     for (p, want) in values(pulled.vector_layers_weight()).iter().zip(&expected) {
         assert!((*p as f64 - want).abs() < 1e-6, "{p} vs {want}");
     }
-    // After the last step the weights are the average, which is where they already are.
-    let last = lookahead.after_step(pulled, 100, 100);
+    // At the end of an epoch the weights are the average, which is where they already are.
+    let last = lookahead.end_epoch(pulled);
     for (p, want) in values(last.vector_layers_weight()).iter().zip(&expected) {
         assert!((*p as f64 - want).abs() < 1e-6, "{p} vs {want}");
+    }
+}
+
+#[test]
+fn lookahead_averages_the_batch_norms_running_statistics() {
+    let _turn = take_turn();
+    let device = Device::flex().autodiff();
+    // Momentum 1: the running mean is the last batch's mean.
+    let cnn = model("conv 4 3 same, batchnorm, flatten, dense 10", &device).with_norm_momentum(1.0);
+    let batch_mean = |cnn: &Cnn, images: &ImageSet| -> Vec<f32> {
+        let ImageLayer::ConvLinear(conv) = &cnn.image_layers[0] else {
+            panic!("a convolution first")
+        };
+        let indices: Vec<usize> = (0..images.len()).collect();
+        let x = conv.forward(images_to_tensor(images, &indices, &device));
+        values(x.swap_dims(0, 1).flatten::<2>(1, 3).mean_dim(1))
+    };
+    let running_mean = |cnn: &Cnn| -> Vec<f32> {
+        let ImageLayer::BatchNorm(norm) = &cnn.image_layers[1] else {
+            panic!("a batch norm second")
+        };
+        values(norm.running_mean.value())
+    };
+    let (a, b) = (synthetic::banded(16, 1), synthetic::banded(16, 2));
+    let mut lookahead = Lookahead::default();
+    let all: Vec<usize> = (0..16).collect();
+    let _ = cnn.forward(images_to_tensor(&a, &all, &device));
+    let cnn = lookahead.after_step(cnn, 4, 5, 100);
+    let mean_a = batch_mean(&cnn, &a);
+    assert_close(&running_mean(&cnn), &mean_a);
+    // The next batch's statistics are still pending in burn when the pull comes: it folds
+    // them in before averaging.
+    let _ = cnn.forward(images_to_tensor(&b, &all, &device));
+    let cnn = lookahead.after_step(cnn, 4, 10, 100);
+    let mean_b = batch_mean(&cnn, &b);
+    let decay = Lookahead::decay(10, 100) as f32;
+    let want: Vec<f32> = mean_a
+        .iter()
+        .zip(&mean_b)
+        .map(|(a, b)| a * decay + b * (1.0 - decay))
+        .collect();
+    assert_close(&running_mean(&cnn), &want);
+}
+
+fn assert_close(got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-5, "{got:?} vs {want:?}");
     }
 }
 
@@ -279,7 +370,7 @@ fn a_short_fast_recipe_run_follows_its_schedule_and_keeps_the_whitening() {
     };
     let config = TrainConfig {
         model: ModelSpec::parse(SMALL).unwrap(),
-        epochs: 3,
+        epochs: 5,
         batch_size: 32,
         ..TrainConfig::fast94()
     };
@@ -300,11 +391,11 @@ fn a_short_fast_recipe_run_follows_its_schedule_and_keeps_the_whitening() {
         "{:?}",
         outcome.end
     );
-    // 9 steps; each epoch records the rate of its last step (index 2, 5, 8 of 9).
+    // 15 steps; each epoch records the rate of its last step (index 2, 5, 8, … of 15).
     let schedule = config.recipe.schedule;
     let lrs: Vec<f64> = outcome.history.epochs.iter().map(|e| e.lr).collect();
-    let want: Vec<f64> = [2, 5, 8]
-        .map(|step| config.lr * schedule.factor(step, 9))
+    let want: Vec<f64> = [2, 5, 8, 11, 14]
+        .map(|step| config.lr * schedule.factor(step, 15))
         .to_vec();
     assert_eq!(lrs, want);
     let trained = outcome.evaluated.unwrap().model;
@@ -313,6 +404,16 @@ fn a_short_fast_recipe_run_follows_its_schedule_and_keeps_the_whitening() {
         values(whiten_layer(&trained).weight.val()),
         values(whiten_layer(&prepared).weight.val()),
         "the whitening filters never train"
+    );
+    let bias = |cnn: &Cnn| whiten_layer(cnn).bias.as_ref().unwrap().val();
+    assert!(
+        !bias(&trained).is_require_grad(),
+        "the whitening bias froze"
+    );
+    assert_ne!(
+        values(bias(&trained)),
+        values(bias(&prepared)),
+        "after training"
     );
     // Seeded: the same run again gives the same history (but for the timings).
     let scores = |h: &cifar_lab::history::History| -> Vec<[f64; 5]> {

@@ -1,5 +1,6 @@
-//! Data augmentation, the tutorial's next chapter: each training image is seen mirrored or
-//! not and shifted by a few pixels (a reflect-padded random crop), differently every epoch,
+//! Data augmentation, the tutorial's next chapter: each training image is seen mirrored in
+//! every other epoch and shifted by a few pixels (a reflect-padded random crop) differently
+//! every epoch,
 //! so the network cannot memorise exact pixels. Validation images are never augmented.
 //!
 //! The choice for an image depends only on the seed, the epoch and the image's position in
@@ -78,10 +79,14 @@ impl Augment {
         if self.is_off() {
             return Choice::default();
         }
-        // One stream per (epoch, image): its first draws decide.
+        // Flips alternate: each image starts mirrored or not at random and switches every
+        // epoch, so any two epochs in a row show both sides (airbench found this worth more
+        // than a fresh coin every epoch).
+        let first_flip = SeededRng::derive(seed ^ 0x666C_6970_7065_6421, index as u64).next_u64();
+        let flip = self.flip && (first_flip >> 63 == 1) != epoch.is_multiple_of(2);
+        // One stream per (epoch, image) for the shift.
         let stream = ((epoch as u64) << 32) ^ index as u64;
         let mut rng = SeededRng::derive(seed ^ 0x6175_676D_656E_7421, stream);
-        let flip = self.flip && rng.next_u64() >> 63 == 1;
         let span = 2 * self.translate + 1;
         let (dx, dy) = if self.translate > 0 {
             let dx = rng.below(span) as isize - self.translate as isize;
@@ -245,6 +250,14 @@ mod tests {
         assert_ne!(first, epoch(8, 1), "the seed decides");
         let flipped = first.iter().filter(|c| c.flip).count();
         assert!((900..1100).contains(&flipped), "{flipped} of 2000 flipped");
+        // Each image's flip alternates by epoch, from a start that differs by image.
+        for (a, b) in epoch(7, 4).iter().zip(epoch(7, 5)) {
+            assert_ne!(a.flip, b.flip);
+        }
+        assert_eq!(
+            first.iter().map(|c| c.flip).collect::<Vec<_>>(),
+            epoch(7, 3).iter().map(|c| c.flip).collect::<Vec<_>>()
+        );
         for d in -2..=2 {
             let dx = first.iter().filter(|c| c.dx == d).count();
             let dy = first.iter().filter(|c| c.dy == d).count();

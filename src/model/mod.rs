@@ -6,6 +6,7 @@ mod check;
 mod cost;
 mod network;
 mod parse;
+mod prepare;
 mod presets;
 mod spec;
 mod summary;

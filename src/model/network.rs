@@ -6,9 +6,9 @@ use burn::nn::{
     PaddingConfig2d, Relu,
 };
 use burn::tensor::activation::{gelu, relu};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
-use super::{Activation, LayerSpec, ModelSpec, Padding, whitening_filters};
+use super::{Activation, LayerSpec, ModelSpec, Padding};
 use crate::kernels::{conv2d_linear, conv2d_relu, dropout, max_pool2d};
 
 // Variant names are part of the saved weights' paths: new kinds get new variants, and the
@@ -201,91 +201,5 @@ impl Cnn {
             };
         }
         x
-    }
-}
-
-/// Changes to a freshly built model that a training recipe asks for (airbench's).
-impl Cnn {
-    /// Sets every whitening layer's filters from the patches of `images` (channel-major bytes).
-    pub fn whitened<'a>(mut self, images: impl Iterator<Item = &'a [u8]> + Clone) -> Self {
-        for layer in &mut self.image_layers {
-            if let ImageLayer::Whiten(conv) = layer {
-                let [filters, channels, kernel, _] = conv.weight.dims();
-                let device = conv.weight.val().device();
-                let found = whitening_filters(images.clone(), kernel);
-                let weight = TensorData::new(found.weight, [filters, channels, kernel, kernel]);
-                conv.weight =
-                    Param::from_tensor(Tensor::from_data(weight, &device)).set_require_grad(false);
-                conv.bias = Some(Param::from_tensor(Tensor::from_data(
-                    TensorData::new(found.bias, [filters]),
-                    &device,
-                )));
-            }
-        }
-        self
-    }
-
-    /// Starts each convolution's first filters as the identity (PyTorch's `dirac_` on the
-    /// first `inputs` filters, as airbench does): the network begins close to passing its
-    /// whitened input through, which trains faster.
-    pub fn with_identity_filters(mut self) -> Self {
-        for layer in &mut self.image_layers {
-            let (ImageLayer::Conv(conv)
-            | ImageLayer::ConvLinear(conv)
-            | ImageLayer::ConvGelu(conv)) = layer
-            else {
-                continue;
-            };
-            let [outputs, inputs, kh, kw] = conv.weight.dims();
-            if kh % 2 == 0 || kw % 2 == 0 {
-                continue;
-            }
-            let mut keep = vec![1.0f32; outputs * inputs * kh * kw];
-            let mut identity = vec![0.0f32; keep.len()];
-            for o in 0..outputs.min(inputs) {
-                let filter = o * inputs * kh * kw;
-                keep[filter..filter + inputs * kh * kw].fill(0.0);
-                identity[filter + o * kh * kw + (kh / 2) * kw + kw / 2] = 1.0;
-            }
-            let shape = [outputs, inputs, kh, kw];
-            conv.weight = conv.weight.clone().map(|w| {
-                // Computed off the autodiff graph, so the result is a fresh leaf again.
-                let w = w.inner();
-                let device = w.device();
-                let keep = Tensor::<4>::from_data(TensorData::new(keep, shape), &device);
-                let identity = Tensor::<4>::from_data(TensorData::new(identity, shape), &device);
-                Tensor::from_inner(w * keep + identity).require_grad()
-            });
-        }
-        self
-    }
-
-    /// Freezes every batch norm's scale at 1 (airbench trains only the shift).
-    pub fn with_fixed_norm_scales(mut self) -> Self {
-        let fix = |norm: &mut BatchNorm| norm.gamma = norm.gamma.clone().set_require_grad(false);
-        for layer in &mut self.image_layers {
-            if let ImageLayer::BatchNorm(norm) = layer {
-                fix(norm);
-            }
-        }
-        for layer in &mut self.vector_layers {
-            if let VectorLayer::BatchNorm(norm) = layer {
-                fix(norm);
-            }
-        }
-        self
-    }
-
-    /// The batch norms' shifts: airbench trains them with a 64× larger learning rate.
-    pub fn norm_shifts(&self) -> Vec<Param<Tensor<1>>> {
-        let images = self.image_layers.iter().filter_map(|l| match l {
-            ImageLayer::BatchNorm(norm) => Some(norm.beta.clone()),
-            _ => None,
-        });
-        let vectors = self.vector_layers.iter().filter_map(|l| match l {
-            VectorLayer::BatchNorm(norm) => Some(norm.beta.clone()),
-            _ => None,
-        });
-        images.chain(vectors).collect()
     }
 }

@@ -23,9 +23,14 @@ pub struct Recipe {
     /// Evaluate the last epoch on six views of each image (as is, mirrored, each shifted one
     /// pixel both ways) and average their logits, as airbench does.
     pub tta: bool,
-    /// airbench's initialisation: convolutions start with identity filters and batch norms
-    /// train only their shift.
+    /// airbench's initialisation: PyTorch's fan-in weights with identity filters on top, no
+    /// biases, and batch norms that train only their shift.
     pub identity_init: bool,
+    /// The share of each batch's statistics the batch norms' running averages take in
+    /// (none: burn's 0.1).
+    pub norm_momentum: Option<f64>,
+    /// Train the whitening layer's bias for this many epochs, then freeze it (none: always).
+    pub whiten_bias_epochs: Option<usize>,
 }
 
 /// The learning rate over a run, as a multiple of the configured one.
@@ -89,6 +94,8 @@ impl Recipe {
             lookahead: true,
             tta: true,
             identity_init: true,
+            norm_momentum: Some(0.4),
+            whiten_bias_epochs: Some(3),
         }
     }
 
@@ -99,6 +106,11 @@ impl Recipe {
                 self.label_smoothing
             ));
         }
+        if let Some(m) = self.norm_momentum
+            && !(m > 0.0 && m <= 1.0)
+        {
+            return Err(format!("batch-norm momentum must lie in (0, 1], not {m}"));
+        }
         self.schedule.check()
     }
 
@@ -106,24 +118,45 @@ impl Recipe {
     /// airbench's initialisation where asked for.
     pub fn prepare(&self, model: Cnn, train: &ImageSet) -> Cnn {
         let count = train.len().min(WHITENING_IMAGES);
-        let model = model.whitened((0..count).map(|i| train.image(i)));
+        let mut model = model.whitened((0..count).map(|i| train.image(i)));
         if self.identity_init {
-            model.with_identity_filters().with_fixed_norm_scales()
-        } else {
-            model
+            model = model
+                .with_fan_in_weights()
+                .with_identity_filters()
+                .with_fixed_norm_scales();
+        }
+        if let Some(momentum) = self.norm_momentum {
+            model = model.with_norm_momentum(momentum);
+        }
+        if self.whiten_bias_epochs == Some(0) {
+            model = model.with_whitening_bias_frozen();
+        }
+        model
+    }
+
+    /// The model as epoch `epoch` (from 1) starts: the whitening bias freezes once its
+    /// epochs are done.
+    pub fn start_epoch(&self, model: Cnn, epoch: usize) -> Cnn {
+        match self.whiten_bias_epochs {
+            Some(epochs) if epochs > 0 && epoch == epochs + 1 => model.with_whitening_bias_frozen(),
+            _ => model,
         }
     }
 }
 
-/// Lookahead as airbench does it: every 5 steps the running average moves toward the weights
-/// by `1 − decay` and the weights are set to it, with `decay` rising as `0.95⁵ · (t/T)³`
-/// (no averaging early, more and more late); after the last step the weights are the average.
+/// Lookahead as airbench does it: from the fourth epoch, every 5 steps the running average
+/// moves toward the model by `1 − decay` and the model is set to it, with `decay` rising as
+/// `0.95⁵ · (t/T)³` (little averaging early, more and more late); at the end of each epoch
+/// the model is the average. Everything averages, the batch norms' running statistics
+/// included, so they describe the averaged weights; frozen tensors stay as they are.
 #[derive(Default)]
 pub struct Lookahead {
     average: HashMap<ParamId, Tensor<1>>,
 }
 
 pub const LOOKAHEAD_EVERY: usize = 5;
+/// airbench starts averaging after its first 3 epochs, while the weights still move fast.
+pub const LOOKAHEAD_AFTER_EPOCHS: usize = 3;
 
 impl Lookahead {
     /// The decay after step `step` (from 1) of `total`.
@@ -131,18 +164,27 @@ impl Lookahead {
         0.95f64.powi(5) * (step as f64 / total.max(1) as f64).powi(3)
     }
 
-    /// Called after every step (from 1).
-    pub fn after_step(&mut self, mut model: Cnn, step: usize, total: usize) -> Cnn {
-        if step.is_multiple_of(LOOKAHEAD_EVERY) {
-            model = self.pull(model, Self::decay(step, total));
+    /// Called after every step (from 1) of epoch `epoch` (from 1). The first pull only
+    /// records the average.
+    pub fn after_step(&mut self, model: Cnn, epoch: usize, step: usize, total: usize) -> Cnn {
+        if epoch > LOOKAHEAD_AFTER_EPOCHS && step.is_multiple_of(LOOKAHEAD_EVERY) {
+            self.pull(model, Self::decay(step, total))
+        } else {
+            model
         }
-        if step == total {
-            model = self.pull(model, 1.0);
+    }
+
+    /// Called at the end of every epoch: the model becomes the average, once there is one.
+    pub fn end_epoch(&mut self, model: Cnn) -> Cnn {
+        if self.average.is_empty() {
+            model
+        } else {
+            self.pull(model, 1.0)
         }
-        model
     }
 
     fn pull(&mut self, model: Cnn, decay: f64) -> Cnn {
+        model.sync_running_stats();
         model.map(&mut Pull {
             average: &mut self.average,
             decay,
@@ -158,10 +200,7 @@ struct Pull<'a> {
 impl ModuleMapper for Pull<'_> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
-        // Only what the optimizer moves: frozen filters and running statistics stay.
-        if !tensor.is_require_grad() {
-            return Param::from_mapped_value(id, tensor, mapper);
-        }
+        let trained = tensor.is_require_grad();
         let shape = tensor.shape();
         let current: Tensor<1> = tensor.inner().flatten(0, D - 1);
         let averaged = match self.average.remove(&id) {
@@ -169,7 +208,7 @@ impl ModuleMapper for Pull<'_> {
             None => current,
         };
         self.average.insert(id, averaged.clone());
-        let value = Tensor::from_inner(averaged.reshape(shape)).require_grad();
+        let value = Tensor::from_inner(averaged.reshape(shape)).set_require_grad(trained);
         Param::from_mapped_value(id, value, mapper)
     }
 }

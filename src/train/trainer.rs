@@ -108,6 +108,7 @@ pub async fn train(
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
+        model = config.recipe.start_epoch(model, epoch);
         let order = SeededRng::derive(config.seed, epoch as u64).permutation(samples);
         let mut totals = RunningTotals::default();
         // Per-batch (loss × batch size, correct count), still on the device.
@@ -143,7 +144,7 @@ pub async fn train(
             lr = config.lr * config.recipe.schedule.factor(step, total_steps);
             model = optimizer.step(lr, model, grads);
             if let Some(lookahead) = &mut lookahead {
-                model = lookahead.after_step(model, step + 1, total_steps);
+                model = lookahead.after_step(model, epoch, step + 1, total_steps);
             }
             // Every batch, so a Stop sent while the CPU backend computes is seen before the next.
             observer.pause().await;
@@ -179,6 +180,9 @@ pub async fn train(
                 loss: totals.loss(),
                 acc: totals.acc(),
             }));
+        }
+        if let Some(lookahead) = &mut lookahead {
+            model = lookahead.end_epoch(model);
         }
         let train_seconds = started.elapsed().as_secs_f64();
 
