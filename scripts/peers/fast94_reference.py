@@ -16,7 +16,6 @@ import math
 import tarfile
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -34,12 +33,12 @@ def load(path):
         for member in tar.getmembers():
             name = member.name.rsplit("/", 1)[-1]
             if name.endswith(".bin") and ("data_batch" in name or "test_batch" in name):
-                raw = np.frombuffer(tar.extractfile(member).read(), dtype=np.uint8)
+                raw = torch.frombuffer(bytearray(tar.extractfile(member).read()), dtype=torch.uint8)
                 parts[name] = raw.reshape(-1, 3073)
-    train = np.concatenate([parts[f"data_batch_{i}.bin"] for i in range(1, 6)])
+    train = torch.cat([parts[f"data_batch_{i}.bin"] for i in range(1, 6)])
     test = parts["test_batch.bin"]
-    images = lambda r: torch.tensor(r[:, 1:].reshape(-1, 3, 32, 32), dtype=torch.float32) / 255
-    labels = lambda r: torch.tensor(r[:, 0].astype(np.int64))
+    images = lambda r: r[:, 1:].reshape(-1, 3, 32, 32).float() / 255
+    labels = lambda r: r[:, 0].long()
     return images(train), labels(train), images(test), labels(test)
 
 
