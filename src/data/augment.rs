@@ -1,7 +1,7 @@
 //! Data augmentation, the tutorial's next chapter: each training image is seen mirrored in
 //! every other epoch and shifted by a few pixels (a reflect-padded random crop) differently
-//! every epoch,
-//! so the network cannot memorise exact pixels. Validation images are never augmented.
+//! every epoch, so the network cannot memorise exact pixels. Validation images are never
+//! augmented.
 //!
 //! The choice for an image depends only on the seed, the epoch and the image's position in
 //! the training set, not on the batch size, the order or the backend: a run is reproducible,
