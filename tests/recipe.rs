@@ -11,7 +11,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use cifar_lab::data::{ImageSet, Splits, images_to_tensor, labels_to_tensor, synthetic};
 use cifar_lab::eval::evaluate_views;
-use cifar_lab::model::{Architecture, Cnn, ImageLayer, ModelSpec};
+use cifar_lab::model::{Architecture, Cnn, ImageLayer, ModelSpec, Summary};
 use cifar_lab::optim::{MOMENTUM, OptimizerKind, SHIFT_LR_SCALE};
 use cifar_lab::train::{CancelToken, Lookahead, NoObserver, Recipe, RunEnd, TrainConfig, train};
 use futures_lite::future::block_on;
@@ -175,6 +175,41 @@ fn preparation_whitens_starts_with_identity_filters_and_fixes_norm_scales() {
 }
 
 #[test]
+fn the_summary_counts_what_the_prepared_model_trains() {
+    let _turn = take_turn();
+    let device = Device::flex().autodiff();
+    let spec = ModelSpec::parse(SMALL).unwrap();
+    let summary = Summary::new(&spec);
+    let fresh = model(SMALL, &device);
+    let trained_by_spec = summary.total_params - summary.non_trainable_params;
+
+    let cnn = Recipe::airbench().prepare(fresh, &synthetic::banded(64, 3));
+    // airbench trains the convolutions' and the dense layer's weights, the whitening bias
+    // and the batch norms' shifts: no conv/dense biases, no batch-norm scales.
+    // (The dense layer reads 5×5×8: block 1's 15² pooled by 3.)
+    let weights = 24 * 8 * 9 + 8 * 8 * 9 + 5 * 5 * 8 * 10;
+    let trained = weights + 24 + 2 * 8;
+    assert_eq!(cnn.trainable_params(), trained);
+    let frozen = 2 * 8 + 10 + 2 * 8;
+    assert_eq!(
+        trained_by_spec,
+        trained + frozen,
+        "the spec alone trains those too"
+    );
+    let summary = summary.with_trainable(cnn.trainable_params());
+    assert_eq!(summary.total_params - summary.non_trainable_params, trained);
+    assert!(summary.to_string().contains("Trainable params: 4,344"));
+
+    // Without a recipe, the model trains what the spec says.
+    let plain = ModelSpec::preset(Architecture::Plain);
+    let summary = Summary::new(&plain);
+    assert_eq!(
+        Cnn::new(&plain, &device).trainable_params(),
+        summary.total_params - summary.non_trainable_params
+    );
+}
+
+#[test]
 fn nesterov_steps_the_norm_shifts_64_times_faster() {
     let _turn = take_turn();
     let device = Device::flex().autodiff();
@@ -229,12 +264,11 @@ fn lookahead_pulls_the_weights_toward_their_average() {
     let first = model("flatten, dense 10", &device);
     let start = values(first.vector_layers_weight());
     let mut lookahead = Lookahead::default();
-    // Nothing happens in the first three epochs.
-    let first = lookahead.after_step(first, 3, 5, 100);
-    let first = lookahead.end_epoch(first);
+    // Before any pull, finishing leaves the model as it is.
+    let first = lookahead.finish(first);
     assert_eq!(values(first.vector_layers_weight()), start);
-    // Then the first pull only records the average (the weights stay).
-    let first = lookahead.after_step(first, 4, 5, 100);
+    // The first pull only records the average (the weights stay).
+    let first = lookahead.after_step(first, 5, 100);
     assert_eq!(values(first.vector_layers_weight()), start);
     // An optimizer step moves the weights (the parameters keep their ids).
     let indices: Vec<usize> = (0..16).collect();
@@ -243,14 +277,15 @@ fn lookahead_pulls_the_weights_toward_their_average() {
         .init(&device)
         .forward(logits, labels_to_tensor(&set, &indices, &device));
     let grads = GradientsParams::from_grads(loss.backward(), &first);
-    let moved = OptimizerKind::Sgd.init(&first).step(0.5, first, grads);
+    let mut optimizer = OptimizerKind::Sgd.init(&first);
+    let moved = optimizer.step(0.5, first, grads);
     let target = values(moved.vector_layers_weight());
     assert_ne!(target, start);
     // Not a pull step: nothing changes.
-    let moved = lookahead.after_step(moved, 4, 49, 100);
+    let moved = lookahead.after_step(moved, 49, 100);
     assert_eq!(values(moved.vector_layers_weight()), target);
     let decay = Lookahead::decay(50, 100);
-    let pulled = lookahead.after_step(moved, 4, 50, 100);
+    let pulled = lookahead.after_step(moved, 50, 100);
     let expected: Vec<f64> = start
         .iter()
         .zip(&target)
@@ -259,8 +294,17 @@ fn lookahead_pulls_the_weights_toward_their_average() {
     for (p, want) in values(pulled.vector_layers_weight()).iter().zip(&expected) {
         assert!((*p as f64 - want).abs() < 1e-6, "{p} vs {want}");
     }
-    // At the end of an epoch the weights are the average, which is where they already are.
-    let last = lookahead.end_epoch(pulled);
+    // A step after the last pull is dropped when training ends: the model is the average.
+    let before = values(pulled.vector_layers_weight());
+    let logits = pulled.forward(images_to_tensor(&set, &indices, &device));
+    let loss = CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(logits, labels_to_tensor(&set, &indices, &device));
+    let grads = GradientsParams::from_grads(loss.backward(), &pulled);
+    let stepped = optimizer.step(0.5, pulled, grads);
+    let stepped = lookahead.after_step(stepped, 51, 100);
+    assert_ne!(values(stepped.vector_layers_weight()), before);
+    let last = lookahead.finish(stepped);
     for (p, want) in values(last.vector_layers_weight()).iter().zip(&expected) {
         assert!((*p as f64 - want).abs() < 1e-6, "{p} vs {want}");
     }
@@ -290,13 +334,13 @@ fn lookahead_averages_the_batch_norms_running_statistics() {
     let mut lookahead = Lookahead::default();
     let all: Vec<usize> = (0..16).collect();
     let _ = cnn.forward(images_to_tensor(&a, &all, &device));
-    let cnn = lookahead.after_step(cnn, 4, 5, 100);
+    let cnn = lookahead.after_step(cnn, 5, 100);
     let mean_a = batch_mean(&cnn, &a);
     assert_close(&running_mean(&cnn), &mean_a);
     // The next batch's statistics are still pending in burn when the pull comes: it folds
     // them in before averaging.
     let _ = cnn.forward(images_to_tensor(&b, &all, &device));
-    let cnn = lookahead.after_step(cnn, 4, 10, 100);
+    let cnn = lookahead.after_step(cnn, 10, 100);
     let mean_b = batch_mean(&cnn, &b);
     let decay = Lookahead::decay(10, 100) as f32;
     let want: Vec<f32> = mean_a

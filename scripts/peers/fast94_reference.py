@@ -23,7 +23,7 @@ from torch import nn
 EPOCHS, BATCH, LR, MOMENTUM, SMOOTHING = 10, 1024, 1.5, 0.85, 0.2
 DECAY_PER_STEP = 0.0153 / (1 + 1 / (1 - MOMENTUM))
 SHIFT_LR_SCALE, NORM_MOMENTUM, WHITEN_EPS, WHITEN_IMAGES = 64.0, 0.4, 5e-4, 5000
-LOOKAHEAD_EVERY, LOOKAHEAD_AFTER, WHITEN_BIAS_EPOCHS = 5, 3, 3
+LOOKAHEAD_EVERY, WHITEN_BIAS_EPOCHS = 5, 3
 
 
 def load(path):
@@ -178,9 +178,9 @@ def main():
             step += 1
             correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
-            if epoch > LOOKAHEAD_AFTER and step % LOOKAHEAD_EVERY == 0:
+            if step % LOOKAHEAD_EVERY == 0:
                 pull(0.95**5 * (step / total) ** 3)
-        if average is not None:
+        if epoch == EPOCHS and average is not None:
             pull(1.0)
         seconds = time.time() - started
         val = evaluate(model, test_x, test_y)

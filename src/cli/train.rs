@@ -3,7 +3,7 @@ use std::time::Instant;
 use cifar_lab::data::{Augment, Cifar10, Splits, ValidationSource};
 use cifar_lab::eval::RunMetrics;
 use cifar_lab::history::{EpochRecord, History};
-use cifar_lab::model::{Cnn, Summary, weights_to_bytes};
+use cifar_lab::model::{Cnn, ModelSpec, Summary, weights_to_bytes};
 use cifar_lab::train::{CancelToken, Observer, RunConfig, RunEnd, TrainConfig, TrainEvent, train};
 use futures_lite::future::block_on;
 
@@ -88,7 +88,6 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     let config_json = serde_json::to_string_pretty(&run_config).expect("config serialises");
     out.write(RunFiles::CONFIG_JSON, config_json.as_bytes())?;
     device.seed(config.seed);
-    println!("{}", Summary::new(&config.model));
     println!(
         "Training `{}` for {} epochs on {} (batch {}, {} lr {}{})",
         config.model.name(),
@@ -102,6 +101,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     let model = Cnn::new(&config.model, &device);
     let cancel = stop_on_ctrl_c();
     let mut observer = Recording {
+        model: &config.model,
         console: ConsoleProgress::new(),
         out: &out,
         history: History::default(),
@@ -179,6 +179,8 @@ fn write_history(out: &RunDir, history: &History) -> Result<(), CliError> {
 /// The console view, plus the history written after every epoch, so a run that is killed
 /// keeps its completed epochs on disk.
 struct Recording<'a> {
+    /// Summarised when training starts, with the prepared model's trainable count.
+    model: &'a ModelSpec,
     console: ConsoleProgress,
     out: &'a RunDir,
     history: History,
@@ -188,8 +190,15 @@ struct Recording<'a> {
 
 impl Observer for Recording<'_> {
     fn on_event(&mut self, event: TrainEvent<'_>) {
-        if let TrainEvent::EpochDone(record) = &event {
-            self.record(record);
+        match &event {
+            TrainEvent::Started {
+                trainable_params, ..
+            } => println!(
+                "{}",
+                Summary::new(self.model).with_trainable(*trainable_params)
+            ),
+            TrainEvent::EpochDone(record) => self.record(record),
+            _ => {}
         }
         self.console.on_event(event);
     }

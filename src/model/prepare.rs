@@ -3,7 +3,7 @@
 //! filters and no biases, batch norms that train only their shift with a faster-moving
 //! running average, and the whitening bias frozen after a few epochs.
 
-use burn::module::Param;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::BatchNorm;
 use burn::nn::conv::Conv2d;
 use burn::tensor::{Distribution, Tensor, TensorData};
@@ -129,6 +129,24 @@ impl Cnn {
     /// The batch norms' shifts: airbench trains them with a 64× larger learning rate.
     pub fn norm_shifts(&self) -> Vec<Param<Tensor<1>>> {
         self.norms().map(|norm| norm.beta.clone()).collect()
+    }
+
+    /// How many parameters training will change: those the recipe froze (the whitening
+    /// filters, airbench's zero biases and fixed batch-norm scales) do not count.
+    pub fn trainable_params(&self) -> usize {
+        #[derive(Default)]
+        struct Count(usize);
+        impl ModuleVisitor for Count {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                let tensor = param.val();
+                if tensor.is_require_grad() {
+                    self.0 += tensor.shape().num_elements();
+                }
+            }
+        }
+        let mut count = Count::default();
+        self.visit(&mut count);
+        count.0
     }
 
     /// Folds in the running statistics of the last training step, which burn keeps aside

@@ -18,7 +18,8 @@ pub struct Summary {
     pub model: String,
     pub rows: Vec<SummaryRow>,
     pub total_params: usize,
-    /// Batch norm's running statistics, saved but not trained.
+    /// Saved but not trained: batch norm's running statistics, the whitening filters, and
+    /// whatever a recipe freezes (`with_trainable`).
     pub non_trainable_params: usize,
 }
 
@@ -67,6 +68,14 @@ impl Summary {
             total_params: shapes.iter().map(|s| s.trainable + s.non_trainable).sum(),
             non_trainable_params: shapes.iter().map(|s| s.non_trainable).sum(),
         }
+    }
+
+    /// The totals as training will see them: `trainable` is counted on the model as its
+    /// recipe prepared it, which can freeze parameters the spec alone would train
+    /// (airbench's zero biases and fixed batch-norm scales).
+    pub fn with_trainable(mut self, trainable: usize) -> Self {
+        self.non_trainable_params = self.total_params.saturating_sub(trainable);
+        self
     }
 }
 

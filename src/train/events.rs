@@ -59,6 +59,8 @@ pub enum TrainEvent<'a> {
         batches_per_epoch: usize,
         train_samples: usize,
         val_samples: usize,
+        /// Parameters training changes, counted on the model as the recipe prepared it.
+        trainable_params: usize,
     },
     /// Some batches are done (sent every `readback_every` batches and at the epoch's end).
     BatchDone(BatchProgress),

@@ -144,9 +144,9 @@ impl Recipe {
     }
 }
 
-/// Lookahead as airbench does it: from the fourth epoch, every 5 steps the running average
-/// moves toward the model by `1 − decay` and the model is set to it, with `decay` rising as
-/// `0.95⁵ · (t/T)³` (little averaging early, more and more late); at the end of each epoch
+/// Lookahead as airbench94's code does it: every 5 steps the running average moves toward
+/// the model by `1 − decay` and the model is set to it, with `decay` rising as
+/// `0.95⁵ · (t/T)³` (next to no averaging early, more and more late), and when training ends
 /// the model is the average. Everything averages, the batch norms' running statistics
 /// included, so they describe the averaged weights; frozen tensors stay as they are.
 #[derive(Default)]
@@ -155,8 +155,6 @@ pub struct Lookahead {
 }
 
 pub const LOOKAHEAD_EVERY: usize = 5;
-/// airbench starts averaging after its first 3 epochs, while the weights still move fast.
-pub const LOOKAHEAD_AFTER_EPOCHS: usize = 3;
 
 impl Lookahead {
     /// The decay after step `step` (from 1) of `total`.
@@ -164,18 +162,20 @@ impl Lookahead {
         0.95f64.powi(5) * (step as f64 / total.max(1) as f64).powi(3)
     }
 
-    /// Called after every step (from 1) of epoch `epoch` (from 1). The first pull only
-    /// records the average.
-    pub fn after_step(&mut self, model: Cnn, epoch: usize, step: usize, total: usize) -> Cnn {
-        if epoch > LOOKAHEAD_AFTER_EPOCHS && step.is_multiple_of(LOOKAHEAD_EVERY) {
+    /// Called after every step (from 1, counted over the whole run). The first pull only
+    /// records the average: airbench's starts from the initial weights, but its first
+    /// decay (about 1e-6) replaces them with the model all but entirely.
+    pub fn after_step(&mut self, model: Cnn, step: usize, total: usize) -> Cnn {
+        if step.is_multiple_of(LOOKAHEAD_EVERY) {
             self.pull(model, Self::decay(step, total))
         } else {
             model
         }
     }
 
-    /// Called at the end of every epoch: the model becomes the average, once there is one.
-    pub fn end_epoch(&mut self, model: Cnn) -> Cnn {
+    /// Called when training ends: the model becomes the average, so the steps since the
+    /// last pull are dropped, as airbench's final update (decay 1) drops them.
+    pub fn finish(&mut self, model: Cnn) -> Cnn {
         if self.average.is_empty() {
             model
         } else {

@@ -98,6 +98,7 @@ pub async fn train(
         batches_per_epoch: batches,
         train_samples: samples,
         val_samples: splits.validation.len(),
+        trainable_params: model.trainable_params(),
     });
     let mut optimizer = config.optimizer.init(&model);
     let smoothing = config.recipe.label_smoothing;
@@ -144,7 +145,7 @@ pub async fn train(
             lr = config.lr * config.recipe.schedule.factor(step, total_steps);
             model = optimizer.step(lr, model, grads);
             if let Some(lookahead) = &mut lookahead {
-                model = lookahead.after_step(model, epoch, step + 1, total_steps);
+                model = lookahead.after_step(model, step + 1, total_steps);
             }
             // Every batch, so a Stop sent while the CPU backend computes is seen before the next.
             observer.pause().await;
@@ -181,8 +182,10 @@ pub async fn train(
                 acc: totals.acc(),
             }));
         }
-        if let Some(lookahead) = &mut lookahead {
-            model = lookahead.end_epoch(model);
+        if let Some(lookahead) = &mut lookahead
+            && epoch == config.epochs
+        {
+            model = lookahead.finish(model);
         }
         let train_seconds = started.elapsed().as_secs_f64();
 
