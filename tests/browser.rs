@@ -151,6 +151,8 @@ async fn the_fast_recipe_trains_on_webgpu() {
         model: model.clone(),
         epochs: 1,
         batch_size: 8,
+        // fast94's peak rate is for batches of 1,024; batches of 8 diverge with it.
+        lr: 0.05,
         ..TrainConfig::fast94()
     };
     device.seed(3);
