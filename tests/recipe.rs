@@ -272,13 +272,16 @@ fn lookahead_pulls_the_weights_toward_their_average() {
     assert_eq!(values(first.vector_layers_weight()), start);
     // An optimizer step moves the weights (the parameters keep their ids).
     let indices: Vec<usize> = (0..16).collect();
-    let logits = first.forward(images_to_tensor(&set, &indices, &device));
-    let loss = CrossEntropyLossConfig::new()
-        .init(&device)
-        .forward(logits, labels_to_tensor(&set, &indices, &device));
-    let grads = GradientsParams::from_grads(loss.backward(), &first);
     let mut optimizer = OptimizerKind::Sgd.init(&first);
-    let moved = optimizer.step(0.5, first, grads);
+    let mut sgd_step = |cnn: Cnn| {
+        let logits = cnn.forward(images_to_tensor(&set, &indices, &device));
+        let loss = CrossEntropyLossConfig::new()
+            .init(&device)
+            .forward(logits, labels_to_tensor(&set, &indices, &device));
+        let grads = GradientsParams::from_grads(loss.backward(), &cnn);
+        optimizer.step(0.5, cnn, grads)
+    };
+    let moved = sgd_step(first);
     let target = values(moved.vector_layers_weight());
     assert_ne!(target, start);
     // Not a pull step: nothing changes.
@@ -296,13 +299,7 @@ fn lookahead_pulls_the_weights_toward_their_average() {
     }
     // A step after the last pull is dropped when training ends: the model is the average.
     let before = values(pulled.vector_layers_weight());
-    let logits = pulled.forward(images_to_tensor(&set, &indices, &device));
-    let loss = CrossEntropyLossConfig::new()
-        .init(&device)
-        .forward(logits, labels_to_tensor(&set, &indices, &device));
-    let grads = GradientsParams::from_grads(loss.backward(), &pulled);
-    let stepped = optimizer.step(0.5, pulled, grads);
-    let stepped = lookahead.after_step(stepped, 51, 100);
+    let stepped = lookahead.after_step(sgd_step(pulled), 51, 100);
     assert_ne!(values(stepped.vector_layers_weight()), before);
     let last = lookahead.finish(stepped);
     for (p, want) in values(last.vector_layers_weight()).iter().zip(&expected) {
