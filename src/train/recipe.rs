@@ -162,15 +162,18 @@ impl Lookahead {
         0.95f64.powi(5) * (step as f64 / total.max(1) as f64).powi(3)
     }
 
-    /// Called after every step (from 1, counted over the whole run). The first pull only
-    /// records the average: airbench's starts from the initial weights, but its first
-    /// decay (about 1e-6) replaces them with the model all but entirely.
-    pub fn after_step(&mut self, model: Cnn, step: usize, total: usize) -> Cnn {
+    /// Called after every step (from 1, counted over the whole run of `total`). The first
+    /// pull only records the average: airbench's starts from the initial weights, but its
+    /// first decay (about 1e-6) replaces them with the model all but entirely. After the
+    /// last step the model is the average (`finish`).
+    pub fn after_step(&mut self, mut model: Cnn, step: usize, total: usize) -> Cnn {
         if step.is_multiple_of(LOOKAHEAD_EVERY) {
-            self.pull(model, Self::decay(step, total))
-        } else {
-            model
+            model = self.pull(model, Self::decay(step, total));
         }
+        if step == total {
+            model = self.finish(model);
+        }
+        model
     }
 
     /// Called when training ends: the model becomes the average, so the steps since the

@@ -182,11 +182,6 @@ pub async fn train(
                 acc: totals.acc(),
             }));
         }
-        if let Some(lookahead) = &mut lookahead
-            && epoch == config.epochs
-        {
-            model = lookahead.finish(model);
-        }
         let train_seconds = started.elapsed().as_secs_f64();
 
         observer.on_event(TrainEvent::ValidationStarted { epoch });
