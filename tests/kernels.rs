@@ -3,12 +3,13 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use burn::module::Module;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::pool::MaxPool2dConfig;
 use burn::nn::{DropoutConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
-use cifar_lab::kernels::{conv2d_linear, conv2d_relu, dropout, max_pool2d};
+use cifar_lab::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, max_pool2d};
 
 fn device() -> Device {
     let device = Device::flex().autodiff();
@@ -173,8 +174,8 @@ fn dropout_keeps_its_share_scaled_and_passes_the_gradient_through_the_same_mask(
     );
 }
 
-/// The batch norms of `deeper-bn` and `fast94` are burn's, differentiated as one op: its
-/// output and gradients must be those of the formula written out in elementary ops.
+/// The batch norms of `deeper-bn` and `fast94`, differentiated as one op: the output and
+/// gradients must be those of the formula written out in elementary ops.
 #[test]
 fn batch_norm_training_matches_its_formula_with_gradients() {
     let device = device();
@@ -185,7 +186,7 @@ fn batch_norm_training_matches_its_formula_with_gradients() {
     let shift = Tensor::<1>::random([6], Distribution::Uniform(-0.5, 0.5), &device).require_grad();
     let run = |ours: bool| {
         let y = if ours {
-            norm.forward(x.clone()) + shift.clone().reshape([1, 6, 1, 1])
+            batch_norm(&norm, x.clone()) + shift.clone().reshape([1, 6, 1, 1])
         } else {
             let per_channel = |t: Tensor<4>| t.swap_dims(0, 1).flatten::<2>(1, 3).mean_dim(1);
             let mean = per_channel(x.clone()).reshape([1, 6, 1, 1]);
@@ -201,4 +202,69 @@ fn batch_norm_training_matches_its_formula_with_gradients() {
     assert_close("batch norm output", y, y_ref);
     assert_close("batch norm input gradient", dx, dx_ref);
     assert_close("shift gradient", ds, ds_ref);
+}
+
+/// The fused batch norm against burn's layer: output, the gradients of the input, gamma and
+/// beta, the running statistics it leaves, and evaluation with them, for image maps (fast94's
+/// and deeper-bn's shapes) and for the dense layers' `[batch, features]`.
+#[test]
+fn fused_batch_norm_matches_burns_layer_in_training_and_evaluation() {
+    fn check<const D: usize>(shape: [usize; D]) {
+        let device = device();
+        let channels = shape[1];
+        // Non-trivial gamma and beta, so that both gradients and the affine matter.
+        let values =
+            |low, high| Tensor::<1>::random([channels], Distribution::Uniform(low, high), &device);
+        let (gamma, beta) = (values(0.5, 1.5), values(-0.5, 0.5));
+        let fresh = || {
+            let mut norm = burn::nn::BatchNormConfig::new(channels)
+                .with_momentum(0.4)
+                .init(&device);
+            norm.gamma = burn::module::Param::from_tensor(gamma.clone());
+            norm.beta = burn::module::Param::from_tensor(beta.clone());
+            norm
+        };
+        let x =
+            Tensor::<D>::random(shape, Distribution::Uniform(-2.0, 3.0), &device).require_grad();
+        let weights = Tensor::<D>::random(shape, Distribution::Uniform(0.0, 1.0), &device);
+        let run = |ours: bool| {
+            let norm = fresh();
+            let y = if ours {
+                batch_norm(&norm, x.clone())
+            } else {
+                norm.forward(x.clone())
+            };
+            let grads = (y.clone() * weights.clone()).sum().backward();
+            let grad = |t: Tensor<1>| t.grad(&grads).unwrap();
+            let eval_x = x.clone().inner();
+            let eval = if ours {
+                batch_norm(&norm.valid(), eval_x)
+            } else {
+                norm.valid().forward(eval_x)
+            };
+            (
+                y,
+                x.grad(&grads).unwrap(),
+                grad(norm.gamma.val()),
+                grad(norm.beta.val()),
+                norm.running_mean.value(),
+                norm.running_var.value(),
+                eval,
+            )
+        };
+        let ours = run(true);
+        let theirs = run(false);
+        let case = format!("{shape:?}");
+        assert_close(&format!("output, {case}"), ours.0, theirs.0);
+        assert_close(&format!("input gradient, {case}"), ours.1, theirs.1);
+        assert_close(&format!("gamma gradient, {case}"), ours.2, theirs.2);
+        assert_close(&format!("beta gradient, {case}"), ours.3, theirs.3);
+        assert_close(&format!("running mean, {case}"), ours.4, theirs.4);
+        assert_close(&format!("running variance, {case}"), ours.5, theirs.5);
+        assert_close(&format!("evaluation, {case}"), ours.6, theirs.6);
+    }
+    check([8, 16, 15, 15]);
+    check([4, 24, 31, 31]);
+    check([5, 7, 3, 3]);
+    check([16, 32]);
 }

@@ -1,6 +1,7 @@
 mod args;
 mod bench;
 mod evaluate;
+mod memory;
 mod progress;
 mod report;
 mod run_dir;
@@ -56,6 +57,12 @@ pub enum CliError {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
+    if matches!(
+        args.command,
+        Command::Train(_) | Command::Evaluate(_) | Command::Bench(_)
+    ) {
+        memory::keep_freed_memory();
+    }
     match args.command {
         Command::Train(a) => train::run(a),
         Command::Evaluate(a) => evaluate::run(a),

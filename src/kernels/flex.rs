@@ -1,5 +1,6 @@
 //! The extension ops on burn's CPU backend (`flex`): unwrap the tensors to `f32` slices and
-//! run [`conv_cpu`](super::conv_cpu) and [`pool_cpu`](super::pool_cpu); anything those
+//! run [`conv_cpu`](super::conv_cpu), [`pool_cpu`](super::pool_cpu) and
+//! [`norm_cpu`](super::norm_cpu); anything those
 //! kernels do not handle (strides, dilation, groups, uneven padding, other float types) goes
 //! to burn's own ops.
 
@@ -7,16 +8,18 @@ use burn::backend::Flex;
 use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
-use burn::backend::ops::FloatTensorOps;
+use burn::backend::ops::{FloatTensorOps, ModuleOps};
 use burn::tensor::{DType, FloatDType, TensorData};
 
 use super::conv::burn_ops;
 use super::conv_cpu::{self, ConvGeometry};
 use super::dropout::{self, SEED_DRAW, burn_ops as dropout_ops};
+use super::norm::burn_ops as norm_ops;
+use super::norm_cpu::{self, NormGeometry};
 use super::parallel;
 use super::pool::burn_ops as pool_ops;
 use super::pool_cpu::{self, PoolGeometry};
-use super::{ConvBackend, DropoutBackend, MaxPoolBackend};
+use super::{BatchNormBackend, ConvBackend, DropoutBackend, MaxPoolBackend};
 
 /// The geometry when the kernels handle this convolution.
 fn geometry(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions<2>) -> Option<ConvGeometry> {
@@ -145,5 +148,102 @@ impl DropoutBackend for Flex {
             dropout::fill_mask(chunk, seed, (c * CHUNK) as u64, keep)
         });
         tensor(mask, shape.as_slice())
+    }
+}
+
+/// The geometry when every operand is `f32` (the kernels' one float type).
+fn norm_geometry(x: &FlexTensor, others: &[&FlexTensor]) -> Option<NormGeometry> {
+    let f32s = std::iter::once(x)
+        .chain(others.iter().copied())
+        .all(|t| t.dtype() == DType::F32);
+    f32s.then(|| NormGeometry::of(x.shape().as_slice()))
+        .flatten()
+}
+
+impl BatchNormBackend for Flex {
+    fn batch_norm_train_fused(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        epsilon: f64,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let Some(g) = norm_geometry(&x, &[&gamma, &beta]) else {
+            return norm_ops::batch_norm_train_fused::<Self>(x, gamma, beta, epsilon);
+        };
+        let (x, gamma, beta) = (values(&x), values(&gamma), values(&beta));
+        let (mean, variance) = norm_cpu::stats(&g, slice(&x));
+        let mut out = vec![0.0; slice(&x).len()];
+        let (gamma, beta) = (slice(&gamma), slice(&beta));
+        norm_cpu::normalize(
+            &g,
+            slice(&x),
+            gamma,
+            beta,
+            &mean,
+            &variance,
+            epsilon,
+            &mut out,
+        );
+        (
+            tensor(out, x.shape().as_slice()),
+            tensor(mean, [g.channels]),
+            tensor(variance, [g.channels]),
+        )
+    }
+
+    fn batch_norm_train_grads(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        mean: FlexTensor,
+        variance: FlexTensor,
+        epsilon: f64,
+        grad: FlexTensor,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let Some(g) = norm_geometry(&x, &[&gamma, &mean, &variance, &grad]) else {
+            return norm_ops::batch_norm_train_grads::<Self>(
+                x, gamma, mean, variance, epsilon, grad,
+            );
+        };
+        let [x, gamma, mean, variance, grad] = [x, gamma, mean, variance, grad].map(|t| values(&t));
+        let (x_grad, gamma_grad, beta_grad) = norm_cpu::grads(
+            &g,
+            slice(&x),
+            slice(&gamma),
+            slice(&mean),
+            slice(&variance),
+            epsilon,
+            slice(&grad),
+        );
+        (
+            tensor(x_grad, x.shape().as_slice()),
+            tensor(gamma_grad, [g.channels]),
+            tensor(beta_grad, [g.channels]),
+        )
+    }
+
+    fn batch_norm_apply(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        mean: FlexTensor,
+        variance: FlexTensor,
+        epsilon: f64,
+    ) -> FlexTensor {
+        let Some(g) = norm_geometry(&x, &[&gamma, &beta, &mean, &variance]) else {
+            return Self::batch_norm(x, gamma, beta, mean, variance, epsilon);
+        };
+        let [x, gamma, beta, mean, variance] = [x, gamma, beta, mean, variance].map(|t| values(&t));
+        let mut out = vec![0.0; slice(&x).len()];
+        norm_cpu::normalize(
+            &g,
+            slice(&x),
+            slice(&gamma),
+            slice(&beta),
+            slice(&mean),
+            slice(&variance),
+            epsilon,
+            &mut out,
+        );
+        tensor(out, x.shape().as_slice())
     }
 }

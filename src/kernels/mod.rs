@@ -10,17 +10,22 @@
 //! GPU keeps its kernels. The autodiff implementation ([`autodiff`]) ties them together.
 //! Max pooling ([`MaxPoolBackend`]) follows the same pattern: burn's general pooling computes
 //! and stores an index per output; [`pool_cpu`] reads each window in place. Dropout's mask
-//! ([`DropoutBackend`]) is drawn in parallel from a counter-based hash on the CPU.
+//! ([`DropoutBackend`]) is drawn in parallel from a counter-based hash on the CPU. Batch
+//! normalisation ([`BatchNormBackend`]) runs as two fused passes forward and two backward
+//! ([`norm_cpu`]) instead of burn's dozen.
 
 mod autodiff;
 mod conv;
 pub mod conv_cpu;
 mod dropout;
 mod flex;
+mod norm;
+pub mod norm_cpu;
 mod parallel;
 mod pool;
 pub mod pool_cpu;
 
 pub use conv::{ConvBackend, conv2d_linear, conv2d_relu};
 pub use dropout::{DropoutBackend, dropout};
+pub use norm::{BatchNormBackend, batch_norm};
 pub use pool::{MaxPoolBackend, max_pool2d};

@@ -9,7 +9,7 @@ use burn::tensor::activation::{gelu, relu};
 use burn::tensor::{Device, Tensor};
 
 use super::{Activation, LayerSpec, ModelSpec, Padding};
-use crate::kernels::{conv2d_linear, conv2d_relu, dropout, max_pool2d};
+use crate::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, max_pool2d};
 
 // Variant names are part of the saved weights' paths: new kinds get new variants, and the
 // first ones keep their names so weights saved before them still load.
@@ -178,7 +178,7 @@ impl Cnn {
                 ImageLayer::ConvGelu(conv) => gelu(conv2d_linear(conv, x)),
                 ImageLayer::MaxPool(pool) => max_pool2d(pool, x),
                 ImageLayer::Dropout(layer) => dropout(layer, x),
-                ImageLayer::BatchNorm(norm) => norm.forward(x),
+                ImageLayer::BatchNorm(norm) => batch_norm(norm, x),
                 ImageLayer::Relu(_) => relu(x),
                 ImageLayer::Gelu(layer) => layer.forward(x),
                 ImageLayer::Whiten(conv) => conv2d_linear(conv, x),
@@ -194,7 +194,7 @@ impl Cnn {
                 VectorLayer::DenseLogits(dense) => dense.forward(x),
                 VectorLayer::DenseGelu(dense) => gelu(dense.forward(x)),
                 VectorLayer::Dropout(layer) => dropout(layer, x),
-                VectorLayer::BatchNorm(norm) => norm.forward(x),
+                VectorLayer::BatchNorm(norm) => batch_norm(norm, x),
                 VectorLayer::Relu(_) => relu(x),
                 VectorLayer::Gelu(layer) => layer.forward(x),
                 VectorLayer::Rescale(factor) => x.mul_scalar(*factor),
