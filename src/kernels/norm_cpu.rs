@@ -15,14 +15,15 @@ pub struct NormGeometry {
 }
 
 impl NormGeometry {
-    /// From a tensor's shape `[batch, channels, ...]`; `None` below rank 2.
+    /// From a tensor's shape `[batch, channels, ...]`; `None` below rank 2 or when empty.
     pub fn of(shape: &[usize]) -> Option<Self> {
         match shape {
             [batch, channels, rest @ ..] => Some(Self {
                 batch: *batch,
                 channels: *channels,
                 plane: rest.iter().product(),
-            }),
+            })
+            .filter(|g| g.batch * g.channels * g.plane > 0),
             _ => None,
         }
     }
@@ -230,6 +231,9 @@ mod tests {
         let (means, variances) = stats(&g, &[1.0, 2.0, 3.0, 6.0]);
         assert_eq!(means, [3.0]);
         assert_eq!(variances, [3.5]);
+        // Empty tensors and vectors go to burn's ops.
+        assert_eq!(NormGeometry::of(&[0, 3, 2, 2]), None);
+        assert_eq!(NormGeometry::of(&[5]), None);
     }
 
     #[test]
