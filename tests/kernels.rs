@@ -9,7 +9,7 @@ use burn::nn::pool::MaxPool2dConfig;
 use burn::nn::{DropoutConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
-use cifar_lab::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, max_pool2d};
+use cifar_lab::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, gelu, max_pool2d};
 
 fn device() -> Device {
     let device = Device::flex().autodiff();
@@ -267,4 +267,26 @@ fn fused_batch_norm_matches_burns_layer_in_training_and_evaluation() {
     check([4, 24, 31, 31]);
     check([5, 7, 3, 3]);
     check([16, 32]);
+}
+
+/// The vectorised GELU against burn's (libm's erf) on the same backend, with its gradient.
+#[test]
+fn gelu_matches_burns_with_gradient() {
+    let device = device();
+    let x =
+        Tensor::<4>::random([3, 8, 9, 9], Distribution::Uniform(-6.0, 6.0), &device).require_grad();
+    let weights = Tensor::<4>::random([3, 8, 9, 9], Distribution::Uniform(-1.0, 1.0), &device);
+    let run = |ours: bool| {
+        let y = if ours {
+            gelu(x.clone())
+        } else {
+            burn::tensor::activation::gelu(x.clone())
+        };
+        let grads = (y.clone() * weights.clone()).sum().backward();
+        (y, x.grad(&grads).unwrap())
+    };
+    let (y, dx) = run(true);
+    let (y_ref, dx_ref) = run(false);
+    assert_close("gelu", y, y_ref);
+    assert_close("gelu gradient", dx, dx_ref);
 }

@@ -8,18 +8,19 @@ use burn::backend::Flex;
 use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
-use burn::backend::ops::{FloatTensorOps, ModuleOps};
+use burn::backend::ops::{ActivationOps, FloatTensorOps, ModuleOps};
 use burn::tensor::{DType, FloatDType, TensorData};
 
 use super::conv::burn_ops;
 use super::conv_cpu::{self, ConvGeometry};
 use super::dropout::{self, SEED_DRAW, burn_ops as dropout_ops};
+use super::gelu_cpu;
 use super::norm::burn_ops as norm_ops;
 use super::norm_cpu::{self, NormGeometry};
 use super::parallel;
 use super::pool::burn_ops as pool_ops;
 use super::pool_cpu::{self, PoolGeometry};
-use super::{BatchNormBackend, ConvBackend, DropoutBackend, MaxPoolBackend};
+use super::{BatchNormBackend, ConvBackend, DropoutBackend, GeluBackend, MaxPoolBackend};
 
 /// The geometry when the kernels handle this convolution.
 fn geometry(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions<2>) -> Option<ConvGeometry> {
@@ -245,5 +246,27 @@ impl BatchNormBackend for Flex {
             &mut out,
         );
         tensor(out, x.shape().as_slice())
+    }
+}
+
+impl GeluBackend for Flex {
+    fn gelu_fused(x: FlexTensor) -> FlexTensor {
+        if x.dtype() != DType::F32 {
+            return Self::gelu(x);
+        }
+        let x = values(&x);
+        let mut out = vec![0.0; slice(&x).len()];
+        gelu_cpu::forward(slice(&x), &mut out);
+        tensor(out, x.shape().as_slice())
+    }
+
+    fn gelu_grad(x: FlexTensor, grad: FlexTensor) -> FlexTensor {
+        if x.dtype() != DType::F32 || grad.dtype() != DType::F32 {
+            return Self::gelu_backward(x, grad);
+        }
+        let (x, grad) = (values(&x), values(&grad));
+        let mut dx = vec![0.0; slice(&x).len()];
+        gelu_cpu::backward(slice(&x), slice(&grad), &mut dx);
+        tensor(dx, x.shape().as_slice())
     }
 }

@@ -12,13 +12,16 @@
 //! and stores an index per output; [`pool_cpu`] reads each window in place. Dropout's mask
 //! ([`DropoutBackend`]) is drawn in parallel from a counter-based hash on the CPU. Batch
 //! normalisation ([`BatchNormBackend`]) runs as two fused passes forward and two backward
-//! ([`norm_cpu`]) instead of burn's dozen.
+//! ([`norm_cpu`]) instead of burn's dozen, and GELU ([`GeluBackend`]) through a vectorised
+//! erf ([`gelu_cpu`]) instead of libm's scalar one.
 
 mod autodiff;
 mod conv;
 pub mod conv_cpu;
 mod dropout;
 mod flex;
+mod gelu;
+pub mod gelu_cpu;
 mod norm;
 pub mod norm_cpu;
 mod parallel;
@@ -27,5 +30,6 @@ pub mod pool_cpu;
 
 pub use conv::{ConvBackend, conv2d_linear, conv2d_relu};
 pub use dropout::{DropoutBackend, dropout};
+pub use gelu::{GeluBackend, gelu};
 pub use norm::{BatchNormBackend, batch_norm};
 pub use pool::{MaxPoolBackend, max_pool2d};

@@ -5,11 +5,11 @@ use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Gelu, Initializer, Linear, LinearConfig,
     PaddingConfig2d, Relu,
 };
-use burn::tensor::activation::{gelu, relu};
+use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use super::{Activation, LayerSpec, ModelSpec, Padding};
-use crate::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, max_pool2d};
+use crate::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, gelu, max_pool2d};
 
 // Variant names are part of the saved weights' paths: new kinds get new variants, and the
 // first ones keep their names so weights saved before them still load.
@@ -180,7 +180,7 @@ impl Cnn {
                 ImageLayer::Dropout(layer) => dropout(layer, x),
                 ImageLayer::BatchNorm(norm) => batch_norm(norm, x),
                 ImageLayer::Relu(_) => relu(x),
-                ImageLayer::Gelu(layer) => layer.forward(x),
+                ImageLayer::Gelu(_) => gelu(x),
                 ImageLayer::Whiten(conv) => conv2d_linear(conv, x),
                 ImageLayer::Rescale(factor) => x.mul_scalar(*factor),
             };
@@ -196,7 +196,7 @@ impl Cnn {
                 VectorLayer::Dropout(layer) => dropout(layer, x),
                 VectorLayer::BatchNorm(norm) => batch_norm(norm, x),
                 VectorLayer::Relu(_) => relu(x),
-                VectorLayer::Gelu(layer) => layer.forward(x),
+                VectorLayer::Gelu(_) => gelu(x),
                 VectorLayer::Rescale(factor) => x.mul_scalar(*factor),
             };
         }
