@@ -584,13 +584,8 @@ async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
     screenshot(client, "truncated-data").await;
 
     // A link naming another site's data: nothing is fetched until Load is pressed.
-    client
-        .goto(&format!("{url}?data=http://localhost:9/elsewhere/"))
-        .await
-        .unwrap();
-    let status = "(() => { const s = document.getElementById('data-status').textContent; \
-                  return s.includes('another site') && s; })()";
-    let status = wait_for(client, "the other-site notice", status, 30).await;
+    let status =
+        open_other_sites_link(client, &format!("{url}?data=http://localhost:9/elsewhere/")).await;
     assert!(
         status.as_str().unwrap().contains("http://localhost:9"),
         "{status}"
@@ -602,15 +597,21 @@ async fn bad_data_gives_a_clear_message(client: &Client, url: &str) {
     );
 }
 
+/// Opens a link whose data lives on another site and waits until the page offers to load it
+/// (a Load pressed before the app has read the link does nothing); returns the notice.
+async fn open_other_sites_link(client: &Client, link: &str) -> Value {
+    client.goto(link).await.unwrap();
+    let notice = "(() => { const s = document.getElementById('data-status').textContent; \
+                  return s.includes('another site') && s; })()";
+    wait_for(client, "the other-site notice", notice, 30).await
+}
+
 /// A server that claims 4 GB for a batch is refused before its body is read; one that
 /// stops sending is abandoned when Stop is pressed, or after 30 s without a byte.
 async fn hostile_servers_are_bounded(client: &Client, url: &str) {
     let hostile = hostile::start();
     let error = &shown("data-error");
-    client
-        .goto(&format!("{url}?data={hostile}lying/"))
-        .await
-        .unwrap();
+    open_other_sites_link(client, &format!("{url}?data={hostile}lying/")).await;
     click(client, "load-url").await;
     let message = wait_for(client, "the oversized-batch message", error, 60).await;
     let message = message.as_str().unwrap();
@@ -619,10 +620,7 @@ async fn hostile_servers_are_bounded(client: &Client, url: &str) {
         "{message}"
     );
 
-    client
-        .goto(&format!("{url}?data={hostile}stalling/"))
-        .await
-        .unwrap();
+    open_other_sites_link(client, &format!("{url}?data={hostile}stalling/")).await;
     click(client, "load-url").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     click(client, "stop").await;
