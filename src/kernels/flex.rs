@@ -171,25 +171,12 @@ impl BatchNormBackend for Flex {
         let Some(g) = norm_geometry(&x, &[&gamma, &beta]) else {
             return norm_ops::batch_norm_train_fused::<Self>(x, gamma, beta, epsilon);
         };
-        let (x, gamma, beta) = (values(&x), values(&gamma), values(&beta));
+        let x = values(&x);
         let (mean, variance) = norm_cpu::stats(&g, slice(&x));
-        let mut out = vec![0.0; slice(&x).len()];
-        let (gamma, beta) = (slice(&gamma), slice(&beta));
-        norm_cpu::normalize(
-            &g,
-            slice(&x),
-            gamma,
-            beta,
-            &mean,
-            &variance,
-            epsilon,
-            &mut out,
-        );
-        (
-            tensor(out, x.shape().as_slice()),
-            tensor(mean, [g.channels]),
-            tensor(variance, [g.channels]),
-        )
+        let (mean, variance) = (tensor(mean, [g.channels]), tensor(variance, [g.channels]));
+        let output =
+            Self::batch_norm_apply(x, gamma, beta, mean.clone(), variance.clone(), epsilon);
+        (output, mean, variance)
     }
 
     fn batch_norm_train_grads(
