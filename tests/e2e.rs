@@ -263,8 +263,14 @@ async fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
     let path = dir.join(name);
     let started = Instant::now();
     loop {
-        // Chromium writes `name.crdownload` and renames it when done.
-        if let Ok(bytes) = std::fs::read(&path) {
+        // Chromium reserves `name` with an empty file, writes `name.crdownload` and renames
+        // it over `name` when done: until then `name` can be read, empty. Every download
+        // here has content.
+        let partial = dir.join(format!("{name}.crdownload"));
+        if let Ok(bytes) = std::fs::read(&path)
+            && !bytes.is_empty()
+            && !partial.exists()
+        {
             return bytes;
         }
         let listing: Vec<_> = std::fs::read_dir(dir)
