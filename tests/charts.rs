@@ -80,18 +80,19 @@ fn curves_label_every_series_and_use_whole_epochs() {
     let out = svg(1000, 420, |area| draw_curves(area, &runs).map(|_| vec![])).unwrap();
     let all = texts(&out);
     let contents: Vec<String> = all.iter().map(|t| t.2.clone()).collect();
+    let count = |label: &str| contents.iter().filter(|c| *c == label).count();
+    // The line styles are explained once per chart (accuracy and loss), each run named once
+    // per chart, with its best validation accuracy on the accuracy chart.
+    for key in ["validation", "training", "best"] {
+        assert_eq!(count(key), 2, "{key}");
+    }
     for label in [
-        "training (plain)",
-        "validation (plain)",
-        "training (dropout)",
-        "validation (dropout)",
+        "plain · best 0.710",
+        "dropout · best 0.720",
+        "plain",
+        "dropout",
     ] {
-        // Once per chart: accuracy and loss.
-        assert_eq!(
-            contents.iter().filter(|c| *c == label).count(),
-            2,
-            "{label}"
-        );
+        assert_eq!(count(label), 1, "{label}");
     }
     for axis in ["epoch", "accuracy", "loss"] {
         assert!(contents.iter().any(|c| c == axis), "axis label {axis}");
@@ -107,12 +108,53 @@ fn curves_label_every_series_and_use_whole_epochs() {
         .map(|t| t.2.as_str())
         .collect();
     assert_eq!(ticks, (1..=11).map(|e| e.to_string()).collect::<Vec<_>>());
-    assert!(
-        contents.iter().any(|c| c.starts_with("best 0.")),
-        "best epoch marked"
-    );
     // Lines are 3 px wide.
     assert!(out.contains(r#"stroke-width="3""#));
+}
+
+/// The legend sits between the caption and the plot, in as many rows as it needs: with six
+/// runs, a legend box inside the plot would cover the curves.
+#[test]
+fn a_crowded_legend_wraps_above_the_plot() {
+    let names: Vec<String> = (0..6)
+        .map(|i| format!("deeper-bn-augmented #{i}"))
+        .collect();
+    let histories: Vec<History> = (0..6).map(|i| history(15, 0.01 * i as f64)).collect();
+    let runs: Vec<CurveRun<'_>> = names
+        .iter()
+        .zip(&histories)
+        .map(|(name, history)| CurveRun {
+            name,
+            history,
+            running: None,
+        })
+        .collect();
+    let out = svg(1100, 430, |area| draw_curves(area, &runs).map(|_| vec![])).unwrap();
+    let all = texts(&out);
+    let accuracy: Vec<_> = all.iter().filter(|t| t.0 < 550.0).collect();
+    let legend: Vec<_> = accuracy
+        .iter()
+        .filter(|t| t.2.starts_with("deeper-bn-augmented #") || t.2 == "validation")
+        .collect();
+    assert_eq!(legend.len(), 7);
+    let rows: std::collections::BTreeSet<i64> = legend.iter().map(|t| t.1 as i64).collect();
+    assert!(rows.len() >= 2, "one row for 7 entries in 550 px: {rows:?}");
+    // The plot's top edge is where the highest y tick (1.1) is drawn.
+    let top = accuracy
+        .iter()
+        .find(|t| t.2 == "1.1")
+        .expect("the top y tick")
+        .1;
+    for t in &legend {
+        assert!(
+            t.1 + 6.0 < top,
+            "{} at y {} inside the plot (top {top})",
+            t.2,
+            t.1
+        );
+    }
+    let caption = accuracy.iter().find(|t| t.2 == "accuracy" && t.3.is_none());
+    assert!(caption.expect("the caption").1 < legend[0].1);
 }
 
 #[test]

@@ -2,6 +2,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::legend::{Entry, Legend, Swatch, style_key};
 use super::{DrawError, run_colour};
 use crate::history::{EpochRecord, History};
 
@@ -110,8 +111,12 @@ fn y_range(runs: &[CurveRun<'_>], metric: Metric) -> (f64, f64) {
     }
 }
 
+const MARGIN: u32 = 12;
+const CAPTION_HEIGHT: u32 = 34;
+const Y_LABEL_AREA: u32 = 55;
+
 /// One metric of every run: training dashed and lighter, validation solid, points marked, the
-/// best-validation epoch ringed, legend top-left.
+/// best-validation epoch ringed; the legend in rows between the caption and the plot.
 pub fn draw_metric<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     runs: &[CurveRun<'_>],
@@ -127,12 +132,35 @@ pub fn draw_metric<DB: DrawingBackend>(
         .chain(running_epochs)
         .max()
         .unwrap_or(0);
+    let (width, _) = area.dim_in_pixel();
+    let (caption, rest) = area.split_vertically(CAPTION_HEIGHT);
+    let style = ("sans-serif", 18)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    let middle = (CAPTION_HEIGHT + MARGIN) as i32 / 2;
+    caption.draw(&Text::new(
+        metric.label(),
+        (width as i32 / 2, middle),
+        style,
+    ))?;
+    let legend = Legend::layout(
+        &rest,
+        legend_entries(runs, metric),
+        (MARGIN + Y_LABEL_AREA) as i32,
+        width.saturating_sub(MARGIN) as i32,
+        // Most of the chart stays the plot's, however many runs there are.
+        rest.dim_in_pixel().1 * 2 / 5,
+    )?;
+    let (legend_area, plot) = rest.split_vertically(legend.height());
+    legend.draw(&legend_area)?;
+
     let (y_low, y_high) = y_range(runs, metric);
-    let mut chart = ChartBuilder::on(area)
-        .caption(metric.label(), ("sans-serif", 18))
-        .margin(12)
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(MARGIN)
+        .margin_top(4)
         .x_label_area_size(40)
-        .y_label_area_size(55)
+        .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.5f64..(epochs.max(1) as f64 + 0.5), y_low..y_high)?;
     // Epochs are whole numbers: label only the integer ticks, from 1.
     let epoch_label = |x: &f64| {
@@ -157,7 +185,7 @@ pub fn draw_metric<DB: DrawingBackend>(
         .draw()?;
 
     if epochs == 0 {
-        return draw_empty_state(area, "no epochs yet");
+        return draw_empty_state(&plot, "no epochs yet");
     }
 
     for (index, run) in runs.iter().enumerate() {
@@ -177,38 +205,24 @@ pub fn draw_metric<DB: DrawingBackend>(
             .map(|e| (e.epoch as f64, metric.validation(e)))
             .collect();
 
-        chart
-            .draw_series(DashedLineSeries::new(
-                training.clone(),
-                10,
-                6,
-                light.stroke_width(3),
-            ))?
-            .label(format!("training ({})", run.name))
-            .legend(move |(x, y)| {
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (8, 0)], light.stroke_width(3))
-                    + PathElement::new(vec![(13, 0), (21, 0)], light.stroke_width(3))
-            });
+        chart.draw_series(DashedLineSeries::new(
+            training.clone(),
+            10,
+            6,
+            light.stroke_width(3),
+        ))?;
         chart.draw_series(
             training
                 .iter()
                 .take(run.history.len())
                 .map(|&p| Circle::new(p, 4, light.stroke_width(2))),
         )?;
-
-        chart
-            .draw_series(LineSeries::new(validation.clone(), colour.stroke_width(3)))?
-            .label(format!("validation ({})", run.name))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 21, y)], colour.stroke_width(3))
-            });
+        chart.draw_series(LineSeries::new(validation.clone(), colour.stroke_width(3)))?;
         chart.draw_series(
             validation
                 .iter()
                 .map(|&p| Circle::new(p, 4, colour.filled())),
         )?;
-
         if let Some(best) = run.history.best() {
             let point = (best.epoch as f64, metric.validation(best));
             chart.draw_series(std::iter::once(Circle::new(
@@ -216,32 +230,26 @@ pub fn draw_metric<DB: DrawingBackend>(
                 9,
                 colour.stroke_width(2),
             )))?;
-            if metric == Metric::Accuracy {
-                // At the last epoch the label would run past the plot: right-align it there.
-                let h = if best.epoch == epochs {
-                    HPos::Right
-                } else {
-                    HPos::Center
-                };
-                let style = ("sans-serif", 12)
-                    .into_font()
-                    .color(&colour)
-                    .pos(Pos::new(h, VPos::Bottom));
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at(point)
-                        + Text::new(format!("best {:.3}", best.val_acc), (0, -12), style),
-                ))?;
-            }
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()?;
     Ok(())
+}
+
+/// The line styles on a row, then one entry per run: on the accuracy chart with its best
+/// validation accuracy, which labels on the plot would hide under each other once runs end
+/// close.
+fn legend_entries(runs: &[CurveRun<'_>], metric: Metric) -> Vec<Vec<Entry>> {
+    if runs.is_empty() {
+        return Vec::new();
+    }
+    let named = runs.iter().enumerate().map(|(index, run)| {
+        let label = match (metric, run.history.best()) {
+            (Metric::Accuracy, Some(best)) => format!("{} · best {:.3}", run.name, best.val_acc),
+            _ => run.name.to_string(),
+        };
+        Entry::new(Swatch::Solid(run_colour(index)), label)
+    });
+    vec![style_key().to_vec(), named.collect()]
 }
 
 #[cfg(test)]

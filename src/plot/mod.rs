@@ -15,6 +15,7 @@ mod confidence;
 mod curves;
 mod heatmap;
 mod labels;
+mod legend;
 mod palette;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod render;
