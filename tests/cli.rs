@@ -104,7 +104,8 @@ fn train_then_evaluate_from_an_archive() {
     ]);
     assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let both = std::fs::read_to_string(both).unwrap();
-    assert!(both.contains("validation (run)") && both.contains("validation (twin)"));
+    // Both runs are on the curves, each with its best validation accuracy.
+    assert!(both.contains("run · best 0.") && both.contains("twin · best 0."));
     assert_eq!(both.matches("<h2>Run ").count(), 2);
     for png in ["curves.png", "run-confusion.png", "twin-confusion.png"] {
         let bytes = std::fs::read(tmp.path().join("charts").join(png)).unwrap();
