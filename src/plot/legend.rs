@@ -9,6 +9,8 @@ use super::DrawError;
 
 const FONT_SIZE: u32 = 13;
 const ROW_HEIGHT: u32 = 18;
+/// Between the last row and the plot.
+const AIR_BELOW: u32 = 6;
 const SWATCH_WIDTH: i32 = 21;
 /// Between a swatch and its text, and between entries.
 const SWATCH_GAP: i32 = 6;
@@ -53,7 +55,6 @@ pub(super) fn style_key() -> [Entry; 3] {
 #[derive(Debug)]
 pub(super) struct Legend {
     placed: Vec<Placed>,
-    rows: u32,
 }
 
 #[derive(Debug)]
@@ -104,7 +105,7 @@ impl Legend {
                 x += width + ENTRY_GAP;
             }
         }
-        let max_rows = (max_height.saturating_sub(6) / ROW_HEIGHT).max(1);
+        let max_rows = (max_height.saturating_sub(AIR_BELOW) / ROW_HEIGHT).max(1);
         if placed.last().is_some_and(|p| p.row >= max_rows) {
             let total = placed.len();
             placed.retain(|p| p.row < max_rows);
@@ -128,15 +129,18 @@ impl Legend {
                 placed.pop();
             }
         }
-        let rows = placed.last().map_or(0, |p| p.row + 1);
-        Ok(Self { placed, rows })
+        Ok(Self { placed })
+    }
+
+    fn rows(&self) -> u32 {
+        self.placed.last().map_or(0, |p| p.row + 1)
     }
 
     /// The band the legend needs, with a little air below it.
     pub fn height(&self) -> u32 {
-        match self.rows {
+        match self.rows() {
             0 => 0,
-            rows => rows * ROW_HEIGHT + 6,
+            rows => rows * ROW_HEIGHT + AIR_BELOW,
         }
     }
 
@@ -229,19 +233,18 @@ mod tests {
                 _ => assert_eq!(p.x, 60, "entry {i} opens row {}", p.row),
             }
         }
-        assert_eq!(legend.rows, legend.placed.last().map_or(0, |p| p.row + 1));
     }
 
     #[test]
     fn entries_wrap_into_rows_within_the_width() {
         let none = layout(vec![entries(0)], 400);
-        assert_eq!((none.rows, none.height()), (0, 0));
+        assert_eq!((none.rows(), none.height()), (0, 0));
         let one = layout(vec![entries(1)], 400);
-        assert_eq!((one.rows, one.height()), (1, ROW_HEIGHT + 6));
+        assert_eq!((one.rows(), one.height()), (1, ROW_HEIGHT + AIR_BELOW));
         // "run number 0" at 13 px is some 80 px wide: a handful of entries to a row.
         assert!(one.placed[0].width > SWATCH_WIDTH + SWATCH_GAP + 50);
         let many = layout(vec![entries(12)], 400);
-        assert!(many.rows > 2, "{} rows", many.rows);
+        assert!(many.rows() > 2, "{} rows", many.rows());
         assert_eq!(many.placed.len(), 12);
         assert_rows_fit(&many);
         // The key has its row; the run's entry opens the next (the empty group takes none).
@@ -253,9 +256,12 @@ mod tests {
 
     #[test]
     fn a_legend_taller_than_allowed_counts_what_it_leaves_out() {
-        let capped = layout(vec![style_key().to_vec(), entries(40)], 3 * ROW_HEIGHT + 6);
-        assert_eq!(capped.rows, 3);
-        assert_eq!(capped.height(), 3 * ROW_HEIGHT + 6);
+        let capped = layout(
+            vec![style_key().to_vec(), entries(40)],
+            3 * ROW_HEIGHT + AIR_BELOW,
+        );
+        assert_eq!(capped.rows(), 3);
+        assert_eq!(capped.height(), 3 * ROW_HEIGHT + AIR_BELOW);
         assert_rows_fit(&capped);
         let (more, shown) = capped.placed.split_last().unwrap();
         let left_out = 3 + 40 - shown.len();
