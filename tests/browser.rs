@@ -14,9 +14,11 @@ use cifar_lab::data::{
 use cifar_lab::eval::{ConfusionMatrix, Normalization};
 use cifar_lab::history::{EpochRecord, History};
 use cifar_lab::model::{Architecture, Cnn, ModelSpec, weights_from_bytes, weights_to_bytes};
+use cifar_lab::optim::OptimizerKind;
 use cifar_lab::plot::{CurveRun, Metric};
 use cifar_lab::train::{
-    CancelToken, NoObserver, ParityReport, RunEnd, TrainConfig, step_parity, train,
+    CancelToken, NoObserver, ParityReport, RandomSteps, RunEnd, SpeedBudget, TrainConfig,
+    measure_speed, step_parity, train,
 };
 use cifar_lab::web::canvas::{paint_confusion, paint_curves};
 use cifar_lab::web::envelope;
@@ -174,6 +176,26 @@ async fn the_fast_recipe_trains_on_webgpu() {
     let record = &outcome.history.epochs[0];
     console_log!("fast recipe on WebGPU: {record:?}");
     assert!(record.loss.is_finite() && record.val_loss.is_finite());
+}
+
+/// Measure speed's timing, with the asynchronous reads WebGPU needs, on both of the page's
+/// backends.
+#[wasm_bindgen_test]
+async fn training_steps_are_timed_on_webgpu_and_in_webassembly() {
+    let gpu = gpu().await;
+    let model = ModelSpec::parse("conv 4 3 relu, maxpool 2, flatten, dense 10").unwrap();
+    let budget = SpeedBudget {
+        seconds: 0.0,
+        min_steps: 2,
+        max_steps: 10,
+    };
+    for device in [gpu.device.clone().autodiff(), Device::flex().autodiff()] {
+        let mut steps = RandomSteps::new(&model, OptimizerKind::Adadelta, 4, &device);
+        let sample = measure_speed(&mut steps, budget).await.unwrap();
+        console_log!("timed: {sample:?}");
+        assert_eq!((sample.steps, sample.batch_size), (2, 4));
+        assert!(sample.images_per_second.is_finite() && sample.images_per_second > 0.0);
+    }
 }
 
 fn dataset_files(per_batch: usize) -> Vec<(String, Vec<u8>)> {

@@ -21,6 +21,7 @@ use browser::{
     BASE, browser, choose, chromedriver, click, dist, fill, screenshots, text, train_enabled,
     wait_for,
 };
+use cifar_lab::model::{ModelSpec, training_flops};
 use cifar_lab::serve::{Content, Site};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -78,6 +79,24 @@ fn first_step_parts(pressed: f64, stages: &Value, first_batch_at: Option<f64>) -
     Value::Array(parts)
 }
 
+/// Presses Measure speed and reads its speed back from the estimate line, in images per
+/// second of `model`.
+async fn measure_speed(client: &Client, model: &str) -> f64 {
+    click(client, "measure").await;
+    let estimate = "document.getElementById('estimate').textContent";
+    let done =
+        format!("{estimate}.includes('measured just now') || {estimate}.startsWith('Could')");
+    wait_for(client, &format!("Measure speed on {model}"), &done, 900).await;
+    let line = text(client, "estimate").await;
+    let gflops: f64 = line
+        .split_once("at the ")
+        .and_then(|(_, rest)| rest.split_once(" GFLOP/s measured just now"))
+        .and_then(|(number, _)| number.parse().ok())
+        .unwrap_or_else(|| panic!("no measured speed in {line:?}"));
+    let spec = ModelSpec::parse(model).unwrap();
+    gflops * 1e9 / training_flops(&spec)
+}
+
 /// Trains `model` on `backend` until `batches` batches are done (or the epoch ends), then
 /// reads the speed between batch 2 and the last batch, and the time to the first step.
 async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches: usize) -> Value {
@@ -90,6 +109,7 @@ async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches
     choose(client, "subset", "1000").await;
     fill(client, "epochs", "1").await;
     fill(client, "batch-size", &BATCH.to_string()).await;
+    let timed = measure_speed(client, model).await;
     client.execute(STAMP_PROGRESS, vec![]).await.unwrap();
     click(client, "train").await;
     let enough = format!(
@@ -159,6 +179,8 @@ async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches
         "peak_rss_mib": memory_mb.map(|mb| mb * 1e6 / (1024.0 * 1024.0)),
         "first_step_parts": first_step_parts(pressed, &stages, points.first().map(|p| p.0)),
         "page_shows": shown,
+        // What Measure speed found before the run, for the estimate under the form.
+        "timed_images_per_second": timed,
     })
 }
 
@@ -172,6 +194,8 @@ async fn page_training_speed() {
         ("plain", "cpu", 8),
         ("dropout", "cpu", 8),
         ("deeper", "cpu", 8),
+        ("deeper-bn", "cpu", 8),
+        ("fast94", "cpu", 4),
     ];
     if std::env::var_os("CIFAR_LAB_PAGE_BENCH_WEBGPU").is_some() {
         // WebGPU reports every 4 batches: 8 give two progress lines to time between.

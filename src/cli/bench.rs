@@ -6,11 +6,9 @@
 use std::process::Command;
 use std::time::Instant;
 
-use burn::optim::GradientsParams;
-use burn::tensor::{Distribution, Int, Tensor};
 use cifar_lab::backend::BackendKind;
-use cifar_lab::data::{IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES};
-use cifar_lab::model::{Architecture, Cnn, ModelSpec};
+use cifar_lab::model::{Architecture, ModelSpec};
+use cifar_lab::train::RandomSteps;
 use futures_lite::future::block_on;
 use serde::{Deserialize, Serialize};
 
@@ -70,39 +68,26 @@ fn measure(
     let device = block_on(backend.init())?;
     let opened_seconds = started.elapsed().as_secs_f64();
     device.seed(0);
-    let mut network = Cnn::new(&model, &device);
-    let mut optimizer = args.optimizer.init(&network);
-    let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
     let n = args.batch_size;
-    let images = Tensor::<4>::random(
-        [n, IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE],
-        Distribution::Uniform(0.0, 1.0),
-        &device,
-    );
-    let labels: Tensor<1, Int> =
-        Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, NUM_CLASSES as f64), &device);
-    let mut step = |network: Cnn| {
-        let loss = loss_fn.forward(network.forward(images.clone()), labels.clone());
-        let grads = GradientsParams::from_grads(loss.backward(), &network);
-        optimizer.step(1.0, network, grads)
-    };
+    let mut steps = RandomSteps::new(&model, args.optimizer, n, &device);
+    let mut step = || drop(steps.step());
     say(format!(
         "bench: `{model}` on {backend}, batch {n}, {} warm-up steps, {} runs of {} steps",
         args.warmup, args.runs, args.steps
     ));
-    network = step(network);
+    step();
     device.sync()?;
     let first_step_seconds = started.elapsed().as_secs_f64();
     say(format!("  first step: {first_step_seconds:.2}s"));
     for _ in 1..args.warmup {
-        network = step(network);
+        step();
     }
     device.sync()?;
     let mut rates = Vec::new();
     for run in 1..=args.runs.max(1) {
         let started = Instant::now();
         for _ in 0..args.steps.max(1) {
-            network = step(network);
+            step();
         }
         device.sync()?;
         let seconds = started.elapsed().as_secs_f64();

@@ -4,10 +4,12 @@ mod config;
 mod events;
 mod parity;
 mod recipe;
+mod speed;
 mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
 pub use events::{BatchProgress, CancelToken, NoObserver, Observer, TrainEvent};
 pub use parity::{ParityError, ParityReport, step_parity};
 pub use recipe::{LOOKAHEAD_EVERY, Lookahead, Recipe, Schedule};
+pub use speed::{RandomSteps, SpeedBudget, SpeedSample, measure_speed};
 pub use trainer::{Evaluated, RunEnd, TrainError, TrainOutcome, train};

@@ -3,7 +3,7 @@
 //! so and gives the model's work relative to the tutorial's `plain`, never a guessed time.
 
 use crate::data::ValidationSource;
-use crate::model::{Architecture, ModelSpec, forward_flops, training_flops};
+use crate::model::{Architecture, ModelSpec, forward_flops, group_thousands, training_flops};
 use crate::web::format;
 use crate::web::protocol::TrainRequest;
 
@@ -37,22 +37,62 @@ pub fn run_flops(request: &TrainRequest) -> f64 {
     train as f64 * epochs * training_flops(&config.model) + val as f64 * (epochs + views) * forward
 }
 
-/// The line under the form. `speed` is FLOP/s measured on `device` (e.g. "WebGPU").
-pub fn estimate_line(request: &TrainRequest, speed: Option<f64>, device: &str) -> String {
+/// A device's speed in FLOP/s, and how it was measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Speed {
+    pub flops_per_second: f64,
+    pub measured: Measured,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measured {
+    /// By the latest run on this device in this session, over its batches so far.
+    InRun,
+    /// By timing `steps` training steps of `model` on `batch` random images.
+    Steps {
+        model: String,
+        steps: usize,
+        batch: usize,
+    },
+}
+
+/// Training images a speed measurement on the CPU uses at most: natively, single-threaded,
+/// `fast94` trains at 101 img/s in batches of 64 and 98 in batches of 1,024, but at 84 in
+/// batches of 16. A GPU is timed at the run's own batch size, which its speed depends on.
+pub const CPU_TIMING_BATCH: usize = 64;
+
+/// The line under the form. `speed` was measured on `device` (e.g. "WebGPU").
+pub fn estimate_line(request: &TrainRequest, speed: Option<&Speed>, device: &str) -> String {
     let model = &request.config.model;
     match speed {
-        Some(speed) if speed > 0.0 => format!(
-            "About {} on this device ({device}), at the {:.1} GFLOP/s it measured in this \
-             session's last run here.",
-            rounded(run_flops(request) / speed),
-            speed / 1e9
-        ),
+        Some(speed) if speed.flops_per_second > 0.0 => {
+            let rate = speed.flops_per_second / 1e9;
+            let how = match &speed.measured {
+                Measured::InRun => {
+                    format!("at the {rate:.1} GFLOP/s it measured in this session's last run here")
+                }
+                Measured::Steps {
+                    model,
+                    steps,
+                    batch,
+                } => format!(
+                    "at the {rate:.1} GFLOP/s measured just now ({steps} steps of `{model}` on \
+                     {} images)",
+                    group_thousands(*batch)
+                ),
+            };
+            format!(
+                "About {} on this device ({device}), {how}.",
+                rounded(run_flops(request) / speed.flops_per_second)
+            )
+        }
         _ => {
             let plain = training_flops(&ModelSpec::preset(Architecture::Plain));
             let ratio = training_flops(model) / plain;
             format!(
-                "Time on this device ({device}): not measured yet. Any run measures it in its \
-                 first batches; this model is {} `plain`'s work per image.",
+                "Time on this device ({device}): not measured yet. Measure speed times a few \
+                 training steps of this model (seconds); any run also measures it in its first \
+                 batches. This model is {} `plain`'s work per image.",
                 if ratio >= 1.05 {
                     format!("{ratio:.1}×")
                 } else if ratio <= 0.95 {
@@ -117,14 +157,31 @@ mod tests {
         // Training dominates: 50,000 × 10 epochs × its training work, plus validation.
         let training = 50_000.0 * 10.0 * training_flops(&TrainConfig::fast94().model);
         assert!(flops > training && flops < 1.1 * training);
+        let in_run = |flops_per_second| Speed {
+            flops_per_second,
+            measured: Measured::InRun,
+        };
         // A device that does the run in 30 minutes.
-        let line = estimate_line(&fast, Some(flops / 1800.0), "CPU");
+        let line = estimate_line(&fast, Some(&in_run(flops / 1800.0)), "CPU");
         assert!(
             line.starts_with("About 30 minutes on this device (CPU)"),
             "{line}"
         );
-        let line = estimate_line(&fast, Some(flops / 7300.0), "WebGPU");
+        assert!(line.ends_with("in this session's last run here."), "{line}");
+        let timed = Speed {
+            flops_per_second: flops / 7300.0,
+            measured: Measured::Steps {
+                model: "fast94".into(),
+                steps: 4,
+                batch: 1024,
+            },
+        };
+        let line = estimate_line(&fast, Some(&timed), "WebGPU");
         assert!(line.starts_with("About 2 h 00 min (±20 %)"), "{line}");
+        assert!(
+            line.ends_with("measured just now (4 steps of `fast94` on 1,024 images)."),
+            "{line}"
+        );
         let line = estimate_line(&fast, None, "CPU");
         assert!(line.contains("not measured yet"), "{line}");
         assert!(line.contains("× `plain`'s work"), "{line}");

@@ -10,7 +10,8 @@ use crate::data::{Augment, ValidationSource};
 use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::EpochRecord;
 use crate::model::ModelSpec;
-use crate::train::{BatchProgress, ParityReport, TrainConfig};
+use crate::optim::OptimizerKind;
+use crate::train::{BatchProgress, ParityReport, SpeedSample, TrainConfig};
 
 /// Which device the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +52,9 @@ pub enum Request {
     /// Forget the cached batches.
     ClearCache,
     Train(TrainRequest),
+    /// Time a few training steps of the form's model on random images, answered by
+    /// [`Event::SpeedMeasured`] or [`Event::SpeedFailed`].
+    MeasureSpeed(SpeedRequest),
     /// Stop the current run before its next batch.
     Stop,
     /// One page of the validation images of a confusion-matrix cell.
@@ -80,6 +84,15 @@ pub enum Request {
         validation: ValidationSource,
         seed: u64,
     },
+}
+
+/// What to time: the form's model, optimizer and device, at `batch_size`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeedRequest {
+    pub model: ModelSpec,
+    pub optimizer: OptimizerKind,
+    pub batch_size: usize,
+    pub backend: BackendChoice,
 }
 
 /// The training image the augmentation strip shows (a clear, off-centre subject).
@@ -286,6 +299,14 @@ pub enum Event {
     /// their images and weights cannot be asked for.
     Forgotten {
         runs: Vec<String>,
+    },
+    /// The device's speed on the model of a [`Request::MeasureSpeed`].
+    SpeedMeasured {
+        backend: BackendKind,
+        sample: SpeedSample,
+    },
+    SpeedFailed {
+        message: String,
     },
     /// A request that could not be served (e.g. Train before the data is loaded).
     Refused {

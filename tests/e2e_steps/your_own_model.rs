@@ -1,6 +1,6 @@
 //! The tutorial's later chapters in the page: the augmentation strip shows what training
 //! will see, and a model written as a layer list is previewed as it is typed, refused at the
-//! layer that breaks it, trained, and carried by a shared link.
+//! layer that breaks it, timed on this device, trained, and carried by a shared link.
 
 use fantoccini::{Client, Locator};
 
@@ -87,6 +87,27 @@ pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
     choose(client, "backend", "cpu").await;
     fill(client, "epochs", "1").await;
     fill(client, "batch-size", "100").await;
+    // Before any run, the estimate waits for a measured speed: Measure speed times the model.
+    let estimate = content(client, "estimate").await;
+    assert!(estimate.contains("(CPU): not measured yet"), "{estimate}");
+    click(client, "measure").await;
+    wait_for(
+        client,
+        "Measure speed to time the model",
+        "document.getElementById('estimate').textContent.includes('measured just now')",
+        60,
+    )
+    .await;
+    let estimate = content(client, "estimate").await;
+    assert!(
+        estimate.starts_with("About ") && estimate.contains("on this device (CPU)"),
+        "{estimate}"
+    );
+    assert!(
+        estimate.contains("of `conv 8 3 same gelu, batchnorm"),
+        "{estimate}"
+    );
+    train_enabled(client, "Train after the timing", 30).await;
     click(client, "train").await;
     wait_for(
         client,

@@ -117,6 +117,9 @@ impl App {
         let ready = controls.train && self.worker.is_some();
         self.el.train.set_disabled(!ready);
         self.el.stop.set_disabled(!controls.stop);
+        self.el
+            .measure
+            .set_disabled(!(controls.measure && self.worker.is_some()));
         self.el.load_url.set_disabled(!controls.load);
         self.el.archive.set_disabled(!controls.load);
     }

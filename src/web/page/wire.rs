@@ -139,6 +139,11 @@ pub(super) fn wire(app: &Shared) {
         }
     });
     on(&el.stop, "click", input(|_| Input::Stop));
+    on(
+        &el.measure,
+        "click",
+        input(|app| Input::MeasureSpeed(app.borrow().form_values())),
+    );
     on(&el.share, "click", redraw(|app| app.borrow().share()));
     on(
         &el.gallery_prev,

@@ -4,9 +4,6 @@ use super::{
     Command, Data, Download, Line, Panel, PendingFile, RUN_PANELS, RunView, Session, WeightsUse,
     run,
 };
-use crate::backend::BackendKind;
-use crate::web::device::{self, DeviceDecision};
-use crate::web::estimate;
 use crate::web::format;
 use crate::web::protocol::{CellPage, Request};
 use crate::web::saved::SavedRun;
@@ -237,42 +234,5 @@ impl Session {
         if self.data == Data::Loaded {
             out.push(Command::Post(Request::AugmentSamples { augment, seed }));
         }
-    }
-
-    /// The form's run timed at the speed its backend measured, or why it cannot be yet.
-    pub(super) fn say_estimate(&self, out: &mut Vec<Command>) {
-        let Some(request) = self
-            .form
-            .as_ref()
-            .and_then(|f| f.to_request(String::new()).ok())
-        else {
-            return out.push(Command::Say(Line::Estimate, String::new()));
-        };
-        // The worker's own decision; a refused WebGPU run is timed as if it had one.
-        let backend = match device::decide(request.backend, self.webgpu.as_ref(), None) {
-            DeviceDecision::Cpu { .. } => BackendKind::Flex,
-            DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => BackendKind::Wgpu,
-        };
-        let speed = self.speeds.iter().find(|(b, _)| *b == backend).map(|s| s.1);
-        let device = match backend {
-            BackendKind::Wgpu => "WebGPU",
-            BackendKind::Flex => "CPU",
-        };
-        let text = estimate::estimate_line(&request, speed, device);
-        out.push(Command::Say(Line::Estimate, text));
-    }
-
-    /// A running run's images per second, as this backend's speed in FLOP/s.
-    pub(super) fn measured(&mut self, run: &str, images_per_second: f64) {
-        let Some((_, backend, flops)) = self.measuring.as_ref().filter(|m| m.0 == run) else {
-            return;
-        };
-        let speed = images_per_second * flops;
-        if !speed.is_finite() || speed <= 0.0 {
-            return;
-        }
-        let backend = *backend;
-        self.speeds.retain(|(b, _)| *b != backend);
-        self.speeds.push((backend, speed));
     }
 }

@@ -1,12 +1,12 @@
-//! The time estimate under the form: unknown until a run has measured this device's speed,
-//! then minutes for whatever the form holds.
+//! The time estimate under the form: unknown until a run or Measure speed has measured this
+//! device's speed, then minutes for whatever the form holds.
 
-use super::tests::{ready, train, worker};
+use super::tests::{posted, ready, train, worker};
 use super::*;
 use crate::backend::BackendKind;
 use crate::model::Architecture;
-use crate::train::{BatchProgress, TrainConfig};
-use crate::web::protocol::Event;
+use crate::train::{BatchProgress, SpeedSample, TrainConfig};
+use crate::web::protocol::{Event, SpeedRequest};
 use crate::web::settings::tutorial;
 
 fn estimate(commands: &[Command]) -> &str {
@@ -120,4 +120,121 @@ fn auto_on_a_software_adapter_is_timed_on_the_cpu_as_the_worker_will_train() {
     };
     let line = estimate(&s.update(Input::FormChanged(asked))).to_string();
     assert!(line.contains("(WebGPU)"), "{line}");
+}
+
+fn timing_request(commands: &[Command]) -> &SpeedRequest {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Post(Request::MeasureSpeed(r)) => Some(r),
+            _ => None,
+        })
+        .expect("a MeasureSpeed request")
+}
+
+#[test]
+fn measure_speed_times_the_form_s_model_and_the_estimate_follows() {
+    let mut s = ready();
+    s.update(Input::FormChanged(fast94_form()));
+    assert!(s.controls().measure);
+    let commands = s.update(Input::MeasureSpeed(fast94_form()));
+    // On the CPU, at most CPU_TIMING_BATCH images: fast94's 1,024 would take minutes a step.
+    let asked = timing_request(&commands);
+    assert_eq!(asked.model, Architecture::Fast94.into());
+    assert_eq!(asked.optimizer, crate::optim::OptimizerKind::Nesterov);
+    assert_eq!(asked.batch_size, crate::web::estimate::CPU_TIMING_BATCH);
+    let line = estimate(&commands);
+    assert!(
+        line.starts_with("Timing `fast94` on this device (CPU)"),
+        "{line}"
+    );
+    // One thing at a time in the worker.
+    let controls = s.controls();
+    assert!(!controls.train && !controls.measure && !controls.load);
+    assert!(posted(&train(&mut s, "plain")).is_empty());
+    assert!(posted(&s.update(Input::MeasureSpeed(fast94_form()))).is_empty());
+
+    let sample = SpeedSample {
+        batch_size: 64,
+        steps: 5,
+        first_step_seconds: 1.5,
+        images_per_second: 100.0,
+    };
+    let backend = BackendKind::Flex;
+    let line = estimate(&worker(&mut s, Event::SpeedMeasured { backend, sample })).to_string();
+    let work = crate::model::training_flops(&Architecture::Fast94.into());
+    let request = fast94_form().to_request(String::new()).unwrap();
+    let hours = crate::web::estimate::run_flops(&request) / (100.0 * work) / 3600.0;
+    assert!((1.0..2.0).contains(&hours), "{hours} h at 100 img/s");
+    assert!(line.starts_with("About 1 h "), "{line}");
+    assert!(
+        line.contains(&format!(
+            "at the {:.1} GFLOP/s measured just now",
+            100.0 * work / 1e9
+        )),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("(5 steps of `fast94` on 64 images)."),
+        "{line}"
+    );
+    assert!(s.controls().train && s.controls().measure);
+
+    // The speed serves other models too, scaled by their work.
+    let line = estimate(&s.update(Input::FormChanged(tutorial()))).to_string();
+    assert!(line.starts_with("About "), "{line}");
+}
+
+#[test]
+fn a_failed_or_refused_timing_says_why_and_frees_the_controls() {
+    let mut s = ready();
+    s.update(Input::MeasureSpeed(fast94_form()));
+    let message = "the device failed while timing training steps: lost".to_string();
+    let line = estimate(&worker(&mut s, Event::SpeedFailed { message })).to_string();
+    assert_eq!(
+        line,
+        "Could not measure this device's speed: the device failed while timing training steps: \
+         lost."
+    );
+    assert!(s.controls().train && s.controls().measure);
+
+    s.update(Input::MeasureSpeed(fast94_form()));
+    let message = "busy loading the data: wait for it to finish (or press Stop)".to_string();
+    let line = estimate(&worker(&mut s, Event::Refused { message })).to_string();
+    assert!(
+        line.starts_with("Could not measure this device's speed: busy"),
+        "{line}"
+    );
+    assert!(s.controls().measure);
+
+    // A worker that crashes while timing: the new one is not timing anything.
+    s.update(Input::MeasureSpeed(fast94_form()));
+    worker(
+        &mut s,
+        Event::Crashed {
+            message: "trap".into(),
+        },
+    );
+    worker(&mut s, Event::Ready);
+    worker(
+        &mut s,
+        Event::Backend {
+            webgpu: None,
+            problem: None,
+        },
+    );
+    assert!(s.controls().measure);
+}
+
+#[test]
+fn a_broken_form_is_not_timed() {
+    let mut s = ready();
+    let broken = FormValues {
+        batch_size: "0".into(),
+        ..fast94_form()
+    };
+    let commands = s.update(Input::MeasureSpeed(broken));
+    assert!(posted(&commands).is_empty());
+    assert!(estimate(&commands).contains("batch"), "{commands:?}");
+    assert!(s.controls().measure);
 }

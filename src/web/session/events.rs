@@ -246,7 +246,12 @@ impl Session {
                 }
                 out.push(Command::Redraw(Panel::RunsTable));
             }
+            Event::SpeedMeasured { backend, sample } => self.speed_measured(backend, sample, out),
+            Event::SpeedFailed { message } => self.speed_failed(&message, out),
             Event::Refused { message } => {
+                if self.timing.is_some() {
+                    return self.speed_failed(&message, out);
+                }
                 if self.data == Data::Loading {
                     self.data = Data::Missing;
                 }
@@ -291,6 +296,7 @@ impl Session {
         out.push(Command::Say(Line::RunError, text));
         self.starting = false;
         self.stopping = false;
+        self.timing = None;
         self.data = Data::Missing;
         self.backend_known = false;
         // Weights and evaluations asked of the dead worker will not come.

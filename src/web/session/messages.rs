@@ -174,6 +174,8 @@ pub enum Input {
         now: f64,
     },
     Stop,
+    /// Measure speed pressed: time the form's model on the device its run would use.
+    MeasureSpeed(FormValues),
     /// A weights file picked, to evaluate on the validation set the form describes.
     LoadWeights {
         file_name: String,
@@ -217,4 +219,6 @@ pub struct Controls {
     pub stop: bool,
     /// Loading the data set: from the URL, or from an archive.
     pub load: bool,
+    /// Timing the form's model on this device (Measure speed).
+    pub measure: bool,
 }

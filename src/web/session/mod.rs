@@ -12,6 +12,7 @@ mod estimate_tests;
 mod events;
 mod messages;
 mod run;
+mod speed;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,8 @@ use messages::RUN_PANELS;
 use super::protocol::{AdapterInfo, CellPage, Request};
 use crate::backend::BackendKind;
 use crate::data::Augment;
+use crate::model::ModelSpec;
+use crate::web::estimate::Speed;
 use crate::web::settings::FormValues;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +91,10 @@ pub struct Session {
     augment_preview: Option<(Augment, u64)>,
     /// The form as last seen, for the time estimate.
     form: Option<FormValues>,
-    /// FLOP/s each backend reached in this session's latest run on it.
-    speeds: Vec<(BackendKind, f64)>,
+    /// Each backend's speed, from its latest run or timing in this session.
+    speeds: Vec<(BackendKind, Speed)>,
+    /// The model being timed by Measure speed.
+    timing: Option<ModelSpec>,
     /// The running run's backend and training work per image, once it has started.
     measuring: Option<(String, BackendKind, f64)>,
 }
@@ -116,6 +121,7 @@ impl Default for Session {
             augment_preview: None,
             form: None,
             speeds: Vec::new(),
+            timing: None,
             measuring: None,
         }
     }
@@ -163,11 +169,22 @@ impl Session {
 
     pub fn controls(&self) -> Controls {
         let running = self.running.is_some();
+        let timing = self.timing.is_some();
         Controls {
-            train: !running && self.data == Data::Loaded && self.backend_known && self.restored,
+            train: !running
+                && !timing
+                && self.data == Data::Loaded
+                && self.backend_known
+                && self.restored,
             // Stop ends a run, or a download of the data set.
             stop: (running || self.data == Data::Loading) && !self.stopping,
-            load: !running && self.data != Data::Loading,
+            load: !running && !timing && self.data != Data::Loading,
+            // The worker does one thing at a time; timing needs no data.
+            measure: !running
+                && !timing
+                && self.data != Data::Loading
+                && self.worker_ready
+                && self.backend_known,
         }
     }
 
@@ -197,6 +214,7 @@ impl Session {
             }
             Input::ClearCache => out.push(Command::Post(Request::ClearCache)),
             Input::Train { form, now } => self.train(&form, now, &mut out),
+            Input::MeasureSpeed(form) => self.measure_speed(&form, &mut out),
             Input::Stop if self.controls().stop => {
                 self.stopping = true;
                 out.push(Command::Post(Request::Stop));

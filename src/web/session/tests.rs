@@ -51,7 +51,7 @@ pub(super) fn train(s: &mut Session, model: &str) -> Vec<Command> {
     s.update(Input::Train { form, now: 1e12 })
 }
 
-fn posted(commands: &[Command]) -> Vec<&Request> {
+pub(super) fn posted(commands: &[Command]) -> Vec<&Request> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -139,6 +139,7 @@ fn train_waits_for_the_data_the_backend_and_the_stored_runs() {
         train: false,
         stop: false,
         load: true,
+        measure: false,
     };
     assert_eq!(s.controls(), nothing);
     let commands = worker(&mut s, Event::Ready);
@@ -191,6 +192,7 @@ fn a_run_trains_stops_and_frees_the_controls() {
         train: false,
         stop: true,
         load: false,
+        measure: false,
     };
     assert_eq!(s.controls(), busy);
     worker(
@@ -581,6 +583,7 @@ fn stop_cancels_a_download() {
         train: false,
         stop: false,
         load: true,
+        measure: false,
     };
     assert_eq!(s.controls(), idle);
     assert!(posted(&s.update(Input::Stop)).is_empty(), "nothing to stop");

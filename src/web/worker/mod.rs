@@ -6,6 +6,7 @@ mod data;
 mod fetch;
 mod gpu;
 mod run;
+mod speed;
 mod weights;
 
 use std::cell::RefCell;
@@ -262,6 +263,15 @@ async fn handle(
             if !dropped.is_empty() {
                 outbox.post(&Event::Forgotten { runs: dropped });
             }
+        }
+        Request::MeasureSpeed(request) => {
+            let (webgpu, problem) = {
+                let w = worker.borrow();
+                (w.webgpu.clone(), w.webgpu_problem.clone())
+            };
+            set_busy(Some("timing this device"));
+            speed::measure(&outbox, request, webgpu, problem).await;
+            set_busy(None);
         }
         Request::Gallery(cell) => {
             let run = &cell.run;

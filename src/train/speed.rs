@@ -1,0 +1,173 @@
+//! How fast a device trains a model: full training steps (forward, backward, optimizer) on
+//! random images, timed after one warm-up step that compiles the kernels and allocates.
+//! `cifar-lab bench` reports it; the page times a run from it before any run has measured the
+//! device ("about N minutes on this device").
+
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Distribution, ExecutionError, Int, Tensor};
+use web_time::Instant;
+
+use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES};
+use crate::model::{Cnn, ModelSpec};
+use crate::optim::OptimizerKind;
+
+/// Training steps of one model on one fixed batch of random images and labels.
+pub struct RandomSteps {
+    network: Option<Cnn>,
+    optimizer: ModuleOptimizer,
+    lr: f64,
+    loss_fn: CrossEntropyLoss,
+    images: Tensor<4>,
+    labels: Tensor<1, Int>,
+    batch_size: usize,
+}
+
+impl RandomSteps {
+    /// `device` must have autodiff on. The learning rate is the optimizer's default: the
+    /// numbers are never looked at, only the time they take.
+    pub fn new(
+        model: &ModelSpec,
+        optimizer: OptimizerKind,
+        batch_size: usize,
+        device: &Device,
+    ) -> Self {
+        let network = Cnn::new(model, device);
+        let images = Tensor::<4>::random(
+            [batch_size, IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE],
+            Distribution::Uniform(0.0, 1.0),
+            device,
+        );
+        let classes = Distribution::Uniform(0.0, NUM_CLASSES as f64);
+        Self {
+            optimizer: optimizer.init(&network),
+            network: Some(network),
+            lr: optimizer.default_lr(),
+            loss_fn: CrossEntropyLossConfig::new().init(device),
+            images,
+            labels: Tensor::<1, Int>::random([batch_size], classes, device),
+            batch_size,
+        }
+    }
+
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// One step; its loss, still on the device. Reading the loss back waits for the whole
+    /// step, the optimizer's update included: the device runs its queue in order.
+    pub fn step(&mut self) -> Tensor<1> {
+        let network = self
+            .network
+            .take()
+            .expect("a step always puts the network back");
+        let loss = self
+            .loss_fn
+            .forward(network.forward(self.images.clone()), self.labels.clone());
+        let grads = GradientsParams::from_grads(loss.backward(), &network);
+        self.network = Some(self.optimizer.step(self.lr, network, grads));
+        loss.detach()
+    }
+}
+
+/// What [`measure_speed`] found.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SpeedSample {
+    pub batch_size: usize,
+    /// Timed steps, after the warm-up.
+    pub steps: usize,
+    /// The warm-up step: kernel compilation and first allocations included.
+    pub first_step_seconds: f64,
+    pub images_per_second: f64,
+}
+
+/// How long [`measure_speed`] times steps for, after its warm-up step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpeedBudget {
+    pub seconds: f64,
+    pub min_steps: usize,
+    pub max_steps: usize,
+}
+
+impl SpeedBudget {
+    /// A few seconds: enough steps that one slow step does not decide the speed.
+    pub const QUICK: Self = Self {
+        seconds: 3.0,
+        min_steps: 2,
+        max_steps: 50,
+    };
+}
+
+/// One warm-up step, then steps until `budget` is spent, waiting for the device after each
+/// (an asynchronous read, so this runs on WebGPU in the browser).
+pub async fn measure_speed(
+    steps: &mut RandomSteps,
+    budget: SpeedBudget,
+) -> Result<SpeedSample, ExecutionError> {
+    let started = Instant::now();
+    steps.step().into_data_async().await?;
+    let first_step_seconds = started.elapsed().as_secs_f64();
+    let timed = Instant::now();
+    let mut done = 0;
+    while done < budget.max_steps.max(1)
+        && (done < budget.min_steps.max(1) || timed.elapsed().as_secs_f64() < budget.seconds)
+    {
+        steps.step().into_data_async().await?;
+        done += 1;
+    }
+    let seconds = timed.elapsed().as_secs_f64();
+    Ok(SpeedSample {
+        batch_size: steps.batch_size(),
+        steps: done,
+        first_step_seconds,
+        images_per_second: (done * steps.batch_size()) as f64 / seconds.max(1e-9),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Architecture;
+    use futures_lite::future::block_on;
+
+    fn budget(seconds: f64, min_steps: usize, max_steps: usize) -> SpeedBudget {
+        SpeedBudget {
+            seconds,
+            min_steps,
+            max_steps,
+        }
+    }
+
+    fn scalar(loss: Tensor<1>) -> f64 {
+        crate::backend::read_f64(&loss.into_data())[0]
+    }
+
+    #[test]
+    fn a_step_trains_the_network() {
+        let device = Device::flex().autodiff();
+        device.seed(3);
+        let mut steps =
+            RandomSteps::new(&Architecture::Plain.into(), OptimizerKind::Sgd, 8, &device);
+        let first = scalar(steps.step());
+        let mut last = first;
+        for _ in 0..10 {
+            last = scalar(steps.step());
+        }
+        // Ten SGD steps on one fixed batch fit it better.
+        assert!(first.is_finite() && last < first, "{first} → {last}");
+    }
+
+    #[test]
+    fn the_budget_bounds_the_timed_steps() {
+        let device = Device::flex().autodiff();
+        let spec = ModelSpec::parse("conv 4 3 relu, flatten, dense 10").unwrap();
+        let mut steps = RandomSteps::new(&spec, OptimizerKind::Adadelta, 4, &device);
+        // No time to spend: the minimum number of steps.
+        let sample = block_on(measure_speed(&mut steps, budget(0.0, 3, 50))).unwrap();
+        assert_eq!((sample.steps, sample.batch_size), (3, 4));
+        assert!(sample.images_per_second > 0.0 && sample.first_step_seconds > 0.0);
+        // All the time in the world: the maximum.
+        let sample = block_on(measure_speed(&mut steps, budget(1e9, 1, 5))).unwrap();
+        assert_eq!(sample.steps, 5);
+    }
+}

@@ -1,0 +1,130 @@
+//! How long the form's run would take here: the speed a run measured on this device, or a
+//! few training steps timed on request (Measure speed), turned into minutes for whatever the
+//! form holds.
+
+use super::{Command, Line, Session};
+use crate::backend::BackendKind;
+use crate::model::training_flops;
+use crate::train::SpeedSample;
+use crate::web::device::{self, DeviceDecision};
+use crate::web::estimate::{self, CPU_TIMING_BATCH, Measured, Speed};
+use crate::web::protocol::{Request, SpeedRequest, TrainRequest};
+use crate::web::settings::FormValues;
+
+impl Session {
+    /// The backend the worker would train the form's run on. A refused WebGPU run is timed
+    /// as if it had WebGPU.
+    fn backend_for(&self, request: &TrainRequest) -> BackendKind {
+        match device::decide(request.backend, self.webgpu.as_ref(), None) {
+            DeviceDecision::Cpu { .. } => BackendKind::Flex,
+            DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => BackendKind::Wgpu,
+        }
+    }
+
+    /// The form's run timed at the speed its backend measured, or why it cannot be yet.
+    pub(super) fn say_estimate(&self, out: &mut Vec<Command>) {
+        let Some(request) = self
+            .form
+            .as_ref()
+            .and_then(|f| f.to_request(String::new()).ok())
+        else {
+            return out.push(Command::Say(Line::Estimate, String::new()));
+        };
+        let backend = self.backend_for(&request);
+        let speed = self
+            .speeds
+            .iter()
+            .find(|(b, _)| *b == backend)
+            .map(|s| &s.1);
+        let text = estimate::estimate_line(&request, speed, device_name(backend));
+        out.push(Command::Say(Line::Estimate, text));
+    }
+
+    /// Measure speed: time the form's model on the device its run would use.
+    pub(super) fn measure_speed(&mut self, form: &FormValues, out: &mut Vec<Command>) {
+        if !self.controls().measure {
+            return;
+        }
+        let request = match form.to_request(String::new()) {
+            Ok(request) => request,
+            Err(error) => return out.push(Command::Say(Line::Estimate, error.to_string())),
+        };
+        let backend = self.backend_for(&request);
+        let config = request.config;
+        let batch_size = match backend {
+            BackendKind::Flex => config.batch_size.min(CPU_TIMING_BATCH),
+            BackendKind::Wgpu => config.batch_size,
+        };
+        let text = format!(
+            "Timing `{}` on this device ({}): one warm-up step{}, then a few seconds of steps \
+             on {batch_size} random images…",
+            config.model,
+            device_name(backend),
+            match backend {
+                BackendKind::Wgpu => " (it compiles the GPU kernels)",
+                BackendKind::Flex => "",
+            }
+        );
+        out.push(Command::Say(Line::Estimate, text));
+        self.timing = Some(config.model.clone());
+        out.push(Command::Post(Request::MeasureSpeed(SpeedRequest {
+            model: config.model,
+            optimizer: config.optimizer,
+            batch_size,
+            backend: request.backend,
+        })));
+    }
+
+    pub(super) fn speed_measured(
+        &mut self,
+        backend: BackendKind,
+        sample: SpeedSample,
+        out: &mut Vec<Command>,
+    ) {
+        let Some(model) = self.timing.take() else {
+            return;
+        };
+        let work = training_flops(&model);
+        let measured = Measured::Steps {
+            model: model.to_string(),
+            steps: sample.steps,
+            batch: sample.batch_size,
+        };
+        self.remember_speed(backend, sample.images_per_second * work, measured);
+        self.say_estimate(out);
+    }
+
+    /// The worker could not time the model (or refused to while busy).
+    pub(super) fn speed_failed(&mut self, message: &str, out: &mut Vec<Command>) {
+        self.timing = None;
+        let text = format!("Could not measure this device's speed: {message}.");
+        out.push(Command::Say(Line::Estimate, text));
+    }
+
+    /// A running run's images per second, as this backend's speed in FLOP/s.
+    pub(super) fn measured(&mut self, run: &str, images_per_second: f64) {
+        let Some((_, backend, flops)) = self.measuring.as_ref().filter(|m| m.0 == run) else {
+            return;
+        };
+        self.remember_speed(*backend, images_per_second * flops, Measured::InRun);
+    }
+
+    fn remember_speed(&mut self, backend: BackendKind, flops_per_second: f64, how: Measured) {
+        if !flops_per_second.is_finite() || flops_per_second <= 0.0 {
+            return;
+        }
+        self.speeds.retain(|(b, _)| *b != backend);
+        let speed = Speed {
+            flops_per_second,
+            measured: how,
+        };
+        self.speeds.push((backend, speed));
+    }
+}
+
+fn device_name(backend: BackendKind) -> &'static str {
+    match backend {
+        BackendKind::Wgpu => "WebGPU",
+        BackendKind::Flex => "CPU",
+    }
+}
