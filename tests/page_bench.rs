@@ -1,7 +1,8 @@
 //! The page's own training speed in headless Chromium, for `scripts/bench`: the release build
 //! served with generated data, a run of each model on the CPU backend (WebAssembly) and of
-//! `plain` on WebGPU (SwiftShader here), reading what the page shows. Prints one JSON line per
-//! run in `cifar-lab bench --json`'s fields. `#[ignore]`d: it needs the trunk build and
+//! `plain` on WebGPU (SwiftShader here), reading what the page shows. Before each run, Measure
+//! speed times the model, so the estimate's speed can be set beside the run's. Prints one
+//! JSON line per run in `cifar-lab bench --json`'s fields. `#[ignore]`d: it needs the trunk build and
 //! chromedriver, and it measures rather than tests.
 //!
 //! The speed is the steady one: a MutationObserver stamps every change of the progress line,
@@ -195,7 +196,7 @@ async fn page_training_speed() {
         ("dropout", "cpu", 8),
         ("deeper", "cpu", 8),
         ("deeper-bn", "cpu", 8),
-        ("fast94", "cpu", 4),
+        ("fast94", "cpu", 8),
     ];
     if std::env::var_os("CIFAR_LAB_PAGE_BENCH_WEBGPU").is_some() {
         // WebGPU reports every 4 batches: 8 give two progress lines to time between.

@@ -4,6 +4,7 @@
 
 use crate::data::ValidationSource;
 use crate::model::{Architecture, ModelSpec, forward_flops, group_thousands, training_flops};
+use crate::train::{BatchProgress, RunConfig, TrainConfig};
 use crate::web::format;
 use crate::web::protocol::TrainRequest;
 
@@ -31,10 +32,40 @@ pub fn run_sizes(subset: Option<usize>, validation: ValidationSource) -> (usize,
 pub fn run_flops(request: &TrainRequest) -> f64 {
     let config = &request.config;
     let (train, val) = run_sizes(request.subset, request.validation);
-    let epochs = config.epochs as f64;
-    let views = if config.recipe.tta { 5.0 } else { 0.0 };
-    let forward = forward_flops(&config.model);
-    train as f64 * epochs * training_flops(&config.model) + val as f64 * (epochs + views) * forward
+    work_left(
+        config,
+        train as f64 * config.epochs as f64,
+        val,
+        config.epochs,
+    )
+}
+
+/// Training `train_images` more images, and validating on `val` images after each of the
+/// last `evaluations` epochs (the last with its extra views).
+fn work_left(config: &TrainConfig, train_images: f64, val: usize, evaluations: usize) -> f64 {
+    let views = if config.recipe.tta && evaluations > 0 {
+        5.0
+    } else {
+        0.0
+    };
+    let validations = val as f64 * (evaluations as f64 + views);
+    train_images * training_flops(&config.model) + validations * forward_flops(&config.model)
+}
+
+/// Seconds until a running run ends, at its current epoch's pace: the rest of its training
+/// and its validations. None until the pace is known.
+pub fn seconds_left(config: &RunConfig, progress: &BatchProgress) -> Option<f64> {
+    let train = &config.train;
+    let speed = progress.images_per_second() * training_flops(&train.model);
+    // The run's sizes come with its start.
+    if config.train_samples == 0 || !(speed.is_finite() && speed > 0.0) {
+        return None;
+    }
+    let epochs_after = train.epochs.saturating_sub(progress.epoch);
+    let in_epoch = progress.samples_total.saturating_sub(progress.samples_done);
+    let images = (in_epoch + epochs_after * config.train_samples) as f64;
+    let work = work_left(train, images, config.val_samples, epochs_after + 1);
+    Some(work / speed)
 }
 
 /// A device's speed in FLOP/s, and how it was measured.
@@ -121,7 +152,6 @@ fn rounded(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::TrainConfig;
     use crate::web::protocol::BackendChoice;
 
     fn request(config: TrainConfig, subset: Option<usize>) -> TrainRequest {
@@ -187,5 +217,41 @@ mod tests {
         assert!(line.contains("× `plain`'s work"), "{line}");
         let plain = request(TrainConfig::tutorial(Architecture::Plain), None);
         assert!(estimate_line(&plain, None, "CPU").contains("about `plain`'s work"));
+    }
+
+    #[test]
+    fn the_time_left_counts_the_rest_of_the_training_and_the_validations() {
+        let request = request(TrainConfig::fast94(), None);
+        let config = RunConfig {
+            train: request.config.clone(),
+            train_samples: 50_000,
+            val_samples: 10_000,
+            subset: None,
+            validation: ValidationSource::TestBatch,
+            backend: "flex".into(),
+        };
+        let at = |epoch, samples_done: usize| BatchProgress {
+            epoch,
+            epochs: 10,
+            batch: 1,
+            batches: 49,
+            samples_done,
+            samples_total: 50_000,
+            // 100 images a second.
+            elapsed: samples_done as f64 / 100.0,
+            loss: 1.0,
+            acc: 0.5,
+        };
+        let speed = 100.0 * training_flops(&config.train.model);
+        // One image in: the whole run but that image.
+        let left = seconds_left(&config, &at(1, 1)).unwrap();
+        let whole = run_flops(&request) / speed;
+        assert!((left - (whole - 0.01)).abs() < 1e-6, "{left} vs {whole}");
+        // The last epoch's training done: its validation with the five extra views is left.
+        let left = seconds_left(&config, &at(10, 50_000)).unwrap();
+        let validation = 6.0 * 10_000.0 * forward_flops(&config.train.model) / speed;
+        assert!((left - validation).abs() < 1e-6, "{left} vs {validation}");
+        // No pace yet.
+        assert_eq!(seconds_left(&config, &at(1, 0)), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::backend::BackendKind;
 use crate::model::group_thousands;
-use crate::train::BatchProgress;
+use crate::train::{BatchProgress, ParityReport};
 use crate::web::protocol::Stage;
 
 /// Keras' progress line: `Epoch 3/8 · 23,040/50,000 · 41 s · 1,250 img/s · loss 0.98 · acc 0.66`.
@@ -18,6 +18,35 @@ pub fn progress_line(p: &BatchProgress) -> String {
         p.loss,
         p.acc
     )
+}
+
+/// How long a run has left, as a progress line ends: minutes are all an estimate can promise.
+pub fn time_left(seconds: f64) -> String {
+    match seconds {
+        s if s < 60.0 => "under a minute left".into(),
+        s if s < 3600.0 => format!("about {} min left", (s / 60.0).round()),
+        s => format!("about {} left", duration((s / 60.0).round() * 60.0)),
+    }
+}
+
+/// "passed (relative difference 3.1e-7, CPU loss 2.3026, WebGPU loss 2.3026)".
+pub fn self_check_line(report: Option<ParityReport>, problem: Option<String>) -> String {
+    match (report, problem) {
+        (Some(r), _) => format!(
+            "{} (relative difference {:.1e}, CPU loss {:.4}, WebGPU loss {:.4}{})",
+            if r.agrees() { "passed" } else { "FAILED" },
+            r.max_relative_difference,
+            r.loss_reference,
+            r.loss_candidate,
+            if r.non_finite {
+                ", NaN or infinite values"
+            } else {
+                ""
+            }
+        ),
+        (None, Some(problem)) => format!("could not run: {problem}"),
+        (None, None) => "not run".into(),
+    }
 }
 
 /// The progress line while there is no progress to show yet.
@@ -137,6 +166,13 @@ mod tests {
             progress_line(&p),
             "Epoch 3/8 · 23,040/50,000 · 41 s · 559 img/s · loss 0.9800 · acc 0.6600"
         );
+    }
+
+    #[test]
+    fn time_left_is_in_minutes() {
+        assert_eq!(time_left(20.0), "under a minute left");
+        assert_eq!(time_left(150.0), "about 3 min left");
+        assert_eq!(time_left(3600.0 * 6.5 + 20.0), "about 6 h 30 min left");
     }
 
     #[test]

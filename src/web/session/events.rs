@@ -3,9 +3,8 @@
 use super::{Command, Data, GalleryShown, Line, Panel, RUN_PANELS, RunView, Session, WeightsUse};
 use crate::backend::BackendKind;
 use crate::model::{Architecture, group_thousands};
-use crate::train::ParityReport;
-use crate::web::format;
 use crate::web::protocol::{Event, Request, RunEnding};
+use crate::web::{estimate, format};
 
 impl Session {
     pub(super) fn event(&mut self, event: Event, bytes: Option<Vec<u8>>, out: &mut Vec<Command>) {
@@ -102,7 +101,11 @@ impl Session {
             Event::Notice { message } => say(out, Line::DataStatus, message),
             Event::Stage { stage } => say(out, Line::Progress, format::stage_line(stage).into()),
             Event::SelfCheck { report, problem } => {
-                say(out, Line::SelfCheck, self_check_line(report, problem));
+                say(
+                    out,
+                    Line::SelfCheck,
+                    format::self_check_line(report, problem),
+                );
             }
             Event::RunStarted {
                 run,
@@ -147,7 +150,12 @@ impl Session {
                 progress,
                 memory_bytes,
             } => {
-                say(out, Line::Progress, format::progress_line(&progress));
+                let mut line = format::progress_line(&progress);
+                let config = self.run(&run).and_then(|v| v.saved.config.as_ref());
+                if let Some(left) = config.and_then(|c| estimate::seconds_left(c, &progress)) {
+                    line = format!("{line} · {}", format::time_left(left));
+                }
+                say(out, Line::Progress, line);
                 if let Some(bytes) = memory_bytes {
                     say(out, Line::Memory, format::megabytes(bytes));
                 }
@@ -383,23 +391,3 @@ impl Session {
 /// looks like any other device error from here.
 const GPU_LOST: &str = " If the GPU was lost or ran out of memory, choose Backend: CPU under \
                         Compute and press Train: the CPU trains the same model.";
-
-/// "passed (relative difference 3.1e-7, CPU loss 2.3026, WebGPU loss 2.3026)".
-fn self_check_line(report: Option<ParityReport>, problem: Option<String>) -> String {
-    match (report, problem) {
-        (Some(r), _) => format!(
-            "{} (relative difference {:.1e}, CPU loss {:.4}, WebGPU loss {:.4}{})",
-            if r.agrees() { "passed" } else { "FAILED" },
-            r.max_relative_difference,
-            r.loss_reference,
-            r.loss_candidate,
-            if r.non_finite {
-                ", NaN or infinite values"
-            } else {
-                ""
-            }
-        ),
-        (None, Some(problem)) => format!("could not run: {problem}"),
-        (None, None) => "not run".into(),
-    }
-}

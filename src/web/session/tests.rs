@@ -492,14 +492,40 @@ fn progress_moves_the_live_point_and_an_epoch_replaces_it() {
         loss: 2.0,
         acc: 0.2,
     };
-    let commands = worker(
+    let progressed = |s: &mut Session| {
+        let progress = progress.clone();
+        let memory_bytes = Some(59_000_000);
+        let run = "plain".into();
+        worker(
+            s,
+            Event::Progress {
+                run,
+                progress,
+                memory_bytes,
+            },
+        )
+    };
+    // Before RunStarted the run's sizes are unknown: no time left.
+    let line = said(&progressed(&mut s), Line::Progress)
+        .unwrap()
+        .to_string();
+    assert!(line.ends_with("acc 0.2000"), "{line}");
+    worker(
         &mut s,
-        Event::Progress {
+        Event::RunStarted {
             run: "plain".into(),
-            progress,
-            memory_bytes: Some(59_000_000),
+            backend: crate::backend::BackendKind::Flex,
+            note: None,
+            config: TrainConfig::tutorial(Architecture::Plain),
+            train_images: 50_000,
+            val_images: 10_000,
+            batches_per_epoch: 391,
         },
     );
+    let commands = progressed(&mut s);
+    // 375,000 images left at 5,000 img/s, and eight validations: about 80 s.
+    let line = said(&commands, Line::Progress).unwrap();
+    assert!(line.ends_with("acc 0.2000 · about 1 min left"), "{line}");
     assert_eq!(said(&commands, Line::Memory), Some("59 MB"));
     assert_eq!(said(&commands, Line::BatchTime), Some("500 ms"));
     assert!(commands.contains(&Command::EpochProgress(0.5)));
@@ -507,7 +533,6 @@ fn progress_moves_the_live_point_and_an_epoch_replaces_it() {
     let commands = epoch(&mut s, "plain", 1);
     assert!(commands.contains(&Command::Persist("plain".into())));
     assert_eq!(s.runs()[0].live, None);
-    let _ = TrainConfig::tutorial(Architecture::Plain);
 }
 
 #[test]
