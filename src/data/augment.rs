@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{IMAGE_CHANNELS, IMAGE_SIDE, SeededRng};
+use super::{IMAGE_SIDE, SeededRng};
 
 /// The largest shift offered: airbench and the usual CIFAR recipes use 2 (or 4) pixels.
 pub const MAX_TRANSLATE: usize = 4;
@@ -109,29 +109,40 @@ fn reflect(i: isize, n: isize) -> usize {
 
 /// Appends image `pixels` (channel-major bytes) as floats in [0, 1], transformed by `choice`.
 pub fn push_augmented(pixels: &[u8], choice: Choice, out: &mut Vec<f32>) {
-    for_each_pixel(pixels, choice, |p| out.push(p as f32 / 255.0));
+    let start = out.len();
+    out.resize(start + pixels.len(), 0.0);
+    let mut rows = out[start..].chunks_exact_mut(IMAGE_SIDE);
+    transform(pixels, choice, |source| {
+        let row = rows.next().expect("one output row per source row");
+        for (value, &p) in row.iter_mut().zip(source) {
+            *value = p as f32 / 255.0;
+        }
+    });
 }
 
 /// Image `pixels` transformed by `choice`, as bytes again (to be shown).
 pub fn augmented_bytes(pixels: &[u8], choice: Choice) -> Vec<u8> {
     let mut out = Vec::with_capacity(pixels.len());
-    for_each_pixel(pixels, choice, |p| out.push(p));
+    transform(pixels, choice, |row| out.extend_from_slice(row));
     out
 }
 
-/// Hands out the transformed image's pixels in channel-major order: output pixel (y, x) is
-/// the source pixel (y − dy, x − dx), mirrored first if `flip`.
-fn for_each_pixel(pixels: &[u8], choice: Choice, mut pixel: impl FnMut(u8)) {
+/// Hands out the transformed image's rows in channel-major order: output pixel (y, x) is the
+/// source pixel (y − dy, x − dx), mirrored first if `flip`. The columns are worked out once
+/// per image, so a row is a gather through a table.
+fn transform(pixels: &[u8], choice: Choice, mut row: impl FnMut(&[u8; IMAGE_SIDE])) {
     let side = IMAGE_SIDE as isize;
-    for c in 0..IMAGE_CHANNELS {
-        let plane = &pixels[c * IMAGE_SIDE * IMAGE_SIDE..(c + 1) * IMAGE_SIDE * IMAGE_SIDE];
+    let columns: [usize; IMAGE_SIDE] = std::array::from_fn(|x| {
+        let x = reflect(x as isize - choice.dx, side);
+        if choice.flip { IMAGE_SIDE - 1 - x } else { x }
+    });
+    for plane in pixels.chunks_exact(IMAGE_SIDE * IMAGE_SIDE) {
         for y in 0..side {
-            let row = reflect(y - choice.dy, side) * IMAGE_SIDE;
-            for x in 0..side {
-                let x = reflect(x - choice.dx, side);
-                let x = if choice.flip { IMAGE_SIDE - 1 - x } else { x };
-                pixel(plane[row + x]);
-            }
+            let source: &[u8; IMAGE_SIDE] = plane[reflect(y - choice.dy, side) * IMAGE_SIDE..]
+                [..IMAGE_SIDE]
+                .try_into()
+                .expect("a row is IMAGE_SIDE bytes");
+            row(&columns.map(|x| source[x]));
         }
     }
 }
