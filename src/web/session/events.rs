@@ -1,5 +1,6 @@
 //! What the session does with each event from the worker.
 
+use super::speed::device_name;
 use super::{Command, Data, GalleryShown, Line, Panel, RUN_PANELS, RunView, Session, WeightsUse};
 use crate::backend::BackendKind;
 use crate::model::{Architecture, group_thousands};
@@ -122,14 +123,12 @@ impl Session {
                 }
                 let work = crate::model::training_flops(&config.model);
                 self.measuring = Some((run.clone(), backend, work));
-                let (name, device) = match (backend, &self.webgpu) {
-                    (BackendKind::Wgpu, Some(info)) => ("WebGPU", info.label()),
-                    (BackendKind::Wgpu, None) => ("WebGPU", "unnamed adapter".into()),
-                    (BackendKind::Flex, _) => {
-                        ("CPU", "CPU (flex, single-threaded WebAssembly)".into())
-                    }
+                let device = match (backend, &self.webgpu) {
+                    (BackendKind::Wgpu, Some(info)) => info.label(),
+                    (BackendKind::Wgpu, None) => "unnamed adapter".into(),
+                    (BackendKind::Flex, _) => "CPU (flex, single-threaded WebAssembly)".into(),
                 };
-                say(out, Line::Backend, name.into());
+                say(out, Line::Backend, device_name(backend).into());
                 say(out, Line::Device, device);
                 let text = format!(
                     "Training {run} on {} training images, validating on {} ({} batches of {} \

@@ -122,7 +122,8 @@ impl Session {
     }
 }
 
-fn device_name(backend: BackendKind) -> &'static str {
+/// The backend as the page names it.
+pub(super) fn device_name(backend: BackendKind) -> &'static str {
     match backend {
         BackendKind::Wgpu => "WebGPU",
         BackendKind::Flex => "CPU",

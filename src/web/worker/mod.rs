@@ -25,6 +25,7 @@ use super::envelope;
 use super::error::js_message;
 use super::protocol::{AUGMENT_EPOCHS, AUGMENT_SAMPLE, Event, Request};
 use super::shelf::Shelf;
+use crate::backend::BackendKind;
 use crate::data::Cifar10;
 use crate::model::weights_to_bytes;
 use crate::train::CancelToken;
@@ -346,10 +347,8 @@ async fn handle(
             // The same choice as for training; evaluating needs no WebGPU, so where training
             // would refuse, the CPU evaluates.
             let adapter = webgpu.as_ref().map(|gpu| &gpu.adapter);
-            let device = match (decide(backend, adapter, problem.as_deref()), &webgpu) {
-                (DeviceDecision::WebGpu, Some(gpu)) => gpu.device.clone(),
-                _ => Device::flex().autodiff(),
-            };
+            let decision = decide(backend, adapter, problem.as_deref());
+            let (_, device) = device_for(&decision, webgpu.as_ref());
             let loaded = weights::evaluate_file(
                 &data, &file, &file_name, &model, subset, validation, seed, &device,
             )
@@ -380,6 +379,15 @@ async fn handle(
             worker.borrow_mut().models.remove(&run);
         }
         Request::Stop => unreachable!("Stop is handled on arrival"),
+    }
+}
+
+/// The device a decision names: the opened WebGPU one, else the CPU backend (also where the
+/// decision refuses; callers that must refuse check that first). Autodiff on.
+fn device_for(decision: &DeviceDecision, webgpu: Option<&Rc<WebGpu>>) -> (BackendKind, Device) {
+    match (decision, webgpu) {
+        (DeviceDecision::WebGpu, Some(gpu)) => (BackendKind::Wgpu, gpu.device.clone()),
+        _ => (BackendKind::Flex, Device::flex().autodiff()),
     }
 }
 

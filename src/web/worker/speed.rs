@@ -3,10 +3,7 @@
 
 use std::rc::Rc;
 
-use burn::tensor::Device;
-
-use super::{Outbox, WebGpu};
-use crate::backend::BackendKind;
+use super::{Outbox, WebGpu, device_for};
 use crate::train::{RandomSteps, SpeedBudget, measure_speed};
 use crate::web::device::{DeviceDecision, decide};
 use crate::web::protocol::{Event, SpeedRequest};
@@ -18,13 +15,11 @@ pub async fn measure(
     problem: Option<String>,
 ) {
     let adapter = webgpu.as_ref().map(|gpu| &gpu.adapter);
-    let (backend, device) = match (decide(request.backend, adapter, problem.as_deref()), webgpu) {
-        (DeviceDecision::WebGpu, Some(gpu)) => (BackendKind::Wgpu, gpu.device.clone()),
-        (DeviceDecision::Refuse(message), _) => {
-            return outbox.post(&Event::SpeedFailed { message });
-        }
-        _ => (BackendKind::Flex, Device::flex().autodiff()),
-    };
+    let decision = decide(request.backend, adapter, problem.as_deref());
+    if let DeviceDecision::Refuse(message) = decision {
+        return outbox.post(&Event::SpeedFailed { message });
+    }
+    let (backend, device) = device_for(&decision, webgpu.as_ref());
     let mut steps = RandomSteps::new(
         &request.model,
         request.optimizer,
