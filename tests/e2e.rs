@@ -13,6 +13,10 @@
 #[path = "common/browser.rs"]
 mod browser;
 mod common;
+#[path = "common/console.rs"]
+mod console;
+#[path = "e2e_steps/dashboard.rs"]
+mod dashboard;
 #[path = "common/hostile.rs"]
 mod hostile;
 #[path = "e2e_steps/long_session.rs"]
@@ -406,13 +410,22 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         status.as_str().unwrap().contains(&expected),
         "{status} vs {expected}"
     );
+    // Backticks in messages are shown as code, not as raw Markdown.
     assert!(
         status
             .as_str()
             .unwrap()
-            .starts_with("plain.bpk: `plain` weights"),
+            .starts_with("plain.bpk: plain weights"),
         "{status}"
     );
+    let code = client
+        .execute(
+            "return document.querySelector('#runs-status code')?.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(code, json!("plain"));
 
     // A file that is not weights.
     let junk = downloads.join("junk.bpk");
@@ -479,7 +492,12 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         (model.as_deref(), epochs.as_deref(), augment.as_deref()),
         (Some("deeper"), Some("3"), Some("flip-shift-2"))
     );
-    assert_eq!(text(client, "progress-line").await, "No run yet.");
+    // Filled in, not started: the progress line tells the newest stored run's outcome.
+    let progress = text(client, "progress-line").await;
+    assert!(
+        !progress.starts_with("Epoch") && progress.contains(": "),
+        "{progress}"
+    );
     client.goto(&format!("{url}#model=resnet")).await.unwrap();
     client.refresh().await.unwrap();
     let notice = wait_for(
@@ -614,7 +632,8 @@ async fn open_other_sites_link(client: &Client, link: &str) -> Value {
 
 /// A server that claims 4 GB for a batch is refused before its body is read; one that
 /// stops sending is abandoned when Stop is pressed, or after 30 s without a byte.
-async fn hostile_servers_are_bounded(client: &Client, url: &str) {
+/// Returns the hostile server's address.
+async fn hostile_servers_are_bounded(client: &Client, url: &str) -> String {
     let hostile = hostile::start();
     let error = &shown("data-error");
     open_other_sites_link(client, &format!("{url}?data={hostile}lying/")).await;
@@ -639,6 +658,7 @@ async fn hostile_servers_are_bounded(client: &Client, url: &str) {
     let message = wait_for(client, "the idle timeout", error, 90).await;
     let message = message.as_str().unwrap();
     assert!(message.contains("nothing arrived for 30 s"), "{message}");
+    hostile
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -648,12 +668,25 @@ async fn the_app_trains_in_headless_chromium() {
     let downloads = downloads();
     let (_driver, port) = chromedriver().await;
     let client = browser(port, &downloads).await;
+    // The console stays clean under the server's Content-Security-Policy: a step that asks
+    // for a missing or hostile server's files expects those requests' errors, and no other.
+    let none = |_: &str| false;
     train_a_short_run_hover_and_stop(&client, &url).await;
+    console::assert_clean(&client, "a short run, hover and stop", none).await;
+    dashboard::the_dashboard_fits_the_window(&client, &url).await;
+    console::assert_clean(&client, "the dashboard at three sizes", none).await;
     dig_keep_and_share(&client, &url, &downloads).await;
+    console::assert_clean(&client, "digging, keeping and sharing", none).await;
+    let missing = |m: &str| m.contains("/missing/") && m.contains("404");
     archive_from_disk(&client, &url, &downloads).await;
+    console::assert_clean(&client, "reading an archive", missing).await;
     bad_data_gives_a_clear_message(&client, &url).await;
-    hostile_servers_are_bounded(&client, &url).await;
+    console::assert_clean(&client, "bad data", missing).await;
+    let hostile = hostile_servers_are_bounded(&client, &url).await;
+    console::assert_clean(&client, "hostile servers", |m| m.contains(&hostile)).await;
     your_own_model::augmentation_strip_and_your_own_model(&client, &url).await;
+    console::assert_clean(&client, "your own model", none).await;
     long_session::twenty_runs_keep_memory_flat(&client, &url).await;
+    console::assert_clean(&client, "twenty runs", none).await;
     client.close().await.unwrap();
 }

@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use super::ConfusionMatrix;
 use crate::history::History;
 
 /// Reading the accuracy curves the way the tutorial does: where validation accuracy peaked,
@@ -25,6 +26,9 @@ pub enum Verdict {
     Overfitting,
     StillImproving,
     NoOverfitting,
+    /// Near chance, or predicting one or two classes for most images: there is nothing to
+    /// read in the curves yet.
+    NotLearned,
 }
 
 /// A train−val gap this large means the model memorises what it cannot generalise.
@@ -34,6 +38,12 @@ const LARGE_GAP: f64 = 0.10;
 const WIDENING: f64 = 0.05;
 /// Validation accuracy gains below this are noise at CIFAR-10's validation size.
 const NOISE: f64 = 0.005;
+/// Accuracy below this many times chance (1 / classes) has not learned anything to judge.
+const NEAR_CHANCE: f64 = 1.5;
+/// A model whose most predicted class takes this share of the images (four times its share
+/// in CIFAR-10) has collapsed onto it; the two most predicted, [`COLLAPSED_TWO`].
+const COLLAPSED_ONE: f64 = 0.4;
+const COLLAPSED_TWO: f64 = 0.6;
 
 impl Diagnosis {
     pub fn new(history: &History) -> Self {
@@ -110,6 +120,48 @@ impl Diagnosis {
             summary,
         }
     }
+
+    /// Checks the latest epoch's predictions first: a model near chance, or one that answers
+    /// one or two classes for most images, has not learned yet, whatever its curves do
+    /// ("no overfitting" would be true and useless).
+    pub fn with_predictions(mut self, confusion: &ConfusionMatrix, names: &[String]) -> Self {
+        let total = confusion.total();
+        if self.verdict == Verdict::NoData || total == 0 || confusion.classes() < 2 {
+            return self;
+        }
+        let mut shares: Vec<(usize, f64)> = confusion
+            .column_totals()
+            .into_iter()
+            .map(|n| n as f64 / total as f64)
+            .enumerate()
+            .collect();
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let name = |i: usize| names.get(i).map_or("?", String::as_str);
+        let percent = |share: f64| format!("{:.0} %", share * 100.0);
+        let ((first, a), (second, b)) = (shares[0], shares[1]);
+        let chance = 1.0 / confusion.classes() as f64;
+        let accuracy = confusion.accuracy();
+        let what = if a >= COLLAPSED_ONE {
+            format!("predicts {} for {} of the images", name(first), percent(a))
+        } else if a + b >= COLLAPSED_TWO {
+            format!(
+                "predicts {} or {} for {} of the images",
+                name(first),
+                name(second),
+                percent(a + b)
+            )
+        } else if accuracy < NEAR_CHANCE * chance {
+            format!("validation accuracy {accuracy:.3} is near chance ({chance:.2})")
+        } else {
+            return self;
+        };
+        self.verdict = Verdict::NotLearned;
+        self.summary = format!(
+            "{what}: it has not learned yet — train longer, on more images, or check the \
+             learning rate"
+        );
+        self
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +217,67 @@ mod tests {
         let d = Diagnosis::new(&history(&[(0.9, 0.5)]));
         assert_eq!(d.verdict, Verdict::TooEarly);
         assert_eq!(d.best_epoch, 1);
+    }
+
+    /// A matrix whose rows (true classes, 10 images each) are predicted per `predict`.
+    fn predicting(predict: impl Fn(usize, usize) -> usize) -> ConfusionMatrix {
+        let truth: Vec<u8> = (0..10).flat_map(|t| [t as u8; 10]).collect();
+        let predicted: Vec<u8> = (0..100).map(|i| predict(i / 10, i % 10) as u8).collect();
+        ConfusionMatrix::from_labels(10, &truth, &predicted)
+    }
+
+    fn names() -> Vec<String> {
+        crate::data::ClassNames::default().as_slice().to_vec()
+    }
+
+    #[test]
+    fn a_model_collapsed_onto_one_class_has_not_learned() {
+        // Horse (7) for 6 images of every 10, the truth for the rest.
+        let confusion = predicting(|t, i| if i < 6 { 7 } else { t });
+        let d = Diagnosis::new(&history(&[(0.3, 0.13), (0.35, 0.14)]))
+            .with_predictions(&confusion, &names());
+        assert_eq!(d.verdict, Verdict::NotLearned);
+        assert_eq!(
+            d.summary,
+            "predicts horse for 64 % of the images: it has not learned yet — train longer, on \
+             more images, or check the learning rate"
+        );
+    }
+
+    #[test]
+    fn two_classes_or_chance_accuracy_have_not_learned_either() {
+        // Cat (3) for three images in ten, dog (5) for three, the truth for the rest.
+        let confusion = predicting(|t, i| match i {
+            1..=3 => 3,
+            4..=6 => 5,
+            _ => t,
+        });
+        let d = Diagnosis::new(&history(&[(0.2, 0.2)])).with_predictions(&confusion, &names());
+        assert!(
+            d.summary
+                .starts_with("predicts cat or dog for 68 % of the images"),
+            "{}",
+            d.summary
+        );
+        // Spread over every class but right only one time in ten.
+        let confusion = predicting(|t, i| (t + i) % 10);
+        let d = Diagnosis::new(&history(&[(0.1, 0.1)])).with_predictions(&confusion, &names());
+        assert_eq!(d.verdict, Verdict::NotLearned);
+        assert!(
+            d.summary
+                .starts_with("validation accuracy 0.100 is near chance (0.10)"),
+            "{}",
+            d.summary
+        );
+    }
+
+    #[test]
+    fn a_model_that_learned_keeps_its_curve_verdict() {
+        // Right 7 times in 10, the misses spread.
+        let confusion = predicting(|t, i| if i < 7 { t } else { (t + i) % 10 });
+        let d = Diagnosis::new(&history(&[(0.6, 0.6), (0.62, 0.61), (0.62, 0.612)]))
+            .with_predictions(&confusion, &names());
+        assert_eq!(d.verdict, Verdict::NoOverfitting);
     }
 
     #[test]

@@ -27,7 +27,8 @@ impl RunMetrics {
             report: ClassificationReport::new(&evaluation.confusion),
             top_confusions: evaluation.confusion.top_confusions(5),
             confusion: evaluation.confusion.clone(),
-            diagnosis: Diagnosis::new(history),
+            diagnosis: Diagnosis::new(history)
+                .with_predictions(&evaluation.confusion, classes.as_slice()),
         }
     }
 

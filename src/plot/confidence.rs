@@ -1,8 +1,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
 use super::DrawError;
 use super::curves::draw_empty_state;
+use super::legend::{Entry, Legend, Swatch};
 use super::palette::run_colour;
 use crate::eval::ConfidenceHistogram;
 
@@ -21,9 +24,32 @@ pub fn draw_confidence<DB: DrawingBackend>(
     };
     let (right, wrong) = (shares(&histogram.right), shares(&histogram.wrong));
     let top = right.iter().chain(&wrong).fold(0.0f64, |m, &v| m.max(v));
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18))
+    // The caption, then the legend in a row of its own: a legend box inside the plot covered
+    // the bars of a model unsure of its answers, which stand at the left, where it was.
+    let (width, _) = area.dim_in_pixel();
+    let (caption, rest) = area.split_vertically(30);
+    let style = ("sans-serif", 18)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    caption.draw(&Text::new(title, (width as i32 / 2, 18), style))?;
+    let (right_colour, wrong_colour) = (run_colour(0), run_colour(3));
+    let entries = vec![vec![
+        Entry::new(Swatch::Solid(right_colour), "right answers"),
+        Entry::new(Swatch::Solid(wrong_colour), "wrong answers"),
+    ]];
+    let legend = Legend::layout(
+        &rest,
+        entries,
+        67,
+        width as i32 - 12,
+        rest.dim_in_pixel().1 / 3,
+    )?;
+    let (legend_area, plot) = rest.split_vertically(legend.height());
+    legend.draw(&legend_area)?;
+    let mut chart = ChartBuilder::on(&plot)
         .margin(12)
+        .margin_top(4)
         .x_label_area_size(40)
         .y_label_area_size(55)
         .build_cartesian_2d(0.0f64..1.0, 0.0..(top * 1.15).max(0.05))?;
@@ -39,35 +65,21 @@ pub fn draw_confidence<DB: DrawingBackend>(
         .light_line_style(RGBColor(238, 238, 238))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
-    let width = 1.0 / histogram.bins().max(1) as f64;
-    let groups = [
-        ("right answers", &right, run_colour(0), 0.0),
-        ("wrong answers", &wrong, run_colour(3), 0.5),
-    ];
-    for (label, values, colour, offset) in groups {
+    let bin = 1.0 / histogram.bins().max(1) as f64;
+    for (values, colour, offset) in [(&right, right_colour, 0.0), (&wrong, wrong_colour, 0.5)] {
         let bars = values.iter().enumerate().map(move |(i, &v)| {
-            let x0 = (i as f64 + offset) * width;
-            Rectangle::new([(x0, 0.0), (x0 + width / 2.0, v)], colour.filled())
+            let x0 = (i as f64 + offset) * bin;
+            Rectangle::new([(x0, 0.0), (x0 + bin / 2.0, v)], colour.filled())
         });
-        chart
-            .draw_series(bars)?
-            .label(label)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+        chart.draw_series(bars)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font(("sans-serif", 13))
-        .draw()?;
     if histogram
         .right
         .iter()
         .chain(&histogram.wrong)
         .all(|&c| c == 0)
     {
-        draw_empty_state(area, "no answers yet")?;
+        draw_empty_state(&plot, "no answers yet")?;
     }
     Ok(())
 }

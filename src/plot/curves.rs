@@ -83,8 +83,13 @@ pub fn draw_curves<DB: DrawingBackend>(
     draw_metric(&right, runs, Metric::Loss)
 }
 
-/// The y range: the tutorial's 0.4–1.1 for accuracy, widened to fit the data; 0 to a bit
-/// above the highest loss.
+/// Accuracy a model reaches by guessing among CIFAR-10's ten classes, drawn on the accuracy
+/// chart as a floor to read the curves against.
+const CHANCE: f64 = 0.1;
+
+/// The y range: accuracy fits the data and the chance line, with a little air, on a 0.05
+/// grid within 0–1 (a run at 0.07–0.23 fills the plot instead of its bottom fifth); loss from
+/// 0 to a bit above the highest.
 fn y_range(runs: &[CurveRun<'_>], metric: Metric) -> (f64, f64) {
     let values = runs.iter().flat_map(|r| {
         let epochs = r.history.epochs.iter();
@@ -95,20 +100,24 @@ fn y_range(runs: &[CurveRun<'_>], metric: Metric) -> (f64, f64) {
     });
     match metric {
         Metric::Accuracy => {
-            let lowest = values.fold(f64::INFINITY, f64::min);
-            // Down to the tenth below the lowest point, keeping a little air under it.
-            let low = if lowest - 0.02 >= 0.4 {
-                0.4
-            } else {
-                (((lowest - 0.02) * 10.0 + 1e-9).floor() / 10.0).max(0.0)
-            };
-            (low, 1.1)
+            let (lowest, highest) =
+                values.fold((CHANCE, CHANCE), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            let step = 0.05;
+            let low = (((lowest - 0.02) / step + 1e-9).floor() * step).max(0.0);
+            let high = (((highest + 0.02) / step - 1e-9).ceil() * step).min(1.05);
+            (low, high.max(low + 2.0 * step))
         }
         Metric::Loss => {
             let high = values.fold(0.0f64, f64::max);
             (0.0, if high > 0.0 { high * 1.1 } else { 1.0 })
         }
     }
+}
+
+/// Tick labels with as many decimals as the range needs to tell them apart.
+fn tick_label(span: f64) -> impl Fn(&f64) -> String {
+    let decimals = if span < 0.5 { 2 } else { 1 };
+    move |y: &f64| format!("{y:.decimals$}")
 }
 
 const MARGIN: u32 = 12;
@@ -177,7 +186,7 @@ pub fn draw_metric<DB: DrawingBackend>(
         .y_desc(metric.label())
         .x_labels(epochs.clamp(1, 15))
         .x_label_formatter(&epoch_label)
-        .y_label_formatter(&|y| format!("{y:.1}"))
+        .y_label_formatter(&tick_label(y_high - y_low))
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 14))
         .light_line_style(RGBColor(238, 238, 238))
@@ -186,6 +195,21 @@ pub fn draw_metric<DB: DrawingBackend>(
 
     if epochs == 0 {
         return draw_empty_state(&plot, "no epochs yet");
+    }
+    if metric == Metric::Accuracy {
+        let x_end = epochs as f64 + 0.5;
+        let grey = RGBColor(150, 150, 150);
+        chart.draw_series(DashedLineSeries::new(
+            [(0.5, CHANCE), (x_end, CHANCE)],
+            4,
+            4,
+            grey.stroke_width(1),
+        ))?;
+        let label = ("sans-serif", 12)
+            .into_font()
+            .color(&grey)
+            .pos(Pos::new(HPos::Right, VPos::Bottom));
+        chart.draw_series(std::iter::once(Text::new("chance", (x_end, CHANCE), label)))?;
     }
 
     for (index, run) in runs.iter().enumerate() {
@@ -260,19 +284,30 @@ mod tests {
         History::from_accuracies(points)
     }
 
+    fn close(a: (f64, f64), b: (f64, f64)) -> bool {
+        (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9
+    }
+
     #[test]
-    fn accuracy_range_defaults_to_the_tutorials_and_widens() {
+    fn the_accuracy_range_fits_the_data_and_the_chance_line() {
         let h = history(&[(0.5, 0.6), (0.9, 0.7)]);
         let run = |h| CurveRun {
             name: "a",
             history: h,
             running: None,
         };
-        assert_eq!(y_range(&[run(&h)], Metric::Accuracy), (0.4, 1.1));
-        let low = history(&[(0.12, 0.2)]);
-        let (lo, hi) = y_range(&[run(&low)], Metric::Accuracy);
-        assert!((lo - 0.1).abs() < 1e-9, "{lo}");
-        assert_eq!(hi, 1.1);
+        // Down to the chance line at 0.1, up to just above 0.9.
+        let range = y_range(&[run(&h)], Metric::Accuracy);
+        assert!(close(range, (0.05, 0.95)), "{range:?}");
+        // A model near chance fills the plot, not its bottom fifth.
+        let low = history(&[(0.07, 0.12), (0.2, 0.23)]);
+        let range = y_range(&[run(&low)], Metric::Accuracy);
+        assert!(close(range, (0.05, 0.25)), "{range:?}");
+        // A perfect training accuracy keeps a little air above it.
+        let top = history(&[(1.0, 0.8)]);
+        assert!(close(y_range(&[run(&top)], Metric::Accuracy), (0.05, 1.05)));
+        assert_eq!(tick_label(0.2)(&0.15), "0.15");
+        assert_eq!(tick_label(0.9)(&0.5), "0.5");
         let (lo, hi) = y_range(&[run(&h)], Metric::Loss);
         assert_eq!(lo, 0.0);
         assert!((hi - 1.5 * 1.1).abs() < 1e-9);

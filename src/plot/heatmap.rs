@@ -51,25 +51,40 @@ impl HeatmapLayout {
     }
 }
 
-/// The words of a hover tooltip: "true cat → predicted dog: 213, 21.3% of cats".
+/// The words of a hover tooltip: "true cat → predicted dog: 213, 21.3% of cats". In
+/// precision mode the share is of the column, the images predicted as the class: "…: 213,
+/// 19.8% of predicted dogs".
 pub fn cell_tooltip(
     matrix: &ConfusionMatrix,
     names: &[String],
     truth: usize,
     predicted: usize,
+    mode: Normalization,
 ) -> String {
     let count = matrix.counts[truth][predicted];
-    let share = matrix.value(truth, predicted, Normalization::Recall) * 100.0;
-    let name = &names[truth];
     // "of deer", "of trucks".
-    let plural = if name.ends_with('s') || name == "deer" {
-        name.clone()
-    } else {
-        format!("{name}s")
+    let plural = |name: &String| {
+        if name.ends_with('s') || name == "deer" {
+            name.clone()
+        } else {
+            format!("{name}s")
+        }
+    };
+    let (share, of) = match mode {
+        Normalization::Precision => (
+            matrix.value(truth, predicted, Normalization::Precision),
+            format!("predicted {}", plural(&names[predicted])),
+        ),
+        Normalization::Counts | Normalization::Recall => (
+            matrix.value(truth, predicted, Normalization::Recall),
+            plural(&names[truth]),
+        ),
     };
     format!(
-        "true {} → predicted {}: {count}, {share:.1}% of {plural}",
-        names[truth], names[predicted]
+        "true {} → predicted {}: {count}, {:.1}% of {of}",
+        names[truth],
+        names[predicted],
+        share * 100.0
     )
 }
 
@@ -126,17 +141,17 @@ pub fn draw_confusion<DB: DrawingBackend>(
                     let v = matrix.value(t, p, mode);
                     let text = match mode {
                         Normalization::Counts => format!("{}", matrix.counts[t][p]),
-                        _ => format!("{v:.2}"),
+                        _ => format!("{:.0}%", v * 100.0),
                     };
                     (blues(if max > 0.0 { v / max } else { 0.0 }), text)
                 })
                 .collect()
         })
         .collect();
-    // The bar spans 0..max, labelled as the cells are: whole counts, or shares to a tenth.
+    // The bar spans 0..max, labelled as the cells are: whole counts, or percentages.
     let tick = |v: f64| match mode {
         Normalization::Counts => format!("{v:.0}"),
-        _ => format!("{v:.1}"),
+        _ => format!("{:.0}%", v * 100.0),
     };
     let scale = ColourBar {
         top: tick(max),
@@ -340,11 +355,17 @@ mod tests {
         let mut m = ConfusionMatrix::new(10);
         m.counts[3][5] = 213;
         m.counts[3][3] = 787;
+        m.counts[5][5] = 787;
         assert_eq!(
-            cell_tooltip(&m, &names, 3, 5),
+            cell_tooltip(&m, &names, 3, 5, Normalization::Counts),
             "true cat → predicted dog: 213, 21.3% of cats"
         );
+        assert_eq!(
+            cell_tooltip(&m, &names, 3, 5, Normalization::Precision),
+            "true cat → predicted dog: 213, 21.3% of predicted dogs"
+        );
         m.counts[4][4] = 1;
-        assert!(cell_tooltip(&m, &names, 4, 4).ends_with("100.0% of deer"));
+        let recall = cell_tooltip(&m, &names, 4, 4, Normalization::Recall);
+        assert!(recall.ends_with("100.0% of deer"), "{recall}");
     }
 }

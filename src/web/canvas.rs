@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::WebError;
+use super::measured_canvas::MeasuredCanvas;
 use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
 use crate::eval::{ConfidenceHistogram, ConfusionMatrix, Normalization};
 use crate::plot::{
@@ -14,11 +15,13 @@ use crate::plot::{
     draw_difference, draw_metric,
 };
 
-fn backend(canvas: &HtmlCanvasElement) -> Result<CanvasBackend, WebError> {
-    CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| WebError::Js {
+/// plotters on `canvas`, measuring its text with the canvas (see `measured_canvas`).
+fn backend(canvas: &HtmlCanvasElement) -> Result<MeasuredCanvas, WebError> {
+    let inner = CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| WebError::Js {
         context: "drawing a chart".into(),
         message: "the canvas has no 2D context".into(),
-    })
+    })?;
+    Ok(MeasuredCanvas::new(inner, context(canvas)?))
 }
 
 fn draw_failed(error: impl std::fmt::Display) -> WebError {
@@ -39,8 +42,8 @@ pub fn paint_curves(
     area.present().map_err(draw_failed)
 }
 
-type CanvasArea = DrawingArea<CanvasBackend, plotters::coord::Shift>;
-type CanvasDrawError = crate::plot::DrawError<<CanvasBackend as DrawingBackend>::ErrorType>;
+type CanvasArea = DrawingArea<MeasuredCanvas, plotters::coord::Shift>;
+type CanvasDrawError = crate::plot::DrawError<<MeasuredCanvas as DrawingBackend>::ErrorType>;
 
 /// Draws a heatmap with `draw`, then paints its 45° labels, which plotters cannot.
 fn paint_heatmap(

@@ -25,6 +25,19 @@ pub fn set_text(element: &Element, text: &str) {
     element.set_text_content(Some(text));
 }
 
+/// A message, with what it puts between backticks (a model, a layer) shown as `<code>`
+/// rather than as raw Markdown. Each piece goes in as text.
+pub fn set_words(element: &Element, text: &str) {
+    clear(element);
+    for (code, piece) in super::format::code_spans(text) {
+        if code {
+            let _ = element.append_child(&self::element("code", piece));
+        } else {
+            let _ = element.append_with_str_1(piece);
+        }
+    }
+}
+
 /// A new element with text content.
 pub fn element(tag: &str, text: &str) -> Element {
     let e = document()

@@ -68,23 +68,24 @@ pub fn seconds_left(config: &RunConfig, progress: &BatchProgress) -> Option<f64>
     Some(work / speed)
 }
 
-/// A device's speed in FLOP/s, and how it was measured.
+/// A device's speed in FLOP/s on one model, and how it was measured. Models differ in how
+/// well they use a device (fast94's batch norms and small maps run at other FLOP/s than
+/// plain's dense layer), so a speed says which model it was measured on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Speed {
     pub flops_per_second: f64,
+    /// The model it was measured on, as `ModelSpec` displays it.
+    pub model: String,
     pub measured: Measured,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Measured {
-    /// By the latest run on this device in this session, over its batches so far.
+    /// By the latest run of the model on this device in this session, over its batches so
+    /// far.
     InRun,
-    /// By timing `steps` training steps of `model` on `batch` random images.
-    Steps {
-        model: String,
-        steps: usize,
-        batch: usize,
-    },
+    /// By timing `steps` training steps on `batch` random images.
+    Steps { steps: usize, batch: usize },
 }
 
 /// Training images a speed measurement on the CPU uses at most: natively, single-threaded,
@@ -98,22 +99,24 @@ pub fn estimate_line(request: &TrainRequest, speed: Option<&Speed>, device: &str
     match speed {
         Some(speed) if speed.flops_per_second > 0.0 => {
             let rate = speed.flops_per_second / 1e9;
+            let measured_on = &speed.model;
             let how = match &speed.measured {
-                Measured::InRun => {
-                    format!("at the {rate:.1} GFLOP/s it measured in this session's last run here")
-                }
-                Measured::Steps {
-                    model,
-                    steps,
-                    batch,
-                } => format!(
-                    "at the {rate:.1} GFLOP/s measured just now ({steps} steps of `{model}` on \
-                     {} images)",
+                Measured::InRun => format!(
+                    "at the {rate:.1} GFLOP/s a run of `{measured_on}` reached here this session"
+                ),
+                Measured::Steps { steps, batch } => format!(
+                    "at the {rate:.1} GFLOP/s measured just now ({steps} steps of \
+                     `{measured_on}` on {} images)",
                     group_thousands(*batch)
                 ),
             };
+            let other = if *measured_on == model.to_string() {
+                ""
+            } else {
+                " Another model's speed: press Measure speed to time this one."
+            };
             format!(
-                "About {} on this device ({device}), {how}.",
+                "About {} on this device ({device}), {how}.{other}",
                 rounded(run_flops(request) / speed.flops_per_second)
             )
         }
@@ -189,6 +192,7 @@ mod tests {
         assert!(flops > training && flops < 1.1 * training);
         let in_run = |flops_per_second| Speed {
             flops_per_second,
+            model: "fast94".into(),
             measured: Measured::InRun,
         };
         // A device that does the run in 30 minutes.
@@ -197,11 +201,14 @@ mod tests {
             line.starts_with("About 30 minutes on this device (CPU)"),
             "{line}"
         );
-        assert!(line.ends_with("in this session's last run here."), "{line}");
+        assert!(
+            line.ends_with("a run of `fast94` reached here this session."),
+            "{line}"
+        );
         let timed = Speed {
             flops_per_second: flops / 7300.0,
+            model: "fast94".into(),
             measured: Measured::Steps {
-                model: "fast94".into(),
                 steps: 4,
                 batch: 1024,
             },
@@ -217,6 +224,22 @@ mod tests {
         assert!(line.contains("× `plain`'s work"), "{line}");
         let plain = request(TrainConfig::tutorial(Architecture::Plain), None);
         assert!(estimate_line(&plain, None, "CPU").contains("about `plain`'s work"));
+    }
+
+    #[test]
+    fn another_models_speed_is_named_as_such() {
+        let fast = request(TrainConfig::fast94(), None);
+        let plains = Speed {
+            flops_per_second: 1e10,
+            model: "plain".into(),
+            measured: Measured::InRun,
+        };
+        let line = estimate_line(&fast, Some(&plains), "CPU");
+        assert!(line.contains("a run of `plain` reached"), "{line}");
+        assert!(
+            line.ends_with("Another model's speed: press Measure speed to time this one."),
+            "{line}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The words and numbers the page shows, kept apart from the DOM so they are tested natively.
 
 use crate::backend::BackendKind;
+use crate::data::ValidationSource;
 use crate::model::group_thousands;
 use crate::train::{BatchProgress, ParityReport};
 use crate::web::protocol::Stage;
@@ -124,6 +125,55 @@ pub fn data_base(query_value: Option<&str>) -> String {
 
 pub const DEFAULT_DATA_BASE: &str = "data/cifar-10-batches-bin/";
 
+/// `1 run`, `3 runs`, `1,024 images`.
+pub fn count(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", group_thousands(n))
+}
+
+/// A message's text in pieces, `true` for a piece that was between backticks: the page shows
+/// those as code rather than as raw Markdown. An unmatched backtick is kept as text.
+pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let Some(close) = rest[open + 1..].find('`') else {
+            break;
+        };
+        if open > 0 {
+            pieces.push((false, &rest[..open]));
+        }
+        pieces.push((true, &rest[open + 1..open + 1 + close]));
+        rest = &rest[open + 2 + close..];
+    }
+    if !rest.is_empty() {
+        pieces.push((false, rest));
+    }
+    pieces
+}
+
+/// The validation set a run of these settings evaluates on, as the form says it beside its
+/// Validation field and the matrix in its title: `200 of the 10,000 test images`.
+pub fn validation_size(subset: Option<usize>, validation: ValidationSource) -> String {
+    let (_, images) = super::estimate::run_sizes(subset, validation);
+    match validation {
+        ValidationSource::TestBatch if images < TEST_IMAGES => format!(
+            "{} of the {} test images",
+            group_thousands(images),
+            group_thousands(TEST_IMAGES)
+        ),
+        ValidationSource::TestBatch => {
+            format!("the {} test images", group_thousands(images))
+        }
+        ValidationSource::HeldOut(_) => {
+            format!("{} held-out training images", group_thousands(images))
+        }
+    }
+}
+
+/// CIFAR-10's test batch.
+const TEST_IMAGES: usize = 10_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +197,37 @@ mod tests {
     fn memory_reads_in_megabytes() {
         assert_eq!(megabytes(0), "0 MB");
         assert_eq!(megabytes(211_812_352), "212 MB");
+    }
+
+    #[test]
+    fn backticks_become_code_pieces() {
+        assert_eq!(
+            code_spans("about `plain`'s work"),
+            vec![(false, "about "), (true, "plain"), (false, "'s work")]
+        );
+        assert_eq!(code_spans("`a``b`"), vec![(true, "a"), (true, "b")]);
+        assert_eq!(code_spans("no code"), vec![(false, "no code")]);
+        assert_eq!(code_spans("one ` alone"), vec![(false, "one ` alone")]);
+        assert!(code_spans("").is_empty());
+    }
+
+    #[test]
+    fn counted_nouns_and_validation_sizes() {
+        assert_eq!(count(1, "run"), "1 run");
+        assert_eq!(count(3, "run"), "3 runs");
+        assert_eq!(count(1024, "image"), "1,024 images");
+        assert_eq!(
+            validation_size(Some(1_000), ValidationSource::TestBatch),
+            "200 of the 10,000 test images"
+        );
+        assert_eq!(
+            validation_size(None, ValidationSource::TestBatch),
+            "the 10,000 test images"
+        );
+        assert_eq!(
+            validation_size(Some(5_000), ValidationSource::HeldOut(0.2)),
+            "1,000 held-out training images"
+        );
     }
 
     #[test]

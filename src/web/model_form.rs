@@ -30,10 +30,13 @@ pub fn model_of(select: &str, layers: &str) -> Result<ModelSpec, String> {
     }
 }
 
-/// The layer list to show for a preset (`None` for `custom`: the user's text stays).
+/// The layer list to show for a preset, one layer a line (`None` for `custom`: the user's
+/// text stays, which starts as the list of the preset chosen before).
 pub fn preset_layers(select: &str) -> Option<String> {
     let preset = select.trim().parse::<Architecture>().ok()?;
-    Some(ModelSpec::preset(preset).layer_text())
+    let model = ModelSpec::preset(preset);
+    let layers: Vec<String> = model.layers().iter().map(ToString::to_string).collect();
+    Some(layers.join("\n"))
 }
 
 /// The form's other fields as a preset's run wants them: the tutorial's settings, or
@@ -122,7 +125,7 @@ mod tests {
         let text = preset_layers("plain").unwrap();
         assert_eq!(
             text,
-            "conv 32 3 relu, conv 64 3 relu, maxpool 2, flatten, dense 128 relu, dense 10"
+            "conv 32 3 relu\nconv 64 3 relu\nmaxpool 2\nflatten\ndense 128 relu\ndense 10"
         );
         assert_eq!(preset_layers(CUSTOM), None);
         // The shown text, edited or not, is the same model again.

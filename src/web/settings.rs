@@ -66,6 +66,27 @@ pub struct FormValues {
     pub layers: String,
 }
 
+/// Each field's name in messages and the id of its element in the form (index.html), so
+/// the page marks the field a message is about.
+pub const FIELDS: [(&str, &str); 11] = [
+    ("backend", "backend"),
+    ("model", "model"),
+    ("layers", "layers"),
+    ("epochs", "epochs"),
+    ("batch size", "batch-size"),
+    ("optimizer", "optimizer"),
+    ("learning rate", "lr"),
+    ("seed", "seed"),
+    ("training images", "subset"),
+    ("validation", "validation"),
+    ("augmentation", "augment"),
+];
+
+/// The id of the form element that field `name` (as a [`SettingsError`] names it) is.
+pub fn field_id(name: &str) -> Option<&'static str> {
+    FIELDS.iter().find(|(n, _)| *n == name).map(|(_, id)| *id)
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct SettingsError {
@@ -259,6 +280,13 @@ mod tests {
         assert!(page.contains(&format!(
             "id=\"epochs\" type=\"number\" min=\"1\" max=\"{MAX_EPOCHS}\""
         )));
+        // The page can mark every field a message names.
+        for (_, id) in FIELDS {
+            assert!(
+                page.contains(&format!(" id=\"{id}\"")),
+                "no #{id} in the page"
+            );
+        }
     }
 
     /// Bad values, and values the form cannot show (a shared link with `subset=777` would
@@ -295,6 +323,7 @@ mod tests {
             let mut v = tutorial();
             spoil(&mut v);
             assert_eq!(v.to_request("x".into()).unwrap_err().field, field);
+            assert!(field_id(field).is_some(), "{field} has no element");
         }
     }
 }

@@ -81,6 +81,8 @@ pub async fn browser(port: u16, downloads: &Path) -> Client {
         options["binary"] = json!("/usr/bin/chromium");
     }
     caps.insert("goog:chromeOptions".into(), options);
+    // The console's errors, for tests/common/console.rs.
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))

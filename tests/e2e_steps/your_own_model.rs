@@ -56,7 +56,8 @@ pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
     assert!(
         value(client, "layers")
             .await
-            .starts_with("conv 32 3 same, batchnorm, relu")
+            .starts_with("conv 32 3 same\nbatchnorm\nrelu"),
+        "one layer a line"
     );
     assert_eq!(value(client, "epochs").await, "15");
     fill(
@@ -69,7 +70,21 @@ pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
     let status = content(client, "layers-status").await;
     assert_eq!(
         status,
-        "layer 2 `maxpool 64`: a 64×64 pool does not fit the 30×30 image here"
+        "layer 2 maxpool 64: a 64×64 pool does not fit the 30×30 image here"
+    );
+    // The field is marked, and Train says why it waits.
+    let marked = client
+        .execute(
+            "return document.getElementById('layers').getAttribute('aria-invalid');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked, serde_json::json!("true"));
+    let reason = content(client, "train-reason").await;
+    assert!(
+        reason.starts_with("Fix the layers: layer 2 maxpool 64"),
+        "{reason}"
     );
     let layers = "conv 8 3 same gelu, batchnorm, maxpool 2, flatten, dense 10";
     fill(client, "layers", layers).await;
@@ -104,7 +119,7 @@ pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
         "{estimate}"
     );
     assert!(
-        estimate.contains("of `conv 8 3 same gelu, batchnorm"),
+        estimate.contains("of conv 8 3 same gelu, batchnorm"),
         "{estimate}"
     );
     train_enabled(client, "Train after the timing", 30).await;

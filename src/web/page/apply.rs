@@ -50,6 +50,7 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
         Command::ShowGallery(images) => app.borrow().show_gallery(&images),
         Command::ShowAugmentSamples(images) => app.borrow().show_augment_samples(&images),
         Command::RestartWorker => worker::restart(app),
+        Command::RevealResults => app.borrow().reveal_results(),
     }
 }
 
@@ -67,6 +68,26 @@ fn redraw(app: &Shared, panel: Panel) {
 }
 
 impl App {
+    /// Scrolls the run bar to the top of the window, so that the progress line, Stop, the
+    /// curves and the matrix under it are what the user sees once Train is pressed.
+    fn reveal_results(&self) {
+        // The results column, whose top is where the (sticky) run bar sits unscrolled.
+        let Some(results) = self.el.run_bar.parent_element() else {
+            return;
+        };
+        let top = results.get_bounding_client_rect().top();
+        let below = web_sys::window()
+            .and_then(|w| w.inner_height().ok())
+            .and_then(|h| h.as_f64())
+            .is_some_and(|h| top > h * 0.25);
+        // Already near the top (a wide screen shows it beside the form): leave the page.
+        if top < 0.0 || below {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Start);
+            results.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    }
+
     fn line(&self, line: Line) -> &Element {
         let el = &self.el;
         match line {
@@ -89,6 +110,8 @@ impl App {
             Line::GalleryCaption => &el.gallery_caption,
             Line::AugmentCaption => &el.augment_caption,
             Line::Estimate => &el.estimate,
+            Line::ValidationSize => &el.validation_size,
+            Line::ShareNotice => &el.share_notice,
         }
     }
 
@@ -103,7 +126,7 @@ impl App {
     }
 
     pub(super) fn say(&self, line: Line, text: &str) {
-        dom::set_text(self.line(line), text);
+        dom::set_words(self.line(line), text);
         if let Some(error) = self.error_line(line) {
             error.set_hidden(false);
         }

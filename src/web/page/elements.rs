@@ -2,7 +2,7 @@
 
 use web_sys::{
     Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlInputElement,
-    HtmlProgressElement, HtmlSelectElement,
+    HtmlProgressElement, HtmlSelectElement, HtmlTextAreaElement,
 };
 
 use crate::web::WebError;
@@ -20,10 +20,12 @@ pub struct Elements {
     pub data_progress_text: Element,
     pub data_status: Element,
     pub data_error: HtmlElement,
+    /// The Data status line's `<details>`: open while the data set needs the user.
+    pub data_panel: HtmlElement,
     pub clear_cache: HtmlButtonElement,
     pub form: HtmlElement,
     pub model: HtmlSelectElement,
-    pub layers: HtmlInputElement,
+    pub layers: HtmlTextAreaElement,
     pub layers_status: Element,
     pub epochs: HtmlInputElement,
     pub batch_size: HtmlInputElement,
@@ -32,6 +34,7 @@ pub struct Elements {
     pub seed: HtmlInputElement,
     pub subset: HtmlSelectElement,
     pub validation: HtmlSelectElement,
+    pub validation_size: Element,
     pub augment: HtmlSelectElement,
     pub augment_strip: Element,
     pub augment_caption: Element,
@@ -39,6 +42,10 @@ pub struct Elements {
     pub train: HtmlButtonElement,
     pub stop: HtmlButtonElement,
     pub measure: HtmlButtonElement,
+    /// Why Train is disabled, beside it.
+    pub train_reason: Element,
+    /// The run bar: progress line, bar and Stop, in view while a run trains.
+    pub run_bar: HtmlElement,
     pub summary: Element,
     pub share: HtmlButtonElement,
     pub share_url: HtmlInputElement,
@@ -69,6 +76,8 @@ pub struct Elements {
     pub top_confusions: Element,
     pub confidence_canvas: HtmlCanvasElement,
     pub confidence_means: Element,
+    pub gallery_panel: HtmlElement,
+    pub gallery_title: Element,
     pub gallery_caption: Element,
     pub gallery_prev: HtmlButtonElement,
     pub gallery_page: Element,
@@ -96,6 +105,7 @@ impl Elements {
             data_progress_text: by_id("data-progress-text")?,
             data_status: by_id("data-status")?,
             data_error: by_id("data-error")?,
+            data_panel: by_id("data-panel")?,
             clear_cache: by_id("clear-cache")?,
             form: by_id("train-form")?,
             model: by_id("model")?,
@@ -108,6 +118,7 @@ impl Elements {
             seed: by_id("seed")?,
             subset: by_id("subset")?,
             validation: by_id("validation")?,
+            validation_size: by_id("validation-size")?,
             augment: by_id("augment")?,
             augment_strip: by_id("augment-strip")?,
             augment_caption: by_id("augment-caption")?,
@@ -115,6 +126,8 @@ impl Elements {
             train: by_id("train")?,
             stop: by_id("stop")?,
             measure: by_id("measure")?,
+            train_reason: by_id("train-reason")?,
+            run_bar: by_id("run-bar")?,
             summary: by_id("summary")?,
             share: by_id("share")?,
             share_url: by_id("share-url")?,
@@ -145,6 +158,8 @@ impl Elements {
             top_confusions: by_id("top-confusions")?,
             confidence_canvas: by_id("confidence-canvas")?,
             confidence_means: by_id("confidence-means")?,
+            gallery_panel: by_id("gallery-panel")?,
+            gallery_title: by_id("gallery-title")?,
             gallery_caption: by_id("gallery-caption")?,
             gallery_prev: by_id("gallery-prev")?,
             gallery_page: by_id("gallery-page")?,

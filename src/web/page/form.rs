@@ -76,6 +76,22 @@ impl App {
         Input::FormChanged(self.form_values())
     }
 
+    /// The form was edited: a link shown for it (or the notice of one it was filled from)
+    /// would now say other settings.
+    pub(super) fn share_outdated(&self) {
+        if !self.el.share_url.hidden()
+            || !self
+                .el
+                .share_notice
+                .text_content()
+                .unwrap_or_default()
+                .is_empty()
+        {
+            self.el.share_url.set_hidden(true);
+            dom::set_text(&self.el.share_notice, "");
+        }
+    }
+
     /// The layers edited: the model becomes the user's own, previewed as they type.
     pub(super) fn layers_edited(&mut self) {
         let shown = model_form::preset_layers(&self.el.model.value());
@@ -87,7 +103,7 @@ impl App {
 
     fn preview_model(&self) {
         let preview = model_form::preview(&self.el.model.value(), &self.el.layers.value());
-        dom::set_text(&self.el.layers_status, &preview.status);
+        dom::set_words(&self.el.layers_status, &preview.status);
         let _ = self
             .el
             .layers_status

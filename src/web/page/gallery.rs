@@ -8,11 +8,30 @@ use super::App;
 use crate::model::group_thousands;
 use crate::web::canvas;
 use crate::web::dom::{self, element};
+use crate::web::format;
 use crate::web::protocol::{GALLERY_PAGE, GalleryImage};
 use crate::web::session::GalleryShown;
 
+/// "cat → horse", or "cat, recognised" on the diagonal.
+fn short(truth: &str, predicted: &str) -> String {
+    if truth == predicted {
+        format!("{truth}, recognised")
+    } else {
+        format!("{truth} → {predicted}")
+    }
+}
+
 impl App {
-    /// The images of the session's gallery cell, drawn with their top three classes.
+    /// Scrolls the gallery up into the window, as little as it takes, once a cell was
+    /// opened: its images are below the matrix.
+    pub(super) fn reveal_gallery(&self) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        self.el
+            .gallery_panel
+            .scroll_into_view_with_scroll_into_view_options(&options);
+    }
+
     /// The augmentation strip: the same training image once per epoch.
     pub(super) fn show_augment_samples(&self, images: &[Vec<u8>]) {
         dom::clear(&self.el.augment_strip);
@@ -28,6 +47,7 @@ impl App {
         }
     }
 
+    /// The images of the session's gallery cell, drawn with their top three classes.
     pub(super) fn show_gallery(&self, images: &[GalleryImage]) {
         let Some(GalleryShown { cell, total }) = self.session.gallery().cloned() else {
             return;
@@ -44,6 +64,9 @@ impl App {
             &self.el.gallery_caption,
             &format!("{}: {what}: {} images.", cell.run, group_thousands(total)),
         );
+        let title = format!("{}: {}", format::count(total, "image"), short(t, p));
+        dom::set_text(&self.el.gallery_title, &title);
+        let _ = self.el.gallery_panel.class_list().add_1("opened");
         dom::set_text(
             &self.el.gallery_page,
             &format!("page {} of {pages}", cell.page + 1),

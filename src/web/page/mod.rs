@@ -28,8 +28,10 @@ use web_sys::Worker;
 use self::elements::Elements;
 use self::store::RunStore;
 use super::WebError;
+use super::dom;
 use super::format;
 use super::session::{Input, Line, Session};
+use super::settings::field_id;
 use crate::eval::Normalization;
 use crate::plot::HeatmapLayout;
 
@@ -49,6 +51,10 @@ pub struct App {
     selected: Option<(usize, usize)>,
     charts_dirty: bool,
     frame_pending: bool,
+    /// The form field marked invalid, by its element id.
+    marked_invalid: Option<&'static str>,
+    /// Whether the Data panel was last opened for the data set's sake (see `show_controls`).
+    data_wanted: Option<bool>,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -72,6 +78,8 @@ pub fn start() -> Result<(), WebError> {
         selected: None,
         charts_dirty: true,
         frame_pending: false,
+        marked_invalid: None,
+        data_wanted: None,
     }));
     wire::wire(&app);
     {
@@ -107,15 +115,37 @@ pub(super) fn dispatch_with_file(app: &Shared, input: Input, file: Option<web_sy
     for command in commands {
         apply::apply(app, command, file.as_ref());
     }
-    app.borrow().show_controls();
+    app.borrow_mut().show_controls();
 }
 
 impl App {
-    /// Enables the controls the session allows now.
-    fn show_controls(&self) {
+    /// Enables the controls the session allows now, says why Train is not, marks the field
+    /// at fault, and opens the Data panel while the data set needs the user.
+    fn show_controls(&mut self) {
         let controls = self.session.controls();
         let ready = controls.train && self.worker.is_some();
         self.el.train.set_disabled(!ready);
+        let reason = self.session.train_reason().unwrap_or_default();
+        dom::set_words(&self.el.train_reason, &reason);
+        let invalid = self.session.invalid_field().and_then(field_id);
+        if invalid != self.marked_invalid {
+            for (id, on) in [(self.marked_invalid, false), (invalid, true)] {
+                if let Some(element) = id.and_then(|id| dom::document().get_element_by_id(id)) {
+                    let _ =
+                        element.set_attribute("aria-invalid", if on { "true" } else { "false" });
+                }
+            }
+            self.marked_invalid = invalid;
+        }
+        // Only on a change: a panel the user opened or closed stays so.
+        let wanted = !self.session.data_loaded();
+        if self.data_wanted != Some(wanted) {
+            self.data_wanted = Some(wanted);
+            let _ = self
+                .el
+                .data_panel
+                .toggle_attribute_with_force("open", wanted);
+        }
         self.el.stop.set_disabled(!controls.stop);
         self.el
             .measure

@@ -2,6 +2,7 @@
 //! matrix with its tables and tooltips, and the difference of two runs' matrices.
 
 use super::App;
+use crate::eval::Normalization;
 use crate::plot::{CurveRun, Metric, cell_tooltip};
 use crate::web::canvas;
 use crate::web::dom::{self, element, row};
@@ -122,11 +123,19 @@ impl App {
 
     /// The chosen run's confusion matrix, per-class table, top confusions and diagnosis.
     pub(super) fn draw_matrix(&mut self) {
-        let Some((name, epochs, confidence, metrics)) = self.shown_run().and_then(|r| {
-            let r = &r.saved;
-            let m = r.metrics.clone()?;
-            Some((r.name.clone(), r.history.len(), r.confidence.clone(), m))
-        }) else {
+        let Some((name, epochs, confidence, metrics, validation)) =
+            self.shown_run().and_then(|r| {
+                let r = &r.saved;
+                let m = r.metrics.clone()?;
+                // Which images the matrix counts: a subset validates on a fifth of its size.
+                let validation = r
+                    .config
+                    .as_ref()
+                    .map(|c| format::validation_size(c.subset, c.validation));
+                let epochs = r.history.len();
+                Some((r.name.clone(), epochs, r.confidence.clone(), m, validation))
+            })
+        else {
             dom::set_text(&self.el.diagnosis, "No epochs yet.");
             let message = "The confusion matrix appears after the first epoch.";
             let _ = canvas::paint_message(&self.el.matrix_canvas, message);
@@ -134,10 +143,13 @@ impl App {
             let _ = canvas::paint_message(&self.el.confidence_canvas, message);
             return;
         };
-        let title = match epochs {
+        let mut title = match epochs {
             0 => name.clone(),
             n => format!("{name} · epoch {n}"),
         };
+        if let Some(validation) = validation {
+            title = format!("{title} · {validation}");
+        }
         let names = self.session.classes();
         match canvas::paint_confusion(
             &self.el.matrix_canvas,
@@ -177,7 +189,8 @@ impl App {
         let _ = self.el.report_body.append_child(&row(&cells, true));
         dom::clear(&self.el.top_confusions);
         for pair in &metrics.top_confusions {
-            let text = cell_tooltip(&metrics.confusion, names, pair.truth, pair.predicted);
+            let (t, p) = (pair.truth, pair.predicted);
+            let text = cell_tooltip(&metrics.confusion, names, t, p, Normalization::Counts);
             let _ = self.el.top_confusions.append_child(&element("li", &text));
         }
         if let Some(histogram) = &confidence {
@@ -212,7 +225,8 @@ impl App {
             self.shown_run().and_then(|r| r.saved.metrics.as_ref()),
         ) {
             (Some((t, p)), Some(metrics)) => {
-                let text = cell_tooltip(&metrics.confusion, self.session.classes(), t, p);
+                let names = self.session.classes();
+                let text = cell_tooltip(&metrics.confusion, names, t, p, self.matrix_mode);
                 self.show_tooltip(&text, x + 14, y + 14);
             }
             _ => self.el.matrix_tooltip.set_hidden(true),
@@ -247,7 +261,8 @@ impl App {
             self.shown_run().and_then(|r| r.saved.metrics.as_ref()),
         ) {
             let (cx, cy) = layout.cell_centre(t, p);
-            let text = cell_tooltip(&metrics.confusion, self.session.classes(), t, p);
+            let names = self.session.classes();
+            let text = cell_tooltip(&metrics.confusion, names, t, p, self.matrix_mode);
             self.show_tooltip(
                 &text,
                 (cx as f64 * scale) as i32 + 14,

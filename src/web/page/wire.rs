@@ -44,7 +44,10 @@ pub(super) fn wire(app: &Shared) {
         "change",
         redraw(|app| app.borrow_mut().model_changed()),
     );
-    let strip_fields: [&web_sys::EventTarget; 2] = [el.augment.as_ref(), el.seed.as_ref()];
+    // A preset's augmentation (fast94's flips and shifts) is set by `model_changed`, which
+    // fires no change of the augmentation field: the strip follows the model too.
+    let strip_fields: [&web_sys::EventTarget; 3] =
+        [el.model.as_ref(), el.augment.as_ref(), el.seed.as_ref()];
     for field in strip_fields {
         on(field, "change", input(|app| app.borrow().augment_input()));
     }
@@ -67,15 +70,27 @@ pub(super) fn wire(app: &Shared) {
     for field in chosen {
         on(field, "change", input(|app| app.borrow().form_input()));
     }
-    let typed: [&web_sys::EventTarget; 4] = [
+    let typed: [&web_sys::EventTarget; 5] = [
         el.epochs.as_ref(),
         el.batch_size.as_ref(),
         el.lr.as_ref(),
+        el.seed.as_ref(),
         el.layers.as_ref(),
     ];
     for field in typed {
         on(field, "input", input(|app| app.borrow().form_input()));
     }
+    // A link made before an edit no longer says what the form says.
+    on(
+        &el.form,
+        "input",
+        redraw(|app| app.borrow().share_outdated()),
+    );
+    on(
+        &el.form,
+        "change",
+        redraw(|app| app.borrow().share_outdated()),
+    );
     on(
         &el.optimizer,
         "change",
@@ -218,12 +233,19 @@ fn wire_matrix(app: &Shared, el: &super::Elements) {
                 predicted,
             };
             dispatch(app, input);
+            app.borrow().reveal_gallery();
         }
     };
     on(&el.matrix_canvas, "click", {
         let app = app.clone();
         move |e: MouseEvent| {
             let cell = app.borrow().cell_under(e.offset_x(), e.offset_y());
+            if cell.is_some() {
+                // The clicked cell stays outlined while its images are shown.
+                let mut a = app.borrow_mut();
+                a.selected = cell;
+                a.draw_matrix();
+            }
             open_cell(&app, cell);
         }
     });

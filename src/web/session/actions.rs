@@ -40,7 +40,12 @@ impl Session {
         self.stopping = false;
         out.push(Command::Post(Request::Train(request)));
         out.push(Command::Say(Line::RunStatus, format!("Starting {name}…")));
+        out.push(Command::Say(Line::Progress, format!("{name}: starting…")));
+        out.push(Command::EpochProgress(0.0));
         out.push(Command::Say(Line::FirstStep, "–".into()));
+        // A shared link's "filled in" is history once its settings train.
+        out.push(Command::Say(Line::ShareNotice, String::new()));
+        out.push(Command::RevealResults);
         out.extend([Panel::Pickers, Panel::History, Panel::RunsTable].map(Command::Redraw));
     }
 
@@ -215,10 +220,18 @@ impl Session {
             ));
         }
         if count > 0 {
-            out.push(Command::Say(
-                Line::RunsStatus,
-                format!("{count} runs from earlier visits are listed."),
-            ));
+            let text = format!(
+                "{} from earlier visits listed.",
+                format::count(count, "run")
+            );
+            out.push(Command::Say(Line::RunsStatus, text));
+        }
+        // Progress tells how the newest run ended, not "No run yet." beside its history.
+        if self.running.is_none()
+            && let Some(newest) = self.runs.last()
+        {
+            out.push(Command::Say(Line::Progress, newest.outcome_line()));
+            out.push(Command::EpochProgress(newest.finished_share()));
         }
         out.extend(RUN_PANELS.map(Command::Redraw));
         out.push(Command::Redraw(Panel::StorageUse));

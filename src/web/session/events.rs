@@ -68,6 +68,8 @@ impl Session {
                     format::duration(seconds)
                 );
                 say(out, Line::DataStatus, text);
+                // The batches were just cached: the storage line would lag by their size.
+                out.push(Command::Redraw(Panel::StorageUse));
                 if let Some((augment, seed)) = self.augment_preview {
                     out.push(Command::Post(Request::AugmentSamples { augment, seed }));
                 }
@@ -122,7 +124,8 @@ impl Session {
                     view.started(backend, train_images, val_images);
                 }
                 let work = crate::model::training_flops(&config.model);
-                self.measuring = Some((run.clone(), backend, work));
+                let model = config.model.to_string();
+                self.measuring = Some((run.clone(), backend, model, work));
                 let device = match (backend, &self.webgpu) {
                     (BackendKind::Wgpu, Some(info)) => info.label(),
                     (BackendKind::Wgpu, None) => "unnamed adapter".into(),
@@ -182,8 +185,18 @@ impl Session {
                 metrics,
                 confidence,
             } => {
+                let epoch = record.epoch;
+                let val_acc = record.val_acc;
                 if let Some(view) = self.run_mut(&run) {
+                    let epochs = view.saved.config.as_ref().map(|c| c.train.epochs);
                     view.epoch(record, metrics, confidence);
+                    let of = epochs.map(|n| format!(" of {n}")).unwrap_or_default();
+                    let next = match epochs {
+                        Some(n) if epoch < n => format!("; training epoch {}…", epoch + 1),
+                        _ => String::new(),
+                    };
+                    let text = format!("{run}: epoch {epoch}{of} done, val_acc {val_acc:.4}{next}");
+                    out.push(Command::Say(Line::RunStatus, text));
                     out.push(Command::Persist(run));
                 }
                 self.say_estimate(out);
@@ -342,6 +355,9 @@ impl Session {
             return;
         };
         view.end(ending);
+        // The progress line's last batch and time left are over: it says how the run went.
+        out.push(Command::Say(Line::Progress, view.outcome_line()));
+        out.push(Command::EpochProgress(view.finished_share()));
         let has_metrics = view.saved.metrics.is_some();
         out.push(Command::Persist(run.clone()));
         if self.keep_weights && has_metrics {

@@ -32,6 +32,10 @@ pub enum Line {
     AugmentCaption,
     /// How long the form's run would take on this device.
     Estimate,
+    /// The validation set the form's settings give, beside its Validation field.
+    ValidationSize,
+    /// Under the share button: a link filled in, or made.
+    ShareNotice,
 }
 
 /// A part of the page drawn from the session's runs.
@@ -100,6 +104,8 @@ pub enum Command {
     ShowAugmentSamples(Vec<Vec<u8>>),
     /// The worker is gone: start a new one (it announces itself with `Event::Ready`).
     RestartWorker,
+    /// A run started: bring its progress, curves and matrix into view.
+    RevealResults,
 }
 
 /// A file of a run that the runs table offers.

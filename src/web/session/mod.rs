@@ -15,6 +15,8 @@ mod run;
 mod speed;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod words_tests;
 
 pub use messages::{Command, Controls, Download, Input, Line, Panel};
 pub use run::RunView;
@@ -26,7 +28,7 @@ use crate::backend::BackendKind;
 use crate::data::Augment;
 use crate::model::ModelSpec;
 use crate::web::estimate::Speed;
-use crate::web::settings::FormValues;
+use crate::web::settings::{FormValues, SettingsError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Data {
@@ -91,12 +93,16 @@ pub struct Session {
     augment_preview: Option<(Augment, u64)>,
     /// The form as last seen, for the time estimate.
     form: Option<FormValues>,
-    /// Each backend's speed, from its latest run or timing in this session.
+    /// What is wrong with it, if anything: Train waits for a form that makes a run.
+    form_error: Option<SettingsError>,
+    /// Each backend's speed on each model, from its latest run or timing in this session
+    /// (newest last).
     speeds: Vec<(BackendKind, Speed)>,
     /// The model being timed by Measure speed.
     timing: Option<ModelSpec>,
-    /// The running run's backend and training work per image, once it has started.
-    measuring: Option<(String, BackendKind, f64)>,
+    /// The running run's name, backend, model and training work per image, once it has
+    /// started.
+    measuring: Option<(String, BackendKind, String, f64)>,
 }
 
 impl Default for Session {
@@ -120,6 +126,7 @@ impl Default for Session {
             gallery: None,
             augment_preview: None,
             form: None,
+            form_error: None,
             speeds: Vec::new(),
             timing: None,
             measuring: None,
@@ -173,6 +180,7 @@ impl Session {
         Controls {
             train: !running
                 && !timing
+                && self.form_error.is_none()
                 && self.data == Data::Loaded
                 && self.backend_known
                 && self.restored,
@@ -186,6 +194,36 @@ impl Session {
                 && self.worker_ready
                 && self.backend_known,
         }
+    }
+
+    /// Why Train cannot be pressed now, in words for beside it; none while a run or a timing
+    /// is under way (the run bar and the estimate say what happens).
+    pub fn train_reason(&self) -> Option<String> {
+        if self.running.is_some() || self.timing.is_some() {
+            return None;
+        }
+        if let Some(error) = &self.form_error {
+            return Some(format!("Fix the {error} first."));
+        }
+        match self.data {
+            Data::Missing => {
+                return Some("Load the data set first (Data, at the top of the page).".into());
+            }
+            Data::Loading => return Some("Waiting for the data set to load…".into()),
+            Data::Loaded => {}
+        }
+        (!(self.backend_known && self.restored))
+            .then(|| "Starting the training worker…".to_string())
+    }
+
+    /// The data set is loaded (the Data panel can fold to its status line).
+    pub fn data_loaded(&self) -> bool {
+        self.data == Data::Loaded
+    }
+
+    /// The form field that keeps Train disabled, by the name its error gives it.
+    pub fn invalid_field(&self) -> Option<&'static str> {
+        self.form_error.as_ref().map(|e| e.field)
     }
 
     pub fn update(&mut self, input: Input) -> Vec<Command> {
@@ -248,10 +286,7 @@ impl Session {
                 self.augment_changed(&augment, &seed, &mut out);
             }
             Input::KeepWeights(keep) => self.keep_weights = keep,
-            Input::FormChanged(values) => {
-                self.form = Some(values);
-                self.say_estimate(&mut out);
-            }
+            Input::FormChanged(values) => self.form_changed(values, &mut out),
             Input::ForeignData { origin } => {
                 self.autoload = false;
                 let text = format!(

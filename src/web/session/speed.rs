@@ -8,6 +8,7 @@ use crate::model::training_flops;
 use crate::train::SpeedSample;
 use crate::web::device::{self, DeviceDecision};
 use crate::web::estimate::{self, CPU_TIMING_BATCH, Measured, Speed};
+use crate::web::format;
 use crate::web::protocol::{Request, SpeedRequest, TrainRequest};
 use crate::web::settings::FormValues;
 
@@ -21,6 +22,22 @@ impl Session {
         }
     }
 
+    /// The form changed: its validation size, what is wrong with it, and the estimate.
+    pub(super) fn form_changed(&mut self, values: FormValues, out: &mut Vec<Command>) {
+        let request = values.to_request(String::new());
+        let size = match &request {
+            Ok(r) => format!(
+                "Validates on {}.",
+                format::validation_size(r.subset, r.validation)
+            ),
+            Err(_) => String::new(),
+        };
+        out.push(Command::Say(Line::ValidationSize, size));
+        self.form_error = request.err();
+        self.form = Some(values);
+        self.say_estimate(out);
+    }
+
     /// The form's run timed at the speed its backend measured, or why it cannot be yet.
     pub(super) fn say_estimate(&self, out: &mut Vec<Command>) {
         let Some(request) = self
@@ -31,10 +48,12 @@ impl Session {
             return out.push(Command::Say(Line::Estimate, String::new()));
         };
         let backend = self.backend_for(&request);
-        let speed = self
-            .speeds
-            .iter()
-            .find(|(b, _)| *b == backend)
+        let model = request.config.model.to_string();
+        // This model's own speed here, else the latest of another model on this backend.
+        let on_backend = || self.speeds.iter().rev().filter(|(b, _)| *b == backend);
+        let speed = on_backend()
+            .find(|(_, s)| s.model == model)
+            .or_else(|| on_backend().next())
             .map(|s| &s.1);
         let text = estimate::estimate_line(&request, speed, device_name(backend));
         out.push(Command::Say(Line::Estimate, text));
@@ -86,11 +105,11 @@ impl Session {
         };
         let work = training_flops(&model);
         let measured = Measured::Steps {
-            model: model.to_string(),
             steps: sample.steps,
             batch: sample.batch_size,
         };
-        self.remember_speed(backend, sample.images_per_second * work, measured);
+        let flops = sample.images_per_second * work;
+        self.remember_speed(backend, model.to_string(), flops, measured);
         self.say_estimate(out);
     }
 
@@ -103,19 +122,30 @@ impl Session {
 
     /// A running run's images per second, as this backend's speed in FLOP/s.
     pub(super) fn measured(&mut self, run: &str, images_per_second: f64) {
-        let Some((_, backend, flops)) = self.measuring.as_ref().filter(|m| m.0 == run) else {
+        let Some((_, backend, model, flops)) = self.measuring.as_ref().filter(|m| m.0 == run)
+        else {
             return;
         };
-        self.remember_speed(*backend, images_per_second * flops, Measured::InRun);
+        let (backend, model) = (*backend, model.clone());
+        self.remember_speed(backend, model, images_per_second * flops, Measured::InRun);
     }
 
-    fn remember_speed(&mut self, backend: BackendKind, flops_per_second: f64, how: Measured) {
+    /// The latest speed of `model` on `backend` (newest last).
+    fn remember_speed(
+        &mut self,
+        backend: BackendKind,
+        model: String,
+        flops_per_second: f64,
+        how: Measured,
+    ) {
         if !flops_per_second.is_finite() || flops_per_second <= 0.0 {
             return;
         }
-        self.speeds.retain(|(b, _)| *b != backend);
+        self.speeds
+            .retain(|(b, s)| !(*b == backend && s.model == model));
         let speed = Speed {
             flops_per_second,
+            model,
             measured: how,
         };
         self.speeds.push((backend, speed));

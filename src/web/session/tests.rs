@@ -15,7 +15,7 @@ pub(super) fn worker(session: &mut Session, event: Event) -> Vec<Command> {
 }
 
 /// The worker's word that the whole data set is loaded.
-fn data_ready() -> Event {
+pub(super) fn data_ready() -> Event {
     Event::DataReady {
         source: "the network".into(),
         train_images: 50_000,
@@ -61,14 +61,14 @@ pub(super) fn posted(commands: &[Command]) -> Vec<&Request> {
         .collect()
 }
 
-fn said(commands: &[Command], line: Line) -> Option<&str> {
+pub(super) fn said(commands: &[Command], line: Line) -> Option<&str> {
     commands.iter().rev().find_map(|c| match c {
         Command::Say(l, text) if *l == line => Some(text.as_str()),
         _ => None,
     })
 }
 
-fn metrics() -> RunMetrics {
+pub(super) fn metrics() -> RunMetrics {
     let confusion = ConfusionMatrix::from_labels(10, &[3, 3], &[3, 5]);
     let evaluation = Evaluation {
         loss: 0.9,
@@ -81,7 +81,7 @@ fn metrics() -> RunMetrics {
     RunMetrics::new(&evaluation, &History::default(), &ClassNames::default())
 }
 
-fn epoch(s: &mut Session, run: &str, n: usize) -> Vec<Command> {
+pub(super) fn epoch(s: &mut Session, run: &str, n: usize) -> Vec<Command> {
     let record = EpochRecord {
         epoch: n,
         loss: 1.0,
@@ -103,7 +103,7 @@ fn epoch(s: &mut Session, run: &str, n: usize) -> Vec<Command> {
     )
 }
 
-fn end(s: &mut Session, run: &str, ending: RunEnding) -> Vec<Command> {
+pub(super) fn end(s: &mut Session, run: &str, ending: RunEnding) -> Vec<Command> {
     worker(
         s,
         Event::RunEnded {
@@ -113,7 +113,7 @@ fn end(s: &mut Session, run: &str, ending: RunEnding) -> Vec<Command> {
     )
 }
 
-fn stored(name: &str, created: f64) -> SavedRun {
+pub(super) fn stored(name: &str, created: f64) -> SavedRun {
     SavedRun {
         name: name.into(),
         created,

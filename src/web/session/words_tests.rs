@@ -1,0 +1,205 @@
+//! The page's words follow its state: what Train waits for, how a run ended, the validation
+//! set a form's run gets, and the progress after a reload.
+
+use super::tests::{end, epoch, ready, said, stored, train, worker};
+use super::*;
+use crate::history::{EpochRecord, History};
+use crate::web::protocol::{Event, RunEnding};
+use crate::web::settings::tutorial;
+
+fn record(epoch: usize, val_acc: f64) -> EpochRecord {
+    EpochRecord {
+        epoch,
+        loss: 1.0,
+        acc: 0.5,
+        val_loss: 1.1,
+        val_acc,
+        seconds: 40.0,
+        us_per_sample: 100.0,
+        lr: 1.0,
+    }
+}
+
+#[test]
+fn a_bad_field_disables_train_names_itself_and_a_good_form_frees_it() {
+    let mut s = ready();
+    assert!(s.controls().train);
+    assert_eq!(s.train_reason(), None);
+    let mut form = tutorial();
+    form.lr = "-1".into();
+    s.update(Input::FormChanged(form.clone()));
+    assert!(!s.controls().train);
+    assert_eq!(s.invalid_field(), Some("learning rate"));
+    assert_eq!(
+        s.train_reason().as_deref(),
+        Some("Fix the learning rate: must be a positive number first.")
+    );
+    form.lr = "0.5".into();
+    s.update(Input::FormChanged(form));
+    assert!(s.controls().train);
+    assert_eq!(s.invalid_field(), None);
+}
+
+#[test]
+fn train_says_what_it_waits_for() {
+    let mut s = Session::default();
+    assert_eq!(
+        s.train_reason().as_deref(),
+        Some("Load the data set first (Data, at the top of the page).")
+    );
+    s.update(Input::LoadUrl {
+        base: "http://localhost/data/".into(),
+    });
+    assert_eq!(
+        s.train_reason().as_deref(),
+        Some("Waiting for the data set to load…")
+    );
+    let mut s = ready();
+    train(&mut s, "plain");
+    assert_eq!(
+        s.train_reason(),
+        None,
+        "the run bar speaks while a run trains"
+    );
+}
+
+#[test]
+fn the_form_shows_the_validation_set_its_run_gets() {
+    let mut s = ready();
+    let mut form = tutorial();
+    form.subset = "1000".into();
+    let out = s.update(Input::FormChanged(form.clone()));
+    assert_eq!(
+        said(&out, Line::ValidationSize),
+        Some("Validates on 200 of the 10,000 test images.")
+    );
+    form.validation = "0.2".into();
+    let out = s.update(Input::FormChanged(form));
+    assert_eq!(
+        said(&out, Line::ValidationSize),
+        Some("Validates on 200 held-out training images.")
+    );
+}
+
+#[test]
+fn train_brings_the_results_into_view_and_ends_a_shared_links_notice() {
+    let mut s = ready();
+    let out = train(&mut s, "plain");
+    assert!(out.contains(&Command::RevealResults));
+    assert_eq!(said(&out, Line::ShareNotice), Some(""));
+    assert_eq!(said(&out, Line::Progress), Some("plain: starting…"));
+}
+
+#[test]
+fn each_epoch_says_which_comes_next_and_the_end_says_how_it_went() {
+    let mut s = ready();
+    train(&mut s, "plain");
+    let out = worker(
+        &mut s,
+        Event::Validating {
+            run: "plain".into(),
+            epoch: 1,
+        },
+    );
+    assert!(
+        said(&out, Line::RunStatus)
+            .unwrap()
+            .starts_with("Epoch 1: evaluating")
+    );
+    let out = epoch(&mut s, "plain", 1);
+    // Not "Epoch 1: evaluating…" while epoch 2 trains.
+    assert_eq!(
+        said(&out, Line::RunStatus),
+        Some("plain: epoch 1 of 8 done, val_acc 0.5000; training epoch 2…")
+    );
+    epoch(&mut s, "plain", 2);
+    let out = end(&mut s, "plain", RunEnding::Stopped { epoch: 3, batch: 4 });
+    // Not the last batch's "under a minute left".
+    assert_eq!(
+        said(&out, Line::Progress),
+        Some("plain: stopped by you in epoch 3 · 2 epochs in 20 s · val_acc 0.5000")
+    );
+    assert!(out.contains(&Command::EpochProgress(0.25)));
+}
+
+#[test]
+fn after_a_reload_progress_tells_the_newest_stored_run() {
+    let mut s = ready_without_runs();
+    let mut older = stored("plain", 1.0);
+    older.history = History::default();
+    let mut newer = stored("deeper", 2.0);
+    let mut history = History::default();
+    history.push(record(1, 0.41));
+    history.push(record(2, 0.52));
+    history.push(record(3, 0.49));
+    newer.history = history;
+    let out = s.update(Input::Restored(Ok(vec![Ok(older), Ok(newer)])));
+    assert_eq!(
+        said(&out, Line::Progress),
+        Some("deeper: done · 3 epochs in 2 min 00 s · val_acc 0.4900 (best 0.5200 at epoch 2)")
+    );
+    assert_eq!(
+        said(&out, Line::RunsStatus),
+        Some("2 runs from earlier visits listed.")
+    );
+    let mut s = ready_without_runs();
+    let out = s.update(Input::Restored(Ok(vec![Ok(stored("plain", 1.0))])));
+    assert_eq!(
+        said(&out, Line::RunsStatus),
+        Some("1 run from earlier visits listed.")
+    );
+    assert_eq!(
+        said(&out, Line::Progress),
+        Some("plain: done, before its first epoch ended")
+    );
+}
+
+/// As `ready`, but the stored runs not read yet.
+fn ready_without_runs() -> Session {
+    let mut s = ready();
+    s.restored = false;
+    s
+}
+
+#[test]
+fn a_speed_is_used_for_its_own_model_first() {
+    use crate::train::SpeedSample;
+    let mut s = ready();
+    let mut form = tutorial();
+    form.backend = "cpu".into();
+    s.update(Input::FormChanged(form.clone()));
+    s.update(Input::MeasureSpeed(form.clone()));
+    let sample = |images_per_second| SpeedSample {
+        batch_size: 64,
+        steps: 3,
+        first_step_seconds: 1.0,
+        images_per_second,
+    };
+    worker(
+        &mut s,
+        Event::SpeedMeasured {
+            backend: crate::backend::BackendKind::Flex,
+            sample: sample(200.0),
+        },
+    );
+    form.model = "fast94".into();
+    let out = s.update(Input::FormChanged(form.clone()));
+    let line = said(&out, Line::Estimate).unwrap();
+    assert!(line.contains("Another model's speed"), "{line}");
+    s.update(Input::MeasureSpeed(form.clone()));
+    worker(
+        &mut s,
+        Event::SpeedMeasured {
+            backend: crate::backend::BackendKind::Flex,
+            sample: sample(20.0),
+        },
+    );
+    let out = s.update(Input::FormChanged(form.clone()));
+    let line = said(&out, Line::Estimate).unwrap();
+    assert!(!line.contains("Another model"), "{line}");
+    // Back to plain: its own speed again, not fast94's newer one.
+    form.model = "plain".into();
+    let out = s.update(Input::FormChanged(form));
+    let line = said(&out, Line::Estimate).unwrap();
+    assert!(line.contains("steps of `plain`"), "{line}");
+}
