@@ -243,14 +243,16 @@ fn heatmap_has_every_label_cell_and_count() {
 fn recall_and_precision_modes_show_shares() {
     let m = matrix(0);
     let (out, _) = heatmap_svg(&m, Normalization::Recall);
-    let expected = format!("{:.2}", m.value(0, 0, Normalization::Recall));
+    // As percentages, as the mode's label says ("recall (row %)"), not as 0.82.
+    let expected = format!("{:.0}%", m.value(0, 0, Normalization::Recall) * 100.0);
     assert!(texts(&out).iter().any(|t| t.2 == expected), "{expected}");
-    let (out, _) = heatmap_svg(&m, Normalization::Precision);
     assert!(
-        texts(&out)
-            .iter()
-            .any(|t| t.2 == format!("{:.2}", m.value(3, 1, Normalization::Precision)))
+        texts(&out).iter().any(|t| t.2 == "100%"),
+        "the colour bar's top"
     );
+    let (out, _) = heatmap_svg(&m, Normalization::Precision);
+    let expected = format!("{:.0}%", m.value(3, 1, Normalization::Precision) * 100.0);
+    assert!(texts(&out).iter().any(|t| t.2 == expected), "{expected}");
 }
 
 #[test]

@@ -174,6 +174,16 @@ pub fn validation_size(subset: Option<usize>, validation: ValidationSource) -> S
 /// CIFAR-10's test batch.
 const TEST_IMAGES: usize = 10_000;
 
+/// The images a run validated on, as it counted them (a data set smaller than CIFAR-10's
+/// gives fewer than the form planned): `200 test images`, `1,000 held-out images`.
+pub fn validated_on(images: usize, validation: ValidationSource) -> String {
+    let kind = match validation {
+        ValidationSource::TestBatch => "test",
+        ValidationSource::HeldOut(_) => "held-out",
+    };
+    format!("{} {kind} images", group_thousands(images))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +237,10 @@ mod tests {
         assert_eq!(
             validation_size(Some(5_000), ValidationSource::HeldOut(0.2)),
             "1,000 held-out training images"
+        );
+        assert_eq!(
+            validated_on(100, ValidationSource::TestBatch),
+            "100 test images"
         );
     }
 

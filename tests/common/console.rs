@@ -40,11 +40,15 @@ pub async fn errors(client: &Client) -> Vec<String> {
 /// Fails on any console error since the last call but those `expected` allows (a step that
 /// provokes a 404 on purpose expects that one).
 pub async fn assert_clean(client: &Client, step: &str, expected: impl Fn(&str) -> bool) {
-    let unexpected: Vec<String> = errors(client)
+    let (allowed, unexpected): (Vec<String>, Vec<String>) = errors(client)
         .await
         .into_iter()
-        .filter(|message| !expected(message))
-        .collect();
+        .partition(|message| expected(message));
+    println!(
+        "console during {step}: {} expected errors, {} others",
+        allowed.len(),
+        unexpected.len()
+    );
     assert!(
         unexpected.is_empty(),
         "console errors during {step}:\n{}",

@@ -22,9 +22,9 @@ fn short(truth: &str, predicted: &str) -> String {
 }
 
 impl App {
-    /// Scrolls the gallery up into the window, as little as it takes, once a cell was
-    /// opened: its images are below the matrix.
-    pub(super) fn reveal_gallery(&self) {
+    /// Scrolls the gallery up into the window, as little as it takes, once a cell's images
+    /// are shown: they are below the matrix.
+    fn reveal_gallery(&self) {
         let options = web_sys::ScrollIntoViewOptions::new();
         options.set_block(web_sys::ScrollLogicalPosition::Nearest);
         self.el
@@ -101,5 +101,7 @@ impl App {
             let _ = item.append_child(&list);
             let _ = self.el.gallery.append_child(&item);
         }
+        // Now that the panel has its images, and so its height.
+        self.reveal_gallery();
     }
 }

@@ -9,6 +9,9 @@ use crate::web::dom::{self, element, row};
 use crate::web::format;
 use crate::web::session::RunView;
 
+/// How far right of and below its point the matrix tooltip stands, in CSS pixels.
+const TIP_OFFSET: i32 = 14;
+
 impl App {
     pub(super) fn show_history(&self) {
         dom::clear(&self.el.history_body);
@@ -127,11 +130,12 @@ impl App {
             self.shown_run().and_then(|r| {
                 let r = &r.saved;
                 let m = r.metrics.clone()?;
-                // Which images the matrix counts: a subset validates on a fifth of its size.
+                // Which images the matrix counts, as the run counted them.
                 let validation = r
                     .config
                     .as_ref()
-                    .map(|c| format::validation_size(c.subset, c.validation));
+                    .filter(|c| c.val_samples > 0)
+                    .map(|c| format::validated_on(c.val_samples, c.validation));
                 let epochs = r.history.len();
                 Some((r.name.clone(), epochs, r.confidence.clone(), m, validation))
             })
@@ -227,7 +231,7 @@ impl App {
             (Some((t, p)), Some(metrics)) => {
                 let names = self.session.classes();
                 let text = cell_tooltip(&metrics.confusion, names, t, p, self.matrix_mode);
-                self.show_tooltip(&text, x + 14, y + 14);
+                self.show_tooltip(&text, x + TIP_OFFSET, y + TIP_OFFSET);
             }
             _ => self.el.matrix_tooltip.set_hidden(true),
         }
@@ -236,10 +240,22 @@ impl App {
     fn show_tooltip(&self, text: &str, x: i32, y: i32) {
         let tip = &self.el.matrix_tooltip;
         dom::set_text(tip, text);
+        tip.set_hidden(false);
+        // The point it is about (the pointer, or the keyboard cell's centre), in CSS pixels of
+        // the canvas, for scripts and tests: the box itself may stand left of it.
+        let _ = tip.set_attribute("data-x", &(x - TIP_OFFSET).to_string());
+        let _ = tip.set_attribute("data-y", &(y - TIP_OFFSET).to_string());
+        // Left of the point where it would stick out of the matrix (and the page).
+        let room = self.el.matrix_canvas.client_width();
+        let width = tip.offset_width();
+        let x = if x + width > room {
+            (x - 2 * TIP_OFFSET - width).max(0)
+        } else {
+            x
+        };
         let style = tip.style();
         let _ = style.set_property("left", &format!("{x}px"));
         let _ = style.set_property("top", &format!("{y}px"));
-        tip.set_hidden(false);
         dom::set_text(&self.el.matrix_cell, text);
     }
 
@@ -265,8 +281,8 @@ impl App {
             let text = cell_tooltip(&metrics.confusion, names, t, p, self.matrix_mode);
             self.show_tooltip(
                 &text,
-                (cx as f64 * scale) as i32 + 14,
-                (cy as f64 * scale) as i32 + 14,
+                (cx as f64 * scale) as i32 + TIP_OFFSET,
+                (cy as f64 * scale) as i32 + TIP_OFFSET,
             );
         }
     }

@@ -233,7 +233,6 @@ fn wire_matrix(app: &Shared, el: &super::Elements) {
                 predicted,
             };
             dispatch(app, input);
-            app.borrow().reveal_gallery();
         }
     };
     on(&el.matrix_canvas, "click", {

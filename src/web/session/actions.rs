@@ -163,7 +163,14 @@ impl Session {
         let (Some(t), Some(p)) = (self.classes.get(truth), self.classes.get(predicted)) else {
             return;
         };
-        let text = if !view.in_worker {
+        let text = if self.running.as_deref() == Some(run.as_str()) {
+            // The worker is busy training that very model between its batches.
+            let text = format!(
+                "{run} is training: its images of true {t} → predicted {p} can be seen once it \
+                 ends or is stopped."
+            );
+            return out.push(Command::Say(Line::GalleryCaption, text));
+        } else if !view.in_worker {
             format!(
                 "The images of {run} are not available: its model is not in this session's \
                  worker (after a reload or a crash). Load its weights below to see them."

@@ -540,6 +540,8 @@ fn the_gallery_pages_through_one_cell() {
     let mut s = ready();
     train(&mut s, "plain");
     epoch(&mut s, "plain", 1);
+    // The worker keeps a run's model once it ends (see words_tests for one that trains).
+    end(&mut s, "plain", RunEnding::Completed);
     let commands = s.update(Input::OpenGallery {
         run: "plain".into(),
         truth: 3,

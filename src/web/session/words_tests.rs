@@ -203,3 +203,26 @@ fn a_speed_is_used_for_its_own_model_first() {
     let line = said(&out, Line::Estimate).unwrap();
     assert!(line.contains("steps of `plain`"), "{line}");
 }
+
+#[test]
+fn a_running_runs_cell_says_when_its_images_come() {
+    let mut s = ready();
+    train(&mut s, "plain");
+    epoch(&mut s, "plain", 1);
+    let out = s.update(Input::OpenGallery {
+        run: "plain".into(),
+        truth: 3,
+        predicted: 5,
+    });
+    assert!(
+        super::tests::posted(&out).is_empty(),
+        "no request the worker cannot serve"
+    );
+    assert_eq!(
+        said(&out, Line::GalleryCaption),
+        Some(
+            "plain is training: its images of true cat → predicted dog can be seen once it \
+             ends or is stopped."
+        )
+    );
+}
