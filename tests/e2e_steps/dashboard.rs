@@ -68,16 +68,17 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
-/// The page's width beyond the window's, in CSS pixels (0 or less: nothing sticks out; the
-/// window's width counts a scroll bar that the page's does not).
-async fn overflow(client: &Client) -> i64 {
-    let script = "return document.documentElement.scrollWidth - window.innerWidth;";
-    client
-        .execute(script, vec![])
-        .await
-        .unwrap()
-        .as_i64()
-        .unwrap()
+/// The page's width beyond the layout viewport's (`clientWidth`, without a scroll bar), in
+/// CSS pixels (0: nothing sticks out), and the outermost elements that stick out.
+async fn overflow(client: &Client) -> (i64, Value) {
+    let script = "const width = document.documentElement.clientWidth;
+        const out = [...document.querySelectorAll('body *')]
+          .filter(e => e.getBoundingClientRect().right > width + 0.5)
+          .filter(e => !(e.parentElement && e.parentElement.getBoundingClientRect().right > width + 0.5))
+          .map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`);
+        return [document.documentElement.scrollWidth - width, out];";
+    let found = client.execute(script, vec![]).await.unwrap();
+    (found[0].as_i64().unwrap(), found[1].clone())
 }
 
 async fn start_a_run(client: &Client, epochs: &str) {
@@ -210,17 +211,20 @@ pub async fn the_dashboard_fits_the_window(client: &Client, url: &str) {
     viewport(client, 390, 844).await;
     client.goto(url).await.unwrap();
     train_enabled(client, "the data set to load", 120).await;
-    let wider = overflow(client).await;
+    let (wider, out) = overflow(client).await;
     assert!(
         wider <= 0,
-        "390 px wide, as the page opens: {wider} px too wide"
+        "390 px wide, as the page opens: {wider} px too wide: {out}"
     );
     screenshot(client, "dashboard-390-opened").await;
     start_a_run(client, "1").await;
     let done = "document.getElementById('run-status').textContent.includes('done')";
     wait_for(client, "the narrow run", done, 120).await;
-    let wider = overflow(client).await;
-    assert!(wider <= 0, "390 px wide, after a run: {wider} px too wide");
+    let (wider, out) = overflow(client).await;
+    assert!(
+        wider <= 0,
+        "390 px wide, after a run: {wider} px too wide: {out}"
+    );
     screenshot(client, "dashboard-390-trained").await;
     viewport(client, 1280, 2200).await;
 }
