@@ -195,7 +195,8 @@ impl Session {
                         Some(n) if epoch < n => format!("; training epoch {}…", epoch + 1),
                         _ => String::new(),
                     };
-                    let text = format!("{run}: epoch {epoch}{of} done, val_acc {val_acc:.4}{next}");
+                    let text =
+                        format!("{run}: epoch {epoch}{of} finished, val_acc {val_acc:.4}{next}");
                     out.push(Command::Say(Line::RunStatus, text));
                     out.push(Command::Persist(run));
                 }

@@ -107,10 +107,11 @@ fn each_epoch_says_which_comes_next_and_the_end_says_how_it_went() {
             .starts_with("Epoch 1: evaluating")
     );
     let out = epoch(&mut s, "plain", 1);
-    // Not "Epoch 1: evaluating…" while epoch 2 trains.
+    // Not "Epoch 1: evaluating…" while epoch 2 trains; and not "done", which says the run
+    // ended (scripts and the tests wait for it).
     assert_eq!(
         said(&out, Line::RunStatus),
-        Some("plain: epoch 1 of 8 done, val_acc 0.5000; training epoch 2…")
+        Some("plain: epoch 1 of 8 finished, val_acc 0.5000; training epoch 2…")
     );
     epoch(&mut s, "plain", 2);
     let out = end(&mut s, "plain", RunEnding::Stopped { epoch: 3, batch: 4 });
