@@ -25,7 +25,8 @@ pub mod plot;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod report;
 pub mod serde_float;
+/// The app's static server, a crate of its own so that it builds without burn.
 #[cfg(not(target_arch = "wasm32"))]
-pub mod serve;
+pub use cifar_lab_serve as serve;
 pub mod train;
 pub mod web;

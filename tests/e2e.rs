@@ -1,8 +1,8 @@
 //! End to end: the release build of the app in headless Chromium, driven over WebDriver by
 //! Debian's chromedriver. The app is served from a sub-path (as on GitHub Pages) with a small
 //! generated data set: train, stop, look at a cell's images, download, reload, evaluate the
-//! downloaded weights, share a link, bad data and weights, hostile servers, and twenty runs in
-//! a row with the worker's memory flat. Needs the trunk build and chromedriver, so it is
+//! downloaded weights, share a link, your own picture, bad data and weights, hostile servers,
+//! and twenty runs in a row with the worker's memory flat. Needs the trunk build and chromedriver, so it is
 //! `#[ignore]`d in plain `cargo test`; `scripts/test` builds the app and runs it with
 //! `--ignored`.
 //!
@@ -10,7 +10,9 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+// A library of helpers, shared by the browser tests: each uses some of them.
 #[path = "common/browser.rs"]
+#[allow(dead_code)]
 mod browser;
 mod common;
 #[path = "common/console.rs"]
@@ -21,6 +23,8 @@ mod dashboard;
 mod hostile;
 #[path = "e2e_steps/long_session.rs"]
 mod long_session;
+#[path = "e2e_steps/own_picture.rs"]
+mod own_picture;
 #[path = "e2e_steps/your_own_model.rs"]
 mod your_own_model;
 
@@ -30,8 +34,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use browser::{
-    BASE, browser, choose, chromedriver, click, dist, fill, screenshots, text, train_enabled,
-    wait_for,
+    BASE, browser, choose, chromedriver, click, dist, fill, inked, screenshots, text,
+    train_enabled, wait_for,
 };
 use cifar_lab::serve::{Content, Site};
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
@@ -79,23 +83,6 @@ fn cell_count(words: &Value) -> usize {
     count
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("no count in {words}"))
-}
-
-/// Non-white pixels of a canvas.
-async fn inked(client: &Client, id: &str) -> u64 {
-    let script = format!(
-        "const c = document.getElementById('{id}');
-         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-         let n = 0;
-         for (let i = 0; i < d.length; i += 4) if (d[i+3] > 0 && (d[i] < 200 || d[i+1] < 200 || d[i+2] < 200)) n++;
-         return n;"
-    );
-    client
-        .execute(&script, vec![])
-        .await
-        .unwrap()
-        .as_u64()
-        .unwrap()
 }
 
 async fn screenshot(client: &Client, name: &str) {
@@ -675,6 +662,8 @@ async fn the_app_trains_in_headless_chromium() {
     let none = |_: &str| false;
     train_a_short_run_hover_and_stop(&client, &url).await;
     console::assert_clean(&client, "a short run, hover and stop", none).await;
+    own_picture::a_picture_of_your_own_is_named(&client).await;
+    console::assert_clean(&client, "your own picture", none).await;
     dig_keep_and_share(&client, &url, &downloads).await;
     console::assert_clean(&client, "digging, keeping and sharing", none).await;
     dashboard::the_dashboard_fits_the_window(&client, &url).await;

@@ -11,7 +11,9 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+// A library of helpers, shared by the browser tests: each uses some of them.
 #[path = "common/browser.rs"]
+#[allow(dead_code)]
 mod browser;
 mod common;
 

@@ -1,6 +1,6 @@
 // The page's entry point: the wasm module's start function builds the page (src/web/page/).
 // trunk would inline this loader; as a file, the page's Content-Security-Policy can refuse
-// every inline script (src/serve.rs).
+// every inline script (crates/serve/src/lib.rs).
 import init from './cifar-lab-web.js';
 
 try {

@@ -1,9 +1,11 @@
 # Installs what the browser app needs to build and be tested, where it is missing: the wasm
 # target (rust-toolchain.toml), trunk, wasm-bindgen-cli matching Cargo.lock, wasm-pack, npm's
-# binaryen (wasm-opt), Chromium and chromedriver. Sourced by scripts/run and scripts/test;
-# everything comes from package registries (crates.io, npm, Debian): no binary downloads.
+# binaryen (wasm-opt), Chromium and chromedriver, Firefox ESR and geckodriver. Sourced by
+# scripts/run and scripts/test; everything comes from package registries (crates.io, npm,
+# Debian): no binary downloads.
 
 TRUNK_VERSION=0.21.14
+GECKODRIVER_VERSION=0.37.1
 
 # The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
 wasm_bindgen_version() {
@@ -17,12 +19,14 @@ install_rust_tools() {
   export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
   if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
     # Newer trunk releases need a newer rustc than this project's 1.95.
+    echo "-- compiling trunk $TRUNK_VERSION from crates.io (once)"
     cargo install trunk --version "$TRUNK_VERSION" --locked
   fi
   local wb
   wb="$(wasm_bindgen_version)"
   if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wb"; then
     # `--locked` fails for this version (its lock file pins a yanked crate).
+    echo "-- compiling wasm-bindgen-cli $wb from crates.io (once)"
     cargo install wasm-bindgen-cli --version "$wb" --force
   fi
 }
@@ -33,6 +37,7 @@ install_wasm_opt() {
     if ! command -v npm >/dev/null; then
       apt_install nodejs npm
     fi
+    echo "-- installing binaryen's wasm-opt from npm (once)"
     npm ci --no-audit --no-fund
   fi
   export PATH="$PWD/node_modules/.bin:$PATH"
@@ -44,6 +49,15 @@ install_test_tools() {
   fi
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     apt_install chromium chromium-driver
+  fi
+  # The second browser of the end-to-end test (tests/firefox.rs): Debian's Firefox ESR, and
+  # Mozilla's WebDriver server for it from crates.io.
+  if ! command -v firefox-esr >/dev/null; then
+    apt_install firefox-esr
+  fi
+  if ! geckodriver --version 2>/dev/null | grep -q "^geckodriver $GECKODRIVER_VERSION"; then
+    echo "-- compiling geckodriver $GECKODRIVER_VERSION from crates.io (once)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked
   fi
 }
 

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use cifar_lab::backend::BackendKind;
 use cifar_lab::model::ModelSpec;
 use cifar_lab::optim::OptimizerKind;
+use cifar_lab_serve::ServeArgs;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -156,22 +157,4 @@ pub struct ReportArgs {
     /// Also write the charts as PNG files into this folder (curves.png, RUN-confusion.png).
     #[arg(long)]
     pub png: Option<PathBuf>,
-}
-
-#[derive(clap::Args, Debug)]
-pub struct ServeArgs {
-    /// The trunk build of the browser app.
-    #[arg(long, default_value = "dist")]
-    pub dist: PathBuf,
-    /// The official cifar-10-binary.tar.gz, or a folder of extracted batches, served at
-    /// <base>data/cifar-10-batches-bin/ where the page looks by default.
-    #[arg(long)]
-    pub data: Option<PathBuf>,
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
-    #[arg(long, default_value_t = 8080)]
-    pub port: u16,
-    /// The sub-path the app lives under (as trunk's --public-url).
-    #[arg(long, default_value = "/")]
-    pub base: String,
 }

@@ -5,7 +5,6 @@ mod memory;
 mod progress;
 mod report;
 mod run_dir;
-mod serve;
 mod train;
 
 pub use args::Args;
@@ -22,6 +21,8 @@ use cifar_lab::train::TrainError;
 pub enum CliError {
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error(transparent)]
+    Serve(#[from] cifar_lab_serve::ServeError),
     #[error(transparent)]
     Backend(#[from] BackendError),
     #[error(transparent)]
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Report(a) => report::run(a),
-        Command::Serve(a) => serve::run(a),
+        Command::Serve(a) => Ok(cifar_lab_serve::run(&a)?),
         Command::Summary { model } => {
             println!("{}", cifar_lab::model::Summary::new(&model));
             Ok(())

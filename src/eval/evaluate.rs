@@ -64,21 +64,7 @@ pub async fn evaluate_views(
     let mut reads = Transaction::default();
     for chunk in indices.chunks(batch_size.max(1)) {
         let targets = labels_to_tensor(set, chunk, &device);
-        let logits = if tta {
-            let view = |(flip, shift, weight): (bool, isize, f64)| {
-                let choice = Choice {
-                    flip,
-                    dx: shift,
-                    dy: shift,
-                };
-                let images = viewed_images_to_tensor(set, chunk, choice, &device);
-                model.forward(images).mul_scalar(weight)
-            };
-            let views: Vec<Tensor<2>> = TTA_VIEWS.into_iter().map(view).collect();
-            views.into_iter().reduce(|a, b| a + b).expect("six views")
-        } else {
-            model.forward(images_to_tensor(set, chunk, &device))
-        };
+        let logits = logits(&model, set, chunk, &device, tta);
         // Summed, not averaged, so uneven last batches weigh right.
         let loss_sum = loss_fn
             .forward(logits.clone(), targets)
@@ -109,4 +95,29 @@ pub async fn evaluate_views(
         probabilities,
         confusion,
     })
+}
+
+/// The logits of the images `chunk` of `set`, from the six test-time views if `tta`; `model`
+/// is the inference (`valid`) one and `device` has no autodiff.
+pub(super) fn logits(
+    model: &Cnn,
+    set: &ImageSet,
+    chunk: &[usize],
+    device: &Device,
+    tta: bool,
+) -> Tensor<2> {
+    if !tta {
+        return model.forward(images_to_tensor(set, chunk, device));
+    }
+    let view = |(flip, shift, weight): (bool, isize, f64)| {
+        let choice = Choice {
+            flip,
+            dx: shift,
+            dy: shift,
+        };
+        let images = viewed_images_to_tensor(set, chunk, choice, device);
+        model.forward(images).mul_scalar(weight)
+    };
+    let views: Vec<Tensor<2>> = TTA_VIEWS.into_iter().map(view).collect();
+    views.into_iter().reduce(|a, b| a + b).expect("six views")
 }

@@ -69,6 +69,12 @@ pub enum Request {
     SaveWeights {
         run: String,
     },
+    /// What the run's model sees in a picture of the user's own: `pixels` is its CIFAR-10
+    /// version (`data::cifar_pixels`). Answered by [`Event::Classified`].
+    Classify {
+        run: String,
+        pixels: Vec<u8>,
+    },
     /// The run was removed from the page: its model need not be kept.
     Forget {
         run: String,
@@ -294,6 +300,12 @@ pub enum Event {
     RunEnded {
         run: String,
         ending: RunEnding,
+    },
+    /// Every class's probability for the picture of a [`Request::Classify`], or why the run's
+    /// model could not say.
+    Classified {
+        run: String,
+        outcome: Result<Vec<f32>, String>,
     },
     /// The worker no longer keeps these runs' models (it keeps only the most recent few), so
     /// their images and weights cannot be asked for.

@@ -1,6 +1,6 @@
-//! Driving the app's release build in headless Chromium over WebDriver (Debian's
-//! chromedriver): shared by the end-to-end test and the page benchmark, each of which includes
-//! this file as `mod browser`.
+//! Driving the app's release build over WebDriver, in headless Chromium (Debian's
+//! chromedriver) or headless Firefox ESR (geckodriver): shared by the end-to-end tests and the
+//! page benchmark, each of which includes this file as `mod browser`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -42,28 +42,75 @@ impl Drop for Driver {
     }
 }
 
-pub async fn chromedriver() -> (Driver, u16) {
+/// Starts a WebDriver server (`binary`, or the program `variable` names) on a free port;
+/// `port_arg` says how it takes its port.
+async fn webdriver(
+    variable: &str,
+    binary: &str,
+    port_arg: fn(u16) -> Vec<String>,
+    install: &str,
+) -> (Driver, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let binary = std::env::var(variable).unwrap_or_else(|_| binary.into());
     let child = std::process::Command::new(&binary)
-        .arg(format!("--port={port}"))
+        .args(port_arg(port))
         .stdout(std::process::Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("starting {binary} (apt-get install chromium-driver): {e}"));
+        .unwrap_or_else(|e| panic!("starting {binary} ({install}): {e}"));
     let driver = Driver(child);
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             started.elapsed() < Duration::from_secs(20),
-            "chromedriver did not start"
+            "{binary} did not start"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     (driver, port)
+}
+
+pub async fn chromedriver() -> (Driver, u16) {
+    let port = |port| vec![format!("--port={port}")];
+    webdriver(
+        "CHROMEDRIVER",
+        "chromedriver",
+        port,
+        "apt-get install chromium-driver",
+    )
+    .await
+}
+
+pub async fn geckodriver() -> (Driver, u16) {
+    let install = "cargo install geckodriver, as scripts/test does";
+    let port = |port: u16| vec!["--port".to_string(), port.to_string()];
+    webdriver("GECKODRIVER", "geckodriver", port, install).await
+}
+
+/// Headless Firefox ESR (Debian's `firefox-esr`): no WebGPU, so the page trains on the CPU.
+pub async fn firefox(port: u16, downloads: &Path) -> Client {
+    let mut options = json!({
+        "args": ["-headless", "-width=1366", "-height=900"],
+        "prefs": {
+            "browser.download.dir": downloads.to_str().unwrap(),
+            "browser.download.folderList": 2,
+            "browser.download.useDownloadDir": true,
+        },
+    });
+    if Path::new("/usr/bin/firefox-esr").exists() {
+        options["binary"] = json!("/usr/bin/firefox-esr");
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("firefox"));
+    caps.insert("moz:firefoxOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with headless Firefox")
 }
 
 pub async fn browser(port: u16, downloads: &Path) -> Client {
@@ -172,4 +219,21 @@ pub async fn fill(client: &Client, id: &str, value: &str) {
     let input = client.find(Locator::Id(id)).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(value).await.unwrap();
+}
+
+/// Non-white pixels of a canvas.
+pub async fn inked(client: &Client, id: &str) -> u64 {
+    let script = format!(
+        "const c = document.getElementById('{id}');
+         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+         let n = 0;
+         for (let i = 0; i < d.length; i += 4) if (d[i+3] > 0 && (d[i] < 200 || d[i+1] < 200 || d[i+2] < 200)) n++;
+         return n;"
+    );
+    client
+        .execute(&script, vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
 }

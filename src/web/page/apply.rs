@@ -51,6 +51,8 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
         Command::ShowAugmentSamples(images) => app.borrow().show_augment_samples(&images),
         Command::RestartWorker => worker::restart(app),
         Command::RevealResults => app.borrow().reveal_results(),
+        Command::ShowPicture(pixels) => app.borrow().show_picture(&pixels),
+        Command::ShowPrediction(top) => app.borrow().show_prediction(&top),
     }
 }
 
@@ -112,6 +114,7 @@ impl App {
             Line::Estimate => &el.estimate,
             Line::ValidationSize => &el.validation_size,
             Line::ShareNotice => &el.share_notice,
+            Line::PictureCaption => &el.picture_caption,
         }
     }
 

@@ -5,6 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
 use super::App;
+use crate::eval::top_classes;
 use crate::model::group_thousands;
 use crate::web::canvas;
 use crate::web::dom::{self, element};
@@ -87,14 +88,10 @@ impl App {
             }
             let _ = item.append_child(&canvas);
             let _ = item.append_child(&element("p", &format!("#{}", image.index)));
-            let mut ranked: Vec<(usize, f32)> =
-                image.probabilities.iter().copied().enumerate().collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
             let list = element("p", "");
             let _ = list.set_attribute("class", "probabilities");
-            let lines: Vec<String> = ranked
+            let lines: Vec<String> = top_classes(&image.probabilities, 3)
                 .iter()
-                .take(3)
                 .map(|(class, p)| format!("{} {:.0}%", classes[*class], p * 100.0))
                 .collect();
             dom::set_text(&list, &lines.join(" · "));

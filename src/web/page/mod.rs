@@ -6,12 +6,13 @@
 //! One file a job: `worker.rs` starts the training worker and relays its events, `form.rs`
 //! reads and fills the training form (and share links), `view.rs` draws the history, curves and
 //! the confusion matrix, `runs.rs` the runs table and its storage, `gallery.rs` a matrix
-//! cell's images.
+//! cell's images, `picture.rs` the user's own picture.
 
 mod apply;
 mod elements;
 mod form;
 mod gallery;
+mod picture;
 mod runs;
 mod store;
 mod view;
@@ -82,6 +83,7 @@ pub fn start() -> Result<(), WebError> {
         data_wanted: None,
     }));
     wire::wire(&app);
+    picture::wire_picture(&app);
     {
         let mut a = app.borrow_mut();
         a.model_changed();

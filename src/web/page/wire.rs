@@ -257,9 +257,14 @@ fn wire_matrix(app: &Shared, el: &super::Elements) {
     on(&el.matrix_run, "change", {
         let app = app.clone();
         move |_: DomEvent| {
-            let mut a = app.borrow_mut();
-            a.selected = None;
-            a.draw_matrix();
+            let run = {
+                let mut a = app.borrow_mut();
+                a.selected = None;
+                a.draw_matrix();
+                a.shown_run().map(|r| r.name().to_string())
+            };
+            // The chosen run names the user's picture too.
+            dispatch(&app, Input::MatrixRunChosen(run));
         }
     });
     for radio in dom::document()

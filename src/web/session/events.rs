@@ -254,9 +254,12 @@ impl Session {
                 let view = view.with_metrics(metrics, confidence);
                 self.runs.push(view);
                 out.extend(RUN_PANELS.map(Command::Redraw));
-                out.push(Command::Persist(run));
+                out.push(Command::Persist(run.clone()));
+                // The matrix shows the new run: it names the picture, if one waits.
+                self.ask_about_picture(Some(&run), out);
             }
             Event::RunEnded { run, ending } => self.run_ended(run, ending, out),
+            Event::Classified { run, outcome } => self.classified(run, outcome, out),
             Event::Forgotten { runs } => {
                 for view in self
                     .runs
@@ -323,6 +326,7 @@ impl Session {
         // Weights and evaluations asked of the dead worker will not come.
         self.pending_weights.clear();
         self.pending_file = None;
+        self.picture_lost(out);
         // The new worker has no models: this session's runs are now like stored ones.
         for view in &mut self.runs {
             view.in_worker = false;
@@ -363,9 +367,13 @@ impl Session {
         out.push(Command::Persist(run.clone()));
         if self.keep_weights && has_metrics {
             self.pending_weights.push((run.clone(), WeightsUse::Keep));
-            out.push(Command::Post(Request::SaveWeights { run }));
+            out.push(Command::Post(Request::SaveWeights { run: run.clone() }));
         }
         out.extend([Panel::RunsTable, Panel::History, Panel::Curves].map(Command::Redraw));
+        if has_metrics {
+            // The picture that waited for this run's model.
+            self.ask_about_picture(Some(&run), out);
+        }
     }
 
     /// The worker sent a run's weights: offer them as a download and/or keep them.

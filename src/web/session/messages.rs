@@ -36,6 +36,8 @@ pub enum Line {
     ValidationSize,
     /// Under the share button: a link filled in, or made.
     ShareNotice,
+    /// What happens to the user's own picture, and which run named it.
+    PictureCaption,
 }
 
 /// A part of the page drawn from the session's runs.
@@ -106,6 +108,17 @@ pub enum Command {
     RestartWorker,
     /// A run started: bring its progress, curves and matrix into view.
     RevealResults,
+    /// The user's picture as the model sees it (CIFAR-10 bytes).
+    ShowPicture(Vec<u8>),
+    /// A model's likeliest classes for the picture, most probable first; empty clears them.
+    ShowPrediction(Vec<Prediction>),
+}
+
+/// One of a model's likeliest classes for the user's picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub class: String,
+    pub probability: f32,
 }
 
 /// A file of a run that the runs table offers.
@@ -211,6 +224,20 @@ pub enum Input {
     /// A field of the training form changed (and once as the page opens): the time estimate
     /// follows it.
     FormChanged(FormValues),
+    /// A picture of the user's own was dropped or picked: its CIFAR-10 version, for the run
+    /// the matrix shows (if any).
+    Picture {
+        name: String,
+        run: Option<String>,
+        pixels: Vec<u8>,
+    },
+    /// The browser could not decode the file as a picture.
+    PictureUnreadable {
+        name: String,
+        reason: String,
+    },
+    /// Another run was chosen for the matrix: it names the picture too.
+    MatrixRunChosen(Option<String>),
     /// The page was opened with `?data=` on another origin: load from there only when the
     /// user presses Load, so a link cannot make the page fetch from a server it names.
     ForeignData {

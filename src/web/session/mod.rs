@@ -11,6 +11,9 @@ mod actions;
 mod estimate_tests;
 mod events;
 mod messages;
+mod picture;
+#[cfg(test)]
+mod picture_tests;
 mod run;
 mod speed;
 #[cfg(test)]
@@ -18,7 +21,7 @@ mod tests;
 #[cfg(test)]
 mod words_tests;
 
-pub use messages::{Command, Controls, Download, Input, Line, Panel};
+pub use messages::{Command, Controls, Download, Input, Line, Panel, Prediction};
 pub use run::RunView;
 
 use messages::RUN_PANELS;
@@ -103,6 +106,7 @@ pub struct Session {
     /// The running run's name, backend, model and training work per image, once it has
     /// started.
     measuring: Option<(String, BackendKind, String, f64)>,
+    picture: picture::OwnPicture,
 }
 
 impl Default for Session {
@@ -130,6 +134,7 @@ impl Default for Session {
             speeds: Vec::new(),
             timing: None,
             measuring: None,
+            picture: picture::OwnPicture::default(),
         }
     }
 }
@@ -287,6 +292,13 @@ impl Session {
             }
             Input::KeepWeights(keep) => self.keep_weights = keep,
             Input::FormChanged(values) => self.form_changed(values, &mut out),
+            Input::Picture { name, run, pixels } => {
+                self.picture_chosen(name, run.as_deref(), pixels, &mut out);
+            }
+            Input::PictureUnreadable { name, reason } => {
+                self.picture_unreadable(&name, &reason, &mut out)
+            }
+            Input::MatrixRunChosen(run) => self.ask_about_picture(run.as_deref(), &mut out),
             Input::ForeignData { origin } => {
                 self.autoload = false;
                 let text = format!(

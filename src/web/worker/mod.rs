@@ -148,6 +148,7 @@ fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent)
         Request::Gallery(_)
             | Request::AugmentSamples { .. }
             | Request::SaveWeights { .. }
+            | Request::Classify { .. }
             | Request::ClearCache
             | Request::Forget { .. }
     );
@@ -290,6 +291,11 @@ async fn handle(
                 total,
                 images,
             });
+        }
+        Request::Classify { run, pixels } => {
+            let trained = worker.borrow_mut().models.get(&run).cloned();
+            let outcome = run::classify(trained.as_deref(), &run, &pixels).await;
+            outbox.post(&Event::Classified { run, outcome });
         }
         Request::AugmentSamples { augment, seed } => {
             let data = worker.borrow().data.clone();

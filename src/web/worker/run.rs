@@ -8,8 +8,8 @@ use web_time::Instant;
 
 use super::{Outbox, WebGpu, yield_to_events};
 use crate::backend::BackendKind;
-use crate::data::{Cifar10, ImageSet, NUM_CLASSES, Picked, Splits};
-use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics};
+use crate::data::{Cifar10, IMAGE_BYTES, ImageSet, NUM_CLASSES, Picked, Splits};
+use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics, predict};
 use crate::history::History;
 use crate::model::{Cnn, ModelSpec};
 use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train};
@@ -27,10 +27,16 @@ pub struct Devices {
 /// Images in the self-check's batch: enough to exercise every kernel, quick on SwiftShader.
 const SELF_CHECK_IMAGES: usize = 16;
 
-/// A model the worker keeps after its run, for the gallery and the weights download. Its
-/// validation images are positions in the data set, not a copy of them (30 MB a run).
+/// A model the worker keeps after its run, for the gallery, the weights download and the
+/// user's own pictures. Its validation images are positions in the data set, not a copy of
+/// them (30 MB a run).
 pub struct KeptModel {
     pub model: Cnn,
+    /// Where the model lives (WebGPU or the CPU).
+    pub device: Device,
+    /// Its metrics came from the six test-time views (fast94's last epoch): so do its
+    /// answers about a picture.
+    pub tta: bool,
     pub architecture: ModelSpec,
     pub data: Rc<Cifar10>,
     pub validation: Picked,
@@ -54,6 +60,23 @@ impl KeptModel {
         let labels: Vec<u8> = (0..self.validation.len()).map(|i| self.label(i)).collect();
         confidence_of(&self.evaluation, &labels)
     }
+}
+
+/// Every class's probability for a picture's CIFAR-10 `pixels`, from the model of `run`.
+pub async fn classify(
+    trained: Option<&KeptModel>,
+    run: &str,
+    pixels: &[u8],
+) -> Result<Vec<f32>, String> {
+    let trained =
+        trained.ok_or_else(|| format!("the model of `{run}` is not in this session any more"))?;
+    if pixels.len() != IMAGE_BYTES {
+        let got = pixels.len();
+        return Err(format!("a picture of {got} bytes instead of {IMAGE_BYTES}"));
+    }
+    predict(&trained.model, pixels, &trained.device, trained.tta)
+        .await
+        .map_err(|e| format!("the model of `{run}` could not run: {e}"))
 }
 
 /// Bins of the confidence histogram.
@@ -206,6 +229,8 @@ pub async fn train_run(
         .evaluated
         .zip(splits.validation_picked)
         .map(|(evaluated, validation)| KeptModel {
+            tta: config.recipe.tta && evaluated.epoch == config.epochs,
+            device: device.clone(),
             model: evaluated.model,
             architecture: config.model.clone(),
             data: data.clone(),

@@ -52,6 +52,8 @@ pub async fn evaluate_file(
         .validation_picked
         .ok_or_else(|| format!("{file_name}: the validation images were not found"))?;
     Ok(KeptModel {
+        device: device.clone(),
+        tta: false,
         model,
         architecture,
         data: data.clone(),

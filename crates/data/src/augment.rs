@@ -150,7 +150,7 @@ fn transform(pixels: &[u8], choice: Choice, mut row: impl FnMut(&[u8; IMAGE_SIDE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::IMAGE_BYTES;
+    use crate::IMAGE_BYTES;
 
     /// An image whose every byte says where it is: channel, row and column.
     fn marked() -> Vec<u8> {

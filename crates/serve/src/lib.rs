@@ -1,7 +1,7 @@
 //! A small static web server for the browser app (native only): the trunk build under a
 //! sub-path, and the CIFAR-10 batches beside it, from a folder or straight from the official
-//! archive held in memory. `cifar-lab serve` runs it; the end-to-end tests serve their own
-//! generated data with it.
+//! archive held in memory. `cifar-lab-serve` and `cifar-lab serve` run it ([`run`]); the
+//! end-to-end tests serve their own generated data with it.
 //!
 //! It may face a network, so every resource is bounded: at most [`MAX_CONNECTIONS`] at once,
 //! a request head of at most [`MAX_HEAD`] bytes read within [`READ_TIMEOUT`], files streamed
@@ -286,9 +286,12 @@ fn percent_decode(path: &str) -> String {
         .into_owned()
 }
 
+mod app;
 mod http;
 #[cfg(test)]
 mod tests;
+
+pub use app::{ServeArgs, ServeError, run};
 
 pub use http::content_type;
 use http::{Headers, busy, byte_range, read_head, respond, write_head};

@@ -1,0 +1,90 @@
+//! Serving the browser app: its trunk build under a sub-path, and the CIFAR-10 batches where
+//! the page looks for them by default. `cifar-lab-serve` and `cifar-lab serve` both run this.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cifar_lab_data::{ARCHIVE_DIR, DataError, archived_files};
+
+use super::{Content, Site};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// The trunk build of the browser app.
+    #[arg(long, default_value = "dist")]
+    pub dist: PathBuf,
+    /// The official cifar-10-binary.tar.gz, or a folder of extracted batches, served at
+    /// <base>data/cifar-10-batches-bin/ where the page looks by default.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The sub-path the app lives under (as trunk's --public-url).
+    #[arg(long, default_value = "/")]
+    pub base: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}: no index.html here: build the app first (trunk build --release)")]
+    NoApp(String),
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Serves until the process is stopped.
+pub fn run(args: &ServeArgs) -> Result<(), ServeError> {
+    if !args.dist.join("index.html").is_file() {
+        return Err(ServeError::NoApp(args.dist.display().to_string()));
+    }
+    let base = format!("/{}/", args.base.trim_matches('/')).replace("//", "/");
+    let mut site = Site::new().mount(&base, Content::Dir(args.dist.clone()));
+    if let Some(data) = &args.data {
+        let data_path = format!("{base}data/{ARCHIVE_DIR}/");
+        site = site.mount_data(&data_path, data_content(data)?);
+    }
+    let address = format!("{}:{}", args.host, args.port);
+    let listener = TcpListener::bind(&address).map_err(|source| ServeError::Listen {
+        address: address.clone(),
+        source,
+    })?;
+    // The port the system gave, when asked for any (`--port 0`).
+    let address = listener
+        .local_addr()
+        .map_or(address, |bound| bound.to_string());
+    println!("Serving the app at http://{address}{base} (Ctrl-C stops)");
+    match &args.data {
+        Some(data) => println!("CIFAR-10 batches from {}", data.display()),
+        None => println!("No --data: the page asks for its batches at {base}data/{ARCHIVE_DIR}/"),
+    }
+    site.serve(listener);
+    Ok(())
+}
+
+/// A folder is served as it is; the archive is read once into memory and checked.
+fn data_content(path: &Path) -> Result<Content, ServeError> {
+    let shown = path.display().to_string();
+    if path.is_dir() {
+        let nested = path.join(ARCHIVE_DIR);
+        return Ok(Content::Dir(if nested.is_dir() {
+            nested
+        } else {
+            path.into()
+        }));
+    }
+    let file = std::fs::File::open(path).map_err(|e| DataError::io(&shown, e))?;
+    let files = archived_files(&shown, std::io::BufReader::new(file))?;
+    Ok(Content::Files(Arc::new(
+        files.into_iter().collect::<HashMap<_, _>>(),
+    )))
+}
