@@ -34,8 +34,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use browser::{
-    BASE, browser, choose, chromedriver, click, dist, fill, inked, screenshots, text,
-    train_enabled, wait_for,
+    BASE, browser, cell_count, choose, chromedriver, click, dist, fill, first_cell_by_keyboard,
+    inked, screenshots, text, train_enabled, wait_for,
 };
 use cifar_lab::serve::{Content, Site};
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
@@ -74,15 +74,6 @@ fn shown(id: &str) -> String {
     format!(
         "(() => {{ const e = document.getElementById('{id}'); return !e.hidden && e.textContent; }})()"
     )
-}
-
-/// The count in a cell's words, "true cat → predicted dog: 213, 21.3% of cats".
-fn cell_count(words: &Value) -> usize {
-    let words = words.as_str().unwrap();
-    let count = words.split(": ").nth(1).and_then(|r| r.split(',').next());
-    count
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {words}"))
 }
 
 async fn screenshot(client: &Client, name: &str) {
@@ -314,16 +305,9 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         });
     client.perform_actions(press).await.unwrap();
     assert_gallery(client, " images.", count).await;
-    // The keyboard way: focus the matrix, arrow to the first cell, Enter.
-    client
-        .execute("document.getElementById('matrix-canvas').focus();", vec![])
-        .await
-        .unwrap();
-    // The clicked cell stays chosen: the arrows move on from it, up and left to the first.
-    for _ in 0..10 {
-        canvas.send_keys("\u{E013}\u{E012}").await.unwrap(); // ArrowUp, ArrowLeft
-    }
-    let cell = wait_for(client, "the keyboard cell", "document.getElementById('matrix-cell').textContent.startsWith('true airplane → predicted airplane') && document.getElementById('matrix-cell').textContent", 10).await;
+    // The keyboard way. The clicked cell stays chosen: the arrows move on from it, up and
+    // left to the first cell; then Enter.
+    let (canvas, cell) = first_cell_by_keyboard(client).await;
     let count = cell_count(&cell);
     assert!(count > 0, "{cell}");
     canvas.send_keys("\u{E007}").await.unwrap(); // Enter

@@ -12,31 +12,16 @@
 mod browser;
 mod common;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use browser::{
-    BASE, choose, click, dist, fill, firefox, geckodriver, inked, screenshots, text, train_enabled,
-    wait_for,
+    cell_count, choose, click, fill, firefox, first_cell_by_keyboard, geckodriver, inked,
+    screenshots, serve_app, text, train_enabled, wait_for,
 };
-use cifar_lab::serve::{Content, Site};
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the trunk build, firefox-esr and geckodriver: scripts/test runs it"]
 async fn the_core_flow_works_in_firefox() {
-    let files = common::files(100, 100)
-        .into_iter()
-        .collect::<HashMap<_, _>>();
-    let address = Site::new()
-        .mount(BASE, Content::Dir(dist()))
-        .mount_data(
-            &format!("{BASE}data/cifar-10-batches-bin/"),
-            Content::Files(Arc::new(files)),
-        )
-        .spawn_local()
-        .unwrap();
-    let url = format!("http://{address}{BASE}");
+    let url = serve_app(common::files(100, 100));
     let downloads = screenshots().join("firefox-downloads");
     std::fs::create_dir_all(&downloads).unwrap();
     let (_driver, port) = geckodriver().await;
@@ -87,27 +72,8 @@ async fn the_core_flow_works_in_firefox() {
     }
 
     // A cell's images, the keyboard way: the first cell, Enter.
-    let canvas = client.find(Locator::Id("matrix-canvas")).await.unwrap();
-    client
-        .execute("document.getElementById('matrix-canvas').focus();", vec![])
-        .await
-        .unwrap();
-    for _ in 0..10 {
-        canvas.send_keys("\u{E013}\u{E012}").await.unwrap(); // ArrowUp, ArrowLeft
-    }
-    let cell = wait_for(
-        &client,
-        "the first cell",
-        "(() => { const t = document.getElementById('matrix-cell').textContent; return t.startsWith('true airplane → predicted airplane') && t; })()",
-        10,
-    )
-    .await;
-    let count: usize = cell
-        .as_str()
-        .and_then(|c| c.split(": ").nth(1))
-        .and_then(|c| c.split(',').next())
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {cell}"));
+    let (canvas, cell) = first_cell_by_keyboard(&client).await;
+    let count = cell_count(&cell);
     canvas.send_keys("\u{E007}").await.unwrap(); // Enter
     let caption = wait_for(
         &client,

@@ -17,15 +17,11 @@
 mod browser;
 mod common;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use browser::{
-    BASE, browser, choose, chromedriver, click, dist, fill, screenshots, text, train_enabled,
+    browser, choose, chromedriver, click, fill, screenshots, serve_app, text, train_enabled,
     wait_for,
 };
 use cifar_lab::model::{ModelSpec, training_flops};
-use cifar_lab::serve::{Content, Site};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -33,18 +29,7 @@ const BATCH: usize = 128;
 
 fn serve() -> String {
     // 2,000 training images: enough for the 1,000-image subset after the held-out split.
-    let files = common::files(400, 200)
-        .into_iter()
-        .collect::<HashMap<_, _>>();
-    let address = Site::new()
-        .mount(BASE, Content::Dir(dist()))
-        .mount_data(
-            &format!("{BASE}data/cifar-10-batches-bin/"),
-            Content::Files(Arc::new(files)),
-        )
-        .spawn_local()
-        .unwrap();
-    format!("http://{address}{BASE}")
+    serve_app(common::files(400, 200))
 }
 
 /// Records `[milliseconds, samples done]` for every new progress line in `window.stamps`,

@@ -80,6 +80,39 @@ pub fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
     closure.forget();
 }
 
+/// Makes `zone` take a dropped file: outlined (class `over`) while something is dragged over
+/// it, and `take` gets the first file dropped.
+pub fn drop_zone(zone: &web_sys::HtmlElement, take: impl Fn(web_sys::File) + 'static) {
+    let over = |add: bool| {
+        let zone = zone.clone();
+        move |e: web_sys::DragEvent| {
+            let classes = zone.class_list();
+            if add {
+                e.prevent_default();
+                let _ = classes.add_1("over");
+            } else {
+                let _ = classes.remove_1("over");
+            }
+        }
+    };
+    on(zone, "dragover", over(true));
+    on(zone, "dragleave", over(false));
+    on(zone, "drop", {
+        let zone = zone.clone();
+        move |e: web_sys::DragEvent| {
+            e.prevent_default();
+            let _ = zone.class_list().remove_1("over");
+            if let Some(file) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
+                take(file);
+            }
+        }
+    });
+}
+
 /// Shows an error that stops the app, in the page's alert area.
 pub fn show_fatal(message: &str) {
     if let Some(alert) = document().get_element_by_id("fatal") {

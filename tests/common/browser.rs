@@ -6,6 +6,11 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cifar_lab::serve::{Content, Site};
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -236,4 +241,46 @@ pub async fn inked(client: &Client, id: &str) -> u64 {
         .unwrap()
         .as_u64()
         .unwrap()
+}
+
+/// Serves the app under [`BASE`] with `files` (a data set in the official layout) where the
+/// page looks for its batches; returns the page's URL.
+pub fn serve_app(files: Vec<(String, Vec<u8>)>) -> String {
+    let files = files.into_iter().collect::<HashMap<_, _>>();
+    let address = Site::new()
+        .mount(BASE, Content::Dir(dist()))
+        .mount_data(
+            &format!("{BASE}data/cifar-10-batches-bin/"),
+            Content::Files(Arc::new(files)),
+        )
+        .spawn_local()
+        .unwrap();
+    format!("http://{address}{BASE}")
+}
+
+/// The count in a cell's words, "true cat → predicted dog: 213, 21.3% of cats".
+pub fn cell_count(words: &Value) -> usize {
+    let words = words.as_str().unwrap();
+    let count = words.split(": ").nth(1).and_then(|r| r.split(',').next());
+    count
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {words}"))
+}
+
+/// The keyboard way to the matrix's first cell: focus the matrix and arrow up and left (from
+/// wherever a click left the choice). Returns the canvas, to press Enter on, and the cell's
+/// words.
+pub async fn first_cell_by_keyboard(client: &Client) -> (Element, Value) {
+    let canvas = client.find(Locator::Id("matrix-canvas")).await.unwrap();
+    client
+        .execute("document.getElementById('matrix-canvas').focus();", vec![])
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        canvas.send_keys("\u{E013}\u{E012}").await.unwrap(); // ArrowUp, ArrowLeft
+    }
+    let script = "(() => { const t = document.getElementById('matrix-cell').textContent; \
+                  return t.startsWith('true airplane → predicted airplane') && t; })()";
+    let cell = wait_for(client, "the keyboard cell", script, 10).await;
+    (canvas, cell)
 }

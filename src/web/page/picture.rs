@@ -4,7 +4,7 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CanvasRenderingContext2d, DragEvent, Event as DomEvent, HtmlInputElement};
+use web_sys::{CanvasRenderingContext2d, Event as DomEvent, HtmlInputElement};
 
 use super::{App, Shared, dispatch};
 use crate::data::cifar_pixels;
@@ -37,32 +37,9 @@ pub(super) fn wire_picture(app: &Shared) {
             }
         }
     });
-    on(&el.picture_drop, "dragover", {
-        let zone = el.picture_drop.clone();
-        move |e: DragEvent| {
-            e.prevent_default();
-            let _ = zone.class_list().add_1("over");
-        }
-    });
-    on(&el.picture_drop, "dragleave", {
-        let zone = el.picture_drop.clone();
-        move |_: DragEvent| {
-            let _ = zone.class_list().remove_1("over");
-        }
-    });
-    on(&el.picture_drop, "drop", {
+    dom::drop_zone(&el.picture_drop, {
         let app = app.clone();
-        move |e: DragEvent| {
-            e.prevent_default();
-            let _ = app.borrow().el.picture_drop.class_list().remove_1("over");
-            let file = e
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|f| f.get(0));
-            if let Some(file) = file {
-                read(&app, file);
-            }
-        }
+        move |file| read(&app, file)
     });
 }
 

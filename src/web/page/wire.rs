@@ -2,7 +2,7 @@
 //! only changes a drawing (the matrix's mode, hover and keyboard cell), a redraw.
 
 use wasm_bindgen::JsCast;
-use web_sys::{DragEvent, Event as DomEvent, HtmlInputElement, KeyboardEvent, MouseEvent};
+use web_sys::{Event as DomEvent, HtmlInputElement, KeyboardEvent, MouseEvent};
 
 use super::{Shared, dispatch, dispatch_with_file};
 use crate::eval::Normalization;
@@ -116,32 +116,9 @@ pub(super) fn wire(app: &Shared) {
             }
         }
     });
-    on(&el.drop_zone, "dragover", {
-        let zone = el.drop_zone.clone();
-        move |e: DragEvent| {
-            e.prevent_default();
-            let _ = zone.class_list().add_1("over");
-        }
-    });
-    on(&el.drop_zone, "dragleave", {
-        let zone = el.drop_zone.clone();
-        move |_: DragEvent| {
-            let _ = zone.class_list().remove_1("over");
-        }
-    });
-    on(&el.drop_zone, "drop", {
+    dom::drop_zone(&el.drop_zone, {
         let app = app.clone();
-        move |e: DragEvent| {
-            e.prevent_default();
-            let _ = app.borrow().el.drop_zone.class_list().remove_1("over");
-            let file = e
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|f| f.get(0));
-            if let Some(file) = file {
-                load_archive(&app, file);
-            }
-        }
+        move |file| load_archive(&app, file)
     });
     on(&el.clear_cache, "click", input(|_| Input::ClearCache));
     on(&el.form, "submit", {
