@@ -38,9 +38,8 @@ impl Session {
         self.running = Some(name.clone());
         self.starting = true;
         self.stopping = false;
+        self.bar_note = None;
         out.push(Command::Post(Request::Train(request)));
-        out.push(Command::Say(Line::RunStatus, format!("Starting {name}…")));
-        out.push(Command::Say(Line::Progress, format!("{name}: starting…")));
         out.push(Command::EpochProgress(0.0));
         out.push(Command::Say(Line::FirstStep, "–".into()));
         // A shared link's "filled in" is history once its settings train.
@@ -233,11 +232,10 @@ impl Session {
             );
             out.push(Command::Say(Line::RunsStatus, text));
         }
-        // Progress tells how the newest run ended, not "No run yet." beside its history.
+        // The bar tells how the newest run ended (run_bar.rs), and shows how far it got.
         if self.running.is_none()
             && let Some(newest) = self.runs.last()
         {
-            out.push(Command::Say(Line::Progress, newest.outcome_line()));
             out.push(Command::EpochProgress(newest.finished_share()));
         }
         out.extend(RUN_PANELS.map(Command::Redraw));

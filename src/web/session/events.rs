@@ -1,11 +1,12 @@
 //! What the session does with each event from the worker.
 
+use super::run_bar::Doing;
 use super::speed::device_name;
 use super::{Command, Data, GalleryShown, Line, Panel, RUN_PANELS, RunView, Session, WeightsUse};
 use crate::backend::BackendKind;
 use crate::model::{Architecture, group_thousands};
+use crate::web::format;
 use crate::web::protocol::{Event, Request, RunEnding};
-use crate::web::{estimate, format};
 
 impl Session {
     pub(super) fn event(&mut self, event: Event, bytes: Option<Vec<u8>>, out: &mut Vec<Command>) {
@@ -102,7 +103,7 @@ impl Session {
                 say(out, Line::DataStatus, text);
             }
             Event::Notice { message } => say(out, Line::DataStatus, message),
-            Event::Stage { stage } => say(out, Line::Progress, format::stage_line(stage).into()),
+            Event::Stage { stage } => self.running_does(|now| now.stage = Some(stage)),
             Event::SelfCheck { report, problem } => {
                 say(
                     out,
@@ -122,6 +123,12 @@ impl Session {
                 self.starting = false;
                 if let Some(view) = self.run_mut(&run) {
                     view.started(backend, train_images, val_images);
+                    if let Some(now) = &mut view.in_progress {
+                        now.doing = Doing::Started {
+                            batches_per_epoch,
+                            note,
+                        };
+                    }
                 }
                 let work = crate::model::training_flops(&config.model);
                 let model = config.model.to_string();
@@ -133,16 +140,6 @@ impl Session {
                 };
                 say(out, Line::Backend, device_name(backend).into());
                 say(out, Line::Device, device);
-                let text = format!(
-                    "Training {run} on {} training images, validating on {} ({} batches of {} \
-                     per epoch).{}",
-                    group_thousands(train_images),
-                    group_thousands(val_images),
-                    batches_per_epoch,
-                    config.batch_size,
-                    note.map(|n| format!(" {n}")).unwrap_or_default()
-                );
-                say(out, Line::RunStatus, text);
             }
             Event::FirstStep { seconds, .. } => {
                 say(out, Line::FirstStep, format!("{seconds:.1} s"))
@@ -152,12 +149,6 @@ impl Session {
                 progress,
                 memory_bytes,
             } => {
-                let mut line = format::progress_line(&progress);
-                let config = self.run(&run).and_then(|v| v.saved.config.as_ref());
-                if let Some(left) = config.and_then(|c| estimate::seconds_left(c, &progress)) {
-                    line = format!("{line} · {}", format::time_left(left));
-                }
-                say(out, Line::Progress, line);
                 if let Some(bytes) = memory_bytes {
                     say(out, Line::Memory, format::megabytes(bytes));
                 }
@@ -172,12 +163,16 @@ impl Session {
                 }
                 if let Some(view) = self.run_mut(&run) {
                     view.progress(&progress);
+                    if let Some(now) = &mut view.in_progress {
+                        now.last = Some(progress);
+                    }
                 }
                 out.push(Command::Redraw(Panel::Curves));
             }
-            Event::Validating { epoch, .. } => {
-                let text = format!("Epoch {epoch}: evaluating on the validation set…");
-                say(out, Line::RunStatus, text);
+            Event::Validating { run, epoch } => {
+                if let Some(now) = self.run_mut(&run).and_then(|v| v.in_progress.as_mut()) {
+                    now.doing = Doing::Validating { epoch };
+                }
             }
             Event::Epoch {
                 run,
@@ -188,16 +183,10 @@ impl Session {
                 let epoch = record.epoch;
                 let val_acc = record.val_acc;
                 if let Some(view) = self.run_mut(&run) {
-                    let epochs = view.saved.config.as_ref().map(|c| c.train.epochs);
                     view.epoch(record, metrics, confidence);
-                    let of = epochs.map(|n| format!(" of {n}")).unwrap_or_default();
-                    let next = match epochs {
-                        Some(n) if epoch < n => format!("; training epoch {}…", epoch + 1),
-                        _ => String::new(),
-                    };
-                    let text =
-                        format!("{run}: epoch {epoch}{of} finished, val_acc {val_acc:.4}{next}");
-                    out.push(Command::Say(Line::RunStatus, text));
+                    if let Some(now) = &mut view.in_progress {
+                        now.doing = Doing::EpochFinished { epoch, val_acc };
+                    }
                     out.push(Command::Persist(run));
                 }
                 self.say_estimate(out);
@@ -288,7 +277,7 @@ impl Session {
                 {
                     self.starting = false;
                     self.runs.retain(|r| r.name() != name);
-                    say(out, Line::RunStatus, format!("{name} did not start."));
+                    self.bar_note = Some(format!("{name} did not start."));
                     out.extend(RUN_PANELS.map(Command::Redraw));
                 }
                 say(out, Line::RunError, message);
@@ -338,19 +327,11 @@ impl Session {
     }
 
     fn run_ended(&mut self, run: String, ending: RunEnding, out: &mut Vec<Command>) {
-        let text = match &ending {
-            RunEnding::Completed => format!("{run}: done."),
-            RunEnding::Stopped { epoch, batch } => format!(
-                "{run}: stopped by you in epoch {epoch} before batch {batch}; the completed \
-                 epochs are kept."
-            ),
-            RunEnding::Failed { .. } => format!("{run}: failed; the completed epochs are kept."),
-        };
+        // The run bar says how it ended (run_bar.rs); a failure's message goes under it.
         if let RunEnding::Failed { message } = &ending {
             let hint = if self.on_gpu(&run) { GPU_LOST } else { "" };
             out.push(Command::Say(Line::RunError, format!("{message}{hint}")));
         }
-        out.push(Command::Say(Line::RunStatus, text));
         if self.running.as_deref() == Some(run.as_str()) {
             self.running = None;
             self.starting = false;
@@ -360,8 +341,6 @@ impl Session {
             return;
         };
         view.end(ending);
-        // The progress line's last batch and time left are over: it says how the run went.
-        out.push(Command::Say(Line::Progress, view.outcome_line()));
         out.push(Command::EpochProgress(view.finished_share()));
         let has_metrics = view.saved.metrics.is_some();
         out.push(Command::Persist(run.clone()));

@@ -15,6 +15,7 @@ mod picture;
 #[cfg(test)]
 mod picture_tests;
 mod run;
+mod run_bar;
 mod speed;
 #[cfg(test)]
 mod tests;
@@ -107,6 +108,10 @@ pub struct Session {
     /// started.
     measuring: Option<(String, BackendKind, String, f64)>,
     picture: picture::OwnPicture,
+    /// The run bar's progress line and status as last said (`run_bar.rs`).
+    said_bar: (String, String),
+    /// Says why the run bar has no run to speak of (a refused Train), until the next Train.
+    bar_note: Option<String>,
 }
 
 impl Default for Session {
@@ -135,6 +140,8 @@ impl Default for Session {
             timing: None,
             measuring: None,
             picture: picture::OwnPicture::default(),
+            said_bar: (run_bar::NO_RUN.to_string(), String::new()),
+            bar_note: None,
         }
     }
 }
@@ -261,12 +268,14 @@ impl Session {
             Input::Stop if self.controls().stop => {
                 self.stopping = true;
                 out.push(Command::Post(Request::Stop));
-                let (line, text) = if self.running.is_some() {
-                    (Line::RunStatus, "Stopping before the next batch…")
+                if self.running.is_some() {
+                    self.running_does(|now| now.doing = run_bar::Doing::Stopping);
                 } else {
-                    (Line::DataStatus, "Stopping the download…")
-                };
-                out.push(Command::Say(line, text.into()));
+                    out.push(Command::Say(
+                        Line::DataStatus,
+                        "Stopping the download…".into(),
+                    ));
+                }
             }
             Input::Stop => {}
             Input::LoadWeights {
@@ -308,6 +317,7 @@ impl Session {
                 out.push(Command::Say(Line::DataStatus, text));
             }
         }
+        self.say_run_bar(&mut out);
         if !self.worker_ready {
             // Held back until the worker says Ready (see `queued`).
             out.retain(|command| match command {

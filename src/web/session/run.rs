@@ -12,6 +12,8 @@ use crate::web::format;
 use crate::web::protocol::{RunEnding, TrainRequest};
 use crate::web::saved::{Origin, SavedRun};
 
+use super::run_bar::InProgress;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunView {
     /// What is kept in the browser and offered for download.
@@ -21,6 +23,8 @@ pub struct RunView {
     /// The worker holds the run's model (its images and weights can be asked for): runs of
     /// this session until the worker is restarted, not runs restored from storage.
     pub in_worker: bool,
+    /// What it does while it trains (the run bar's words, `run_bar.rs`); none once it ended.
+    pub in_progress: Option<InProgress>,
 }
 
 impl RunView {
@@ -34,7 +38,7 @@ impl RunView {
             validation: request.validation,
             backend: String::new(),
         };
-        Self::fresh(SavedRun {
+        let mut view = Self::fresh(SavedRun {
             name,
             created,
             model: request.config.model.clone(),
@@ -45,7 +49,9 @@ impl RunView {
             confidence: None,
             ending: None,
             weights_bytes: None,
-        })
+        });
+        view.in_progress = Some(InProgress::starting());
+        view
     }
 
     /// Weights from a file, picked at `created` (milliseconds since 1970).
@@ -76,6 +82,7 @@ impl RunView {
             saved,
             live: None,
             in_worker: true,
+            in_progress: None,
         }
     }
 
@@ -84,6 +91,7 @@ impl RunView {
             saved,
             live: None,
             in_worker: false,
+            in_progress: None,
         }
     }
 
@@ -175,6 +183,7 @@ impl RunView {
 
     pub(super) fn end(&mut self, ending: RunEnding) {
         self.live = None;
+        self.in_progress = None;
         self.saved.ending = Some(ending);
     }
 }

@@ -510,7 +510,7 @@ fn progress_moves_the_live_point_and_an_epoch_replaces_it() {
         .unwrap()
         .to_string();
     assert!(line.ends_with("acc 0.2000"), "{line}");
-    worker(
+    let started = worker(
         &mut s,
         Event::RunStarted {
             run: "plain".into(),
@@ -522,10 +522,12 @@ fn progress_moves_the_live_point_and_an_epoch_replaces_it() {
             batches_per_epoch: 391,
         },
     );
-    let commands = progressed(&mut s);
-    // 375,000 images left at 5,000 img/s, and eight validations: about 80 s.
-    let line = said(&commands, Line::Progress).unwrap();
+    // 375,000 images left at 5,000 img/s, and eight validations: about 80 s. The line is
+    // worked out from the state, so it has the time left as soon as the sizes are known.
+    let line = said(&started, Line::Progress).unwrap();
     assert!(line.ends_with("acc 0.2000 · about 1 min left"), "{line}");
+    let commands = progressed(&mut s);
+    assert_eq!(said(&commands, Line::Progress), None, "nothing new to say");
     assert_eq!(said(&commands, Line::Memory), Some("59 MB"));
     assert_eq!(said(&commands, Line::BatchTime), Some("500 ms"));
     assert!(commands.contains(&Command::EpochProgress(0.5)));

@@ -227,3 +227,49 @@ fn a_running_runs_cell_says_when_its_images_come() {
         )
     );
 }
+
+/// The run bar is worked out from the runs, so it follows a removal (it used to keep the
+/// removed run's words) and a refused Train, and a restored run's status is its own.
+#[test]
+fn the_run_bar_follows_the_runs_it_speaks_of() {
+    let mut s = ready();
+    for run in ["plain", "plain #2"] {
+        train(&mut s, "plain");
+        epoch(&mut s, run, 1);
+        end(&mut s, run, RunEnding::Completed);
+    }
+    let out = s.update(Input::Remove {
+        run: "plain #2".into(),
+    });
+    assert_eq!(
+        said(&out, Line::Progress),
+        Some("plain: done · 1 epoch in 10 s · val_acc 0.5000")
+    );
+    assert_eq!(said(&out, Line::RunStatus), Some("plain: done."));
+    let out = s.update(Input::Remove {
+        run: "plain".into(),
+    });
+    assert_eq!(said(&out, Line::Progress), Some("No run yet."));
+    assert_eq!(said(&out, Line::RunStatus), Some(""));
+
+    // A refused Train: its run is gone, the status says so until the next Train.
+    train(&mut s, "plain");
+    let message = "busy training: wait for it to finish (or press Stop)".to_string();
+    let out = worker(&mut s, Event::Refused { message });
+    assert_eq!(said(&out, Line::RunStatus), Some("plain did not start."));
+    assert_eq!(said(&out, Line::Progress), Some("No run yet."));
+    let out = train(&mut s, "plain");
+    assert_eq!(said(&out, Line::RunStatus), Some("Starting plain…"));
+    assert_eq!(said(&out, Line::Progress), Some("plain: starting…"));
+
+    // After a reload, a run stored while it trained says it was interrupted.
+    let mut s = Session::default();
+    worker(&mut s, Event::Ready);
+    let mut open = stored("deeper", 1.0);
+    open.ending = None;
+    let out = s.update(Input::Restored(Ok(vec![Ok(open)])));
+    assert_eq!(
+        said(&out, Line::RunStatus),
+        Some("deeper: interrupted (the page was closed while it trained).")
+    );
+}
