@@ -123,14 +123,10 @@ impl RunView {
 }
 
 impl Session {
-    /// The run the bar speaks of: the one in progress, else the newest.
-    fn bar_run(&self) -> Option<&RunView> {
-        self.history_run()
-    }
-
     /// Says the bar's lines where the state changed them since they were last said.
     pub(super) fn say_run_bar(&mut self, out: &mut Vec<Command>) {
-        let run = self.bar_run();
+        // The run in progress, else the newest.
+        let run = self.history_run();
         let progress = run.map_or_else(|| NO_RUN.to_string(), RunView::progress_line);
         let status = match (&self.bar_note, run) {
             // A refused Train: its run is gone, and the note says so until the next one.
