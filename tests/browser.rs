@@ -17,13 +17,13 @@ use cifar_lab::model::{Architecture, Cnn, ModelSpec, weights_from_bytes, weights
 use cifar_lab::optim::OptimizerKind;
 use cifar_lab::plot::{CurveRun, Metric};
 use cifar_lab::train::{
-    CancelToken, NoObserver, ParityReport, RandomSteps, RunEnd, SpeedBudget, TrainConfig,
-    measure_speed, step_parity, train,
+    CancelToken, NoObserver, ParityReport, RandomSteps, RunEnd, SpeedBudget, StepMeter,
+    TrainConfig, measure_speed, step_parity, train,
 };
 use cifar_lab::web::canvas::{paint_confusion, paint_curves};
-use cifar_lab::web::envelope;
 use cifar_lab::web::protocol::{AdapterInfo, Event, Request};
 use cifar_lab::web::worker::{WebGpu, device_lost, open_webgpu};
+use cifar_lab::web::{envelope, gpu_meter};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -31,6 +31,12 @@ use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_config
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MessageChannel, MessageEvent};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// A `plain` step's work on WebGPU at most, as measured with burn's fusion on (unfused: 198
+/// dispatches, 103 pipelines; docs/BENCHMARKS.md), and the first step that creates nothing.
+const PLAIN_DISPATCHES: u64 = 66;
+const PLAIN_FIRST_PIPELINES: u64 = 56;
+const PLAIN_STEADY_FROM: usize = 4;
 
 thread_local! {
     /// burn registers a WebGPU runtime once per page, so the tests share one.
@@ -178,6 +184,53 @@ async fn the_fast_recipe_trains_on_webgpu() {
     assert!(record.loss.is_finite() && record.val_loss.is_finite());
 }
 
+/// A `plain` step's work on WebGPU, counted at the API (www/gpu_meter.js): what it is today
+/// may only shrink. On a real GPU every dispatch costs tens of microseconds and every pipeline
+/// a shader compilation, so these counts, not a software adapter's times, are what the
+/// WebGPU path is held to (docs/BENCHMARKS.md, "GPU work per step").
+#[wasm_bindgen_test]
+async fn a_plain_step_on_webgpu_does_no_more_gpu_work_than_before() {
+    assert!(gpu_meter::install(), "WebGPU is there to count");
+    let gpu = gpu().await;
+    let read = gpu_meter::read;
+    let mut meter = StepMeter::start(&read);
+    let plain = Architecture::Plain.into();
+    let mut steps = RandomSteps::new(&plain, OptimizerKind::Adadelta, 16, &gpu.device);
+    let budget = SpeedBudget {
+        seconds: 0.0,
+        min_steps: 5,
+        max_steps: 5,
+    };
+    let sample = measure_speed(&mut steps, budget, Some(&mut meter))
+        .await
+        .unwrap();
+    for (i, step) in meter.steps().iter().enumerate() {
+        console_log!("plain, batch 16, step {}: {step:?}", i + 1);
+    }
+    let work = sample.gpu.expect("six steps counted");
+    assert_eq!(work.later_steps, 4);
+    let step = work.per_step();
+    assert!(
+        step.dispatches <= PLAIN_DISPATCHES,
+        "{} dispatches per step",
+        step.dispatches
+    );
+    assert!(
+        step.reads <= 1,
+        "one read-back per step (the loss): {step:?}"
+    );
+    assert!(
+        work.first_step.pipelines <= PLAIN_FIRST_PIPELINES,
+        "{} pipelines before the first step",
+        work.first_step.pipelines
+    );
+    // From the fourth step on, nothing new: no pipeline, no buffer, no upload.
+    for (i, later) in meter.steps().iter().enumerate().skip(PLAIN_STEADY_FROM - 1) {
+        let churn = (later.pipelines, later.buffers, later.writes);
+        assert_eq!(churn, (0, 0, 0), "step {}: {later:?}", i + 1);
+    }
+}
+
 /// Measure speed's timing, with the asynchronous reads WebGPU needs, on both of the page's
 /// backends.
 #[wasm_bindgen_test]
@@ -191,7 +244,7 @@ async fn training_steps_are_timed_on_webgpu_and_in_webassembly() {
     };
     for device in [gpu.device.clone().autodiff(), Device::flex().autodiff()] {
         let mut steps = RandomSteps::new(&model, OptimizerKind::Adadelta, 4, &device);
-        let sample = measure_speed(&mut steps, budget).await.unwrap();
+        let sample = measure_speed(&mut steps, budget, None).await.unwrap();
         console_log!("timed: {sample:?}");
         assert_eq!((sample.steps, sample.batch_size), (2, 4));
         assert!(sample.images_per_second.is_finite() && sample.images_per_second > 0.0);

@@ -2,7 +2,7 @@
 //! Debian's chromedriver. The app is served from a sub-path (as on GitHub Pages) with a small
 //! generated data set: train, stop, look at a cell's images, download, reload, evaluate the
 //! downloaded weights, share a link, your own picture, bad data and weights, hostile servers,
-//! and twenty runs in a row with the worker's memory flat. Needs the trunk build and chromedriver, so it is
+//! WebGPU's own module and a step's GPU work, and twenty runs in a row with the worker's memory flat. Needs the trunk build and chromedriver, so it is
 //! `#[ignore]`d in plain `cargo test`; `scripts/test` builds the app and runs it with
 //! `--ignored`.
 //!
@@ -19,6 +19,8 @@ mod common;
 mod console;
 #[path = "e2e_steps/dashboard.rs"]
 mod dashboard;
+#[path = "e2e_steps/gpu_module.rs"]
+mod gpu_module;
 #[path = "common/hostile.rs"]
 mod hostile;
 #[path = "e2e_steps/long_session.rs"]
@@ -661,6 +663,8 @@ async fn the_app_trains_in_headless_chromium() {
     console::assert_clean(&client, "hostile servers", |m| m.contains(&hostile)).await;
     your_own_model::augmentation_strip_and_your_own_model(&client, &url).await;
     console::assert_clean(&client, "your own model", none).await;
+    gpu_module::webgpu_loads_its_own_module_and_counts_a_step(&client, &url).await;
+    console::assert_clean(&client, "the GPU module", none).await;
     long_session::twenty_runs_keep_memory_flat(&client, &url).await;
     console::assert_clean(&client, "twenty runs", none).await;
     client.close().await.unwrap();

@@ -1,9 +1,15 @@
-// The training worker: the same wasm module as the page. Its entry point sees a worker scope
-// and starts the training side (src/web/worker/), which posts "ready" when it listens.
-import init from './cifar-lab-web.js';
+// The training worker: one of the app's two builds, named by this script's address. Plain
+// `worker.js` runs the CPU-only module (the page's own); `worker.js?module=gpu` the GPU module,
+// with burn's WebGPU backend (src/web/page/worker.rs chooses). Its entry point sees a worker
+// scope and starts the training side (src/web/worker/), which posts "ready" when it listens.
+const gpu = new URL(import.meta.url).searchParams.get('module') === 'gpu';
+const name = gpu ? 'cifar-lab-web-gpu' : 'cifar-lab-web';
 
-init({ module_or_path: new URL('./cifar-lab-web_bg.wasm', import.meta.url) }).catch((error) => {
+try {
+  const { default: init } = await import(`./${name}.js`);
+  await init({ module_or_path: new URL(`./${name}_bg.wasm`, import.meta.url) });
+} catch (error) {
   // The envelope of src/web/envelope.rs: the event's JSON under `json`.
   const event = { type: 'crashed', message: `the worker's WebAssembly did not start: ${error}` };
   postMessage({ json: JSON.stringify(event) });
-});
+}

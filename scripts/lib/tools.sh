@@ -6,6 +6,8 @@
 
 TRUNK_VERSION=0.21.14
 GECKODRIVER_VERSION=0.37.1
+# scripts/gpu-bench's headless WebGPU (wgpu): the npm registry's Deno build.
+DENO_VERSION=2.9.6
 
 # The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly.
 wasm_bindgen_version() {
@@ -41,6 +43,18 @@ install_wasm_opt() {
     npm ci --no-audit --no-fund
   fi
   export PATH="$PWD/node_modules/.bin:$PATH"
+}
+
+# Deno, for scripts/gpu-bench only (not the tests): $DENO afterwards.
+install_deno() {
+  local dir="${CARGO_TARGET_DIR:-$PWD/target}/tools/deno-$DENO_VERSION"
+  if [ ! -x "$dir/package/deno" ]; then
+    echo "-- installing Deno $DENO_VERSION from npm (once)"
+    mkdir -p "$dir"
+    (cd "$dir" && npm pack --silent "@deno/linux-x64-glibc@$DENO_VERSION" >/dev/null \
+      && tar xzf deno-linux-x64-glibc-"$DENO_VERSION".tgz && rm deno-linux-x64-glibc-*.tgz)
+  fi
+  DENO="$dir/package/deno"
 }
 
 install_test_tools() {

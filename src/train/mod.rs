@@ -2,6 +2,7 @@
 
 mod config;
 mod events;
+mod gpu_work;
 mod parity;
 mod recipe;
 mod speed;
@@ -9,6 +10,7 @@ mod trainer;
 
 pub use config::{RunConfig, TrainConfig};
 pub use events::{BatchProgress, CancelToken, NoObserver, Observer, TrainEvent};
+pub use gpu_work::{GpuCounts, GpuWork, ReadMeter, StepMeter};
 pub use parity::{ParityError, ParityReport, step_parity};
 pub use recipe::{LOOKAHEAD_EVERY, Lookahead, Recipe, Schedule};
 pub use speed::{RandomSteps, SpeedBudget, SpeedSample, measure_speed};

@@ -8,6 +8,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Distribution, ExecutionError, Int, Tensor};
 use web_time::Instant;
 
+use super::gpu_work::{GpuWork, StepMeter};
 use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES};
 use crate::model::{Cnn, ModelSpec};
 use crate::optim::OptimizerKind;
@@ -71,8 +72,11 @@ impl RandomSteps {
 }
 
 /// What [`measure_speed`] found.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeedSample {
+    /// What the steps asked of the GPU, where a meter counted it (WebGPU in the browser).
+    #[serde(default)]
+    pub gpu: Option<Box<GpuWork>>,
     pub batch_size: usize,
     /// Timed steps, after the warm-up.
     pub steps: usize,
@@ -99,24 +103,33 @@ impl SpeedBudget {
 }
 
 /// One warm-up step, then steps until `budget` is spent, waiting for the device after each
-/// (an asynchronous read, so this runs on WebGPU in the browser).
+/// (an asynchronous read, so this runs on WebGPU in the browser). With a `meter` (started
+/// before `steps` built its model), each step's GPU work is counted too.
 pub async fn measure_speed(
     steps: &mut RandomSteps,
     budget: SpeedBudget,
+    mut meter: Option<&mut StepMeter<'_>>,
 ) -> Result<SpeedSample, ExecutionError> {
     let started = Instant::now();
     steps.step().into_data_async().await?;
     let first_step_seconds = started.elapsed().as_secs_f64();
+    if let Some(meter) = meter.as_deref_mut() {
+        meter.step_done();
+    }
     let timed = Instant::now();
     let mut done = 0;
     while done < budget.max_steps.max(1)
         && (done < budget.min_steps.max(1) || timed.elapsed().as_secs_f64() < budget.seconds)
     {
         steps.step().into_data_async().await?;
+        if let Some(meter) = meter.as_deref_mut() {
+            meter.step_done();
+        }
         done += 1;
     }
     let seconds = timed.elapsed().as_secs_f64();
     Ok(SpeedSample {
+        gpu: meter.and_then(|meter| meter.work()).map(Box::new),
         batch_size: steps.batch_size(),
         steps: done,
         first_step_seconds,
@@ -163,11 +176,11 @@ mod tests {
         let spec = ModelSpec::parse("conv 4 3 relu, flatten, dense 10").unwrap();
         let mut steps = RandomSteps::new(&spec, OptimizerKind::Adadelta, 4, &device);
         // No time to spend: the minimum number of steps.
-        let sample = block_on(measure_speed(&mut steps, budget(0.0, 3, 50))).unwrap();
+        let sample = block_on(measure_speed(&mut steps, budget(0.0, 3, 50), None)).unwrap();
         assert_eq!((sample.steps, sample.batch_size), (3, 4));
         assert!(sample.images_per_second > 0.0 && sample.first_step_seconds > 0.0);
         // All the time in the world: the maximum.
-        let sample = block_on(measure_speed(&mut steps, budget(1e9, 1, 5))).unwrap();
+        let sample = block_on(measure_speed(&mut steps, budget(1e9, 1, 5), None)).unwrap();
         assert_eq!(sample.steps, 5);
     }
 }

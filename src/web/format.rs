@@ -3,7 +3,7 @@
 use crate::backend::BackendKind;
 use crate::data::ValidationSource;
 use crate::model::group_thousands;
-use crate::train::{BatchProgress, ParityReport};
+use crate::train::{BatchProgress, GpuWork, ParityReport};
 use crate::web::protocol::Stage;
 
 /// Keras' progress line: `Epoch 3/8 · 23,040/50,000 · 41 s · 1,250 img/s · loss 0.98 · acc 0.66`.
@@ -93,6 +93,50 @@ pub fn download_line(loaded: u64, total: Option<u64>, seconds: f64) -> String {
 /// `212 MB`: whole megabytes, as a memory size is read at a glance.
 pub fn megabytes(bytes: u64) -> String {
     format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+/// `4 B`, `36.9 kB`, `1.6 MB`, `2.31 GB`: a size, to three figures.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    let (value, unit) = match n {
+        n if n < 1e3 => return format!("{n:.0} B"),
+        n if n < 1e6 => (n / 1e3, "kB"),
+        n if n < 1e9 => (n / 1e6, "MB"),
+        n => (n / 1e9, "GB"),
+    };
+    let digits = if value < 10.0 {
+        2
+    } else if value < 100.0 {
+        1
+    } else {
+        0
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+/// What one training step asks of the GPU, for the Compute panel: `plain (batch 128): 123
+/// dispatches and 4 buffers per step, 1.57 MB written and 8 B read back; 85 pipelines
+/// compiled for the first step, none after the second; 120 MB of GPU memory`.
+pub fn gpu_work_line(model: &str, batch: usize, work: &GpuWork) -> String {
+    let step = work.per_step();
+    let later = match work.later_pipelines() {
+        0 => "none".to_string(),
+        n => group_thousands(n as usize),
+    };
+    format!(
+        "{model} (batch {batch}): {} and {} per step, {} written and {} read back; {} compiled \
+         for the first step, {} for the second, {later} after it; {} of GPU memory",
+        match step.dispatches {
+            1 => "1 dispatch".to_string(),
+            n => format!("{} dispatches", group_thousands(n as usize)),
+        },
+        count(step.buffers as usize, "new buffer"),
+        bytes(step.bytes_written),
+        bytes(step.bytes_read),
+        count(work.first_step.pipelines as usize, "pipeline"),
+        group_thousands(work.second_step.pipelines as usize),
+        bytes(step.live_bytes),
+    )
 }
 
 /// The run's default name: model and a counter, `plain #2`.
@@ -219,6 +263,36 @@ mod tests {
         assert_eq!(code_spans("no code"), vec![(false, "no code")]);
         assert_eq!(code_spans("one ` alone"), vec![(false, "one ` alone")]);
         assert!(code_spans("").is_empty());
+    }
+
+    #[test]
+    fn sizes_and_a_steps_gpu_work_in_words() {
+        assert_eq!(bytes(8), "8 B");
+        assert_eq!(bytes(36_912), "36.9 kB");
+        assert_eq!(bytes(1_572_864), "1.57 MB");
+        assert_eq!(bytes(120_000_000), "120 MB");
+        let counts = |dispatches, buffers, pipelines, live_bytes| crate::train::GpuCounts {
+            dispatches,
+            buffers,
+            pipelines,
+            live_bytes,
+            bytes_written: 1_572_864 * dispatches / 100,
+            bytes_read: 8 * dispatches / 100,
+            ..Default::default()
+        };
+        let work = GpuWork {
+            first_step: counts(150, 90, 85, 1),
+            second_step: counts(100, 3, 2, 1),
+            later: counts(300, 0, 0, 120_000_000),
+            later_steps: 3,
+            last_step: counts(100, 0, 0, 120_000_000),
+        };
+        assert_eq!(
+            gpu_work_line("plain", 128, &work),
+            "plain (batch 128): 100 dispatches and 0 new buffers per step, 1.57 MB written and \
+             8 B read back; 85 pipelines compiled for the first step, 2 for the second, none \
+             after it; 120 MB of GPU memory"
+        );
     }
 
     #[test]

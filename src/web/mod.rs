@@ -17,6 +17,8 @@ pub mod share;
 pub mod shelf;
 
 #[cfg(target_arch = "wasm32")]
+pub mod adapter;
+#[cfg(target_arch = "wasm32")]
 pub mod canvas;
 #[cfg(target_arch = "wasm32")]
 mod dom;
@@ -24,6 +26,8 @@ mod dom;
 pub mod envelope;
 #[cfg(target_arch = "wasm32")]
 mod error;
+#[cfg(target_arch = "wasm32")]
+pub mod gpu_meter;
 #[cfg(target_arch = "wasm32")]
 mod measured_canvas;
 #[cfg(target_arch = "wasm32")]

@@ -199,10 +199,14 @@ pub enum RunEnding {
 pub enum Event {
     /// The worker's wasm is running and listening.
     Ready,
-    /// WebGPU's state: `webgpu` is its adapter when it opened; `problem` says why not.
+    /// WebGPU's state: `webgpu` is its adapter when it opened (or, in the CPU-only module,
+    /// the adapter there is); `problem` says why there is none.
     Backend {
         webgpu: Option<AdapterInfo>,
         problem: Option<String>,
+        /// Whether this worker's module can train on WebGPU (burn's GPU backend is in it).
+        #[serde(default)]
+        gpu_module: bool,
     },
     /// Bytes of the data set arrived (from the network or the cache).
     DataProgress {

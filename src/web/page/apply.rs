@@ -50,6 +50,7 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
         Command::ShowGallery(images) => app.borrow().show_gallery(&images),
         Command::ShowAugmentSamples(images) => app.borrow().show_augment_samples(&images),
         Command::RestartWorker => worker::restart(app),
+        Command::StartGpuModule => worker::start_gpu_module(app),
         Command::RevealResults => app.borrow().reveal_results(),
         Command::ShowPicture(pixels) => app.borrow().show_picture(&pixels),
         Command::ShowPrediction(top) => app.borrow().show_prediction(&top),
@@ -95,6 +96,7 @@ impl App {
         match line {
             Line::Adapter => &el.adapter,
             Line::SelfCheck => &el.selfcheck,
+            Line::GpuWork => &el.gpu_work,
             Line::DataStatus => &el.data_status,
             Line::DataProgress => &el.data_progress_text,
             Line::DataError => &el.data_error,

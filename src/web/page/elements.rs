@@ -12,6 +12,7 @@ pub struct Elements {
     pub backend: HtmlSelectElement,
     pub adapter: Element,
     pub selfcheck: Element,
+    pub gpu_work: Element,
     pub data_url: HtmlInputElement,
     pub load_url: HtmlButtonElement,
     pub archive: HtmlInputElement,
@@ -22,6 +23,8 @@ pub struct Elements {
     pub data_error: HtmlElement,
     /// The Data status line's `<details>`: open while the data set needs the user.
     pub data_panel: HtmlElement,
+    /// The Compute status line's `<details>`; says which module the worker runs.
+    pub compute_panel: Element,
     pub clear_cache: HtmlButtonElement,
     pub form: HtmlElement,
     pub model: HtmlSelectElement,
@@ -105,6 +108,7 @@ impl Elements {
             backend: by_id("backend")?,
             adapter: by_id("adapter")?,
             selfcheck: by_id("selfcheck")?,
+            gpu_work: by_id("gpu-work")?,
             data_url: by_id("data-url")?,
             load_url: by_id("load-url")?,
             archive: by_id("archive")?,
@@ -114,6 +118,7 @@ impl Elements {
             data_status: by_id("data-status")?,
             data_error: by_id("data-error")?,
             data_panel: by_id("data-panel")?,
+            compute_panel: by_id("compute-panel")?,
             clear_cache: by_id("clear-cache")?,
             form: by_id("train-form")?,
             model: by_id("model")?,

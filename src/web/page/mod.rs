@@ -44,6 +44,8 @@ pub struct App {
     worker: Option<Worker>,
     /// Counts the workers started, so a replaced one's late events are ignored.
     worker_generation: u32,
+    /// The worker runs (or will run) the GPU module (`worker.rs`).
+    gpu_module: bool,
     /// IndexedDB, once opened.
     store: Option<RunStore>,
     matrix_mode: Normalization,
@@ -73,6 +75,7 @@ pub fn start() -> Result<(), WebError> {
         session: Session::default(),
         worker: None,
         worker_generation: 0,
+        gpu_module: false,
         store: None,
         matrix_mode: Normalization::Counts,
         layout: None,
@@ -103,7 +106,8 @@ pub fn start() -> Result<(), WebError> {
         dispatch(&app, Input::ForeignData { origin });
     }
     wasm_bindgen_futures::spawn_local(runs::restore_runs(app.clone()));
-    worker::spawn(&app)
+    worker::start(&app);
+    Ok(())
 }
 
 /// Feeds the session one input and applies what it answers.

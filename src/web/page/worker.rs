@@ -1,21 +1,60 @@
 //! The training worker as the page sees it: started (again, after a crash), posted to, heard.
+//! It runs one of two builds of the app: the CPU-only module (the page's own, so nothing more to
+//! download) or the GPU module (burn's WebGPU backend with fusion: a larger download, fetched
+//! only where WebGPU will train; docs/BENCHMARKS.md).
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::{App, Shared, dispatch};
-use crate::web::WebError;
 use crate::web::envelope;
 use crate::web::error::js_message;
 use crate::web::protocol::Request;
 use crate::web::session::Input;
+use crate::web::{WebError, adapter};
 
-/// Starts the worker. It announces itself with `Event::Ready`.
-pub(super) fn spawn(app: &Shared) -> Result<(), WebError> {
+/// Starts the first worker: with the GPU module where WebGPU has a hardware adapter (where
+/// *Auto* trains on it), else with the CPU-only one. The session asks for the GPU module later
+/// if the form chooses WebGPU anyway (`session/module.rs`).
+pub(super) fn start(app: &Shared) {
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let hardware = matches!(adapter::probe().await, Ok(info) if !info.fallback);
+        app.borrow_mut().gpu_module = hardware;
+        if let Err(error) = spawn(&app) {
+            crate::web::dom::show_fatal(&error.to_string());
+        }
+    });
+}
+
+/// Replaces the worker with one running the GPU module.
+pub(super) fn start_gpu_module(app: &Shared) {
+    app.borrow_mut().gpu_module = true;
+    restart(app);
+}
+
+/// Starts the worker with the module the app has chosen. It announces itself with
+/// `Event::Ready`.
+fn spawn(app: &Shared) -> Result<(), WebError> {
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
-    let worker = Worker::new_with_options("./worker.js", &options)
+    // www/worker.js imports the module its address names.
+    let gpu_module = app.borrow().gpu_module;
+    let script = if gpu_module {
+        "./worker.js?module=gpu"
+    } else {
+        "./worker.js"
+    };
+    // Says which, for the curious and for the end-to-end test (a worker's downloads are its
+    // own: the page's resource timing does not list them).
+    let module = if gpu_module { "gpu" } else { "cpu" };
+    let _ = app
+        .borrow()
+        .el
+        .compute_panel
+        .set_attribute("data-worker-module", module);
+    let worker = Worker::new_with_options(script, &options)
         .map_err(|e| WebError::js("starting the training worker", e))?;
     // Events still queued from a worker that was replaced are not this worker's.
     let generation = {

@@ -110,6 +110,7 @@ fn auto_on_a_software_adapter_is_timed_on_the_cpu_as_the_worker_will_train() {
         Event::Backend {
             webgpu,
             problem: None,
+            gpu_module: true,
         },
     );
     let line = estimate(&s.update(Input::FormChanged(tutorial()))).to_string();
@@ -155,6 +156,7 @@ fn measure_speed_times_the_form_s_model_and_the_estimate_follows() {
     assert!(posted(&s.update(Input::MeasureSpeed(fast94_form()))).is_empty());
 
     let sample = SpeedSample {
+        gpu: None,
         batch_size: 64,
         steps: 5,
         first_step_seconds: 1.5,
@@ -221,6 +223,7 @@ fn a_failed_or_refused_timing_says_why_and_frees_the_controls() {
         Event::Backend {
             webgpu: None,
             problem: None,
+            gpu_module: true,
         },
     );
     assert!(s.controls().measure);

@@ -22,7 +22,12 @@ impl Session {
                     out.push(Command::LoadTypedData);
                 }
             }
-            Event::Backend { webgpu, problem } => {
+            Event::Backend {
+                webgpu,
+                problem,
+                gpu_module,
+            } => {
+                self.gpu_module = gpu_module;
                 let text = match (&webgpu, &problem) {
                     (Some(info), _) => info.label(),
                     (None, Some(problem)) => {

@@ -10,6 +10,8 @@ pub enum Line {
     /// The WebGPU adapter, or why there is none.
     Adapter,
     SelfCheck,
+    /// A training step's work on WebGPU, counted when Measure speed timed it.
+    GpuWork,
     DataStatus,
     DataProgress,
     /// Shown while it has text; hidden by [`Command::Hide`].
@@ -106,6 +108,8 @@ pub enum Command {
     ShowAugmentSamples(Vec<Vec<u8>>),
     /// The worker is gone: start a new one (it announces itself with `Event::Ready`).
     RestartWorker,
+    /// Replace the worker with one running the GPU module (`module.rs`).
+    StartGpuModule,
     /// A run started: bring its progress, curves and matrix into view.
     RevealResults,
     /// The user's picture as the model sees it (CIFAR-10 bytes).

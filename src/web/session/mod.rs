@@ -11,6 +11,9 @@ mod actions;
 mod estimate_tests;
 mod events;
 mod messages;
+mod module;
+#[cfg(test)]
+mod module_tests;
 mod picture;
 #[cfg(test)]
 mod picture_tests;
@@ -80,6 +83,8 @@ pub struct Session {
     worker_ready: bool,
     /// The worker has answered whether WebGPU opened.
     backend_known: bool,
+    /// The worker's module has burn's WebGPU backend (`module.rs`).
+    gpu_module: bool,
     /// The stored runs have been read (or could not be): run names are known.
     restored: bool,
     /// Load the data as soon as the worker is ready (not for another origin's `?data=`).
@@ -124,6 +129,7 @@ impl Default for Session {
             data: Data::Missing,
             worker_ready: false,
             backend_known: false,
+            gpu_module: false,
             restored: false,
             autoload: true,
             queued: Vec::new(),
@@ -318,6 +324,7 @@ impl Session {
             }
         }
         self.say_run_bar(&mut out);
+        self.switch_module_if_needed(&mut out);
         if !self.worker_ready {
             // Held back until the worker says Ready (see `queued`).
             out.retain(|command| match command {

@@ -109,6 +109,10 @@ impl Session {
             batch: sample.batch_size,
         };
         let flops = sample.images_per_second * work;
+        if let Some(gpu) = &sample.gpu {
+            let text = format::gpu_work_line(&model.to_string(), sample.batch_size, gpu);
+            out.push(Command::Say(Line::GpuWork, text));
+        }
         self.remember_speed(backend, model.to_string(), flops, measured);
         self.say_estimate(out);
     }

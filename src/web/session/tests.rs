@@ -35,6 +35,7 @@ pub(super) fn ready() -> Session {
         Event::Backend {
             webgpu: None,
             problem: Some("no adapter".into()),
+            gpu_module: true,
         },
     );
     s.update(Input::LoadUrl {
@@ -152,6 +153,7 @@ fn train_waits_for_the_data_the_backend_and_the_stored_runs() {
         Event::Backend {
             webgpu: Some(AdapterInfo::default()),
             problem: None,
+            gpu_module: true,
         },
     );
     worker(

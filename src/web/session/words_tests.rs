@@ -171,6 +171,7 @@ fn a_speed_is_used_for_its_own_model_first() {
     s.update(Input::FormChanged(form.clone()));
     s.update(Input::MeasureSpeed(form.clone()));
     let sample = |images_per_second| SpeedSample {
+        gpu: None,
         batch_size: 64,
         steps: 3,
         first_step_seconds: 1.0,

@@ -34,6 +34,7 @@ thread_local! {
 }
 
 /// Remembers that the device was lost, and why.
+#[cfg(feature = "wgpu")]
 pub fn remember_loss(why: &str) {
     LOST.with(|lost| *lost.borrow_mut() = Some(why.to_string()));
 }
@@ -79,17 +80,10 @@ fn lost_words(reason: &str, message: &str) -> String {
 }
 
 /// Opens WebGPU once for the worker's life. The error says, in words, why there is none.
+#[cfg(feature = "wgpu")]
 pub async fn open_webgpu() -> Result<WebGpu, String> {
-    let global = js_sys::global();
-    let navigator =
-        js_sys::Reflect::get(&global, &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
-    let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err(
-            "this browser offers no WebGPU (navigator.gpu is missing): use a current \
-                    Chrome, Edge or Safari, or enable WebGPU in the browser's settings"
-                .into(),
-        );
+    if crate::web::adapter::navigator_gpu().is_none() {
+        return Err(crate::web::adapter::NO_WEBGPU.into());
     }
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
@@ -100,7 +94,9 @@ pub async fn open_webgpu() -> Result<WebGpu, String> {
         .as_webgpu()
         .map(|d| AsRef::<JsValue>::as_ref(d).clone());
     let adapter = match &js_device {
-        Some(d) => adapter_info(d),
+        Some(d) => crate::web::adapter::describe(
+            &js_sys::Reflect::get(d, &"adapterInfo".into()).unwrap_or(JsValue::UNDEFINED),
+        ),
         None => AdapterInfo {
             description: setup.adapter.get_info().name,
             ..AdapterInfo::default()
@@ -111,26 +107,4 @@ pub async fn open_webgpu() -> Result<WebGpu, String> {
         adapter,
         js_device,
     })
-}
-
-/// Reads `GPUDevice.adapterInfo` (vendor, architecture, device, description, fallback).
-fn adapter_info(device: &JsValue) -> AdapterInfo {
-    let info = js_sys::Reflect::get(device, &"adapterInfo".into()).unwrap_or(JsValue::UNDEFINED);
-    let text = |key: &str| {
-        js_sys::Reflect::get(&info, &key.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    };
-    let fallback = js_sys::Reflect::get(&info, &"isFallbackAdapter".into())
-        .ok()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    AdapterInfo {
-        vendor: text("vendor"),
-        architecture: text("architecture"),
-        device: text("device"),
-        description: text("description"),
-        fallback,
-    }
 }

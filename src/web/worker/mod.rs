@@ -3,6 +3,7 @@
 //! honoured at once (the loop checks it before every batch).
 
 mod data;
+mod devices;
 mod fetch;
 mod gpu;
 mod run;
@@ -18,14 +19,15 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 pub use data::LoadError;
-pub use gpu::{WebGpu, device_lost, open_webgpu};
+#[cfg(feature = "wgpu")]
+pub use gpu::open_webgpu;
+pub use gpu::{WebGpu, device_lost};
 
-use super::device::{DeviceDecision, decide};
+use super::device::decide;
 use super::envelope;
 use super::error::js_message;
-use super::protocol::{AUGMENT_EPOCHS, AUGMENT_SAMPLE, Event, Request};
+use super::protocol::{AUGMENT_EPOCHS, AUGMENT_SAMPLE, AdapterInfo, Event, Request};
 use super::shelf::Shelf;
-use crate::backend::BackendKind;
 use crate::data::Cifar10;
 use crate::model::weights_to_bytes;
 use crate::train::CancelToken;
@@ -34,6 +36,9 @@ use crate::train::CancelToken;
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     data: Option<Rc<Cifar10>>,
+    /// The adapter there is: opened as `webgpu` in the GPU module, only asked about in the
+    /// CPU-only one.
+    adapter: Option<AdapterInfo>,
     webgpu: Option<Rc<WebGpu>>,
     webgpu_problem: Option<String>,
     /// Whether the WebGPU-vs-CPU self-check has passed.
@@ -71,9 +76,12 @@ impl Outbox {
 pub fn start(scope: DedicatedWorkerGlobalScope) {
     let outbox = Outbox(scope.clone());
     install_panic_hook(outbox.clone());
+    // Counts every WebGPU call from here on (Measure speed reports a step's work).
+    super::gpu_meter::install();
     let worker = Rc::new(RefCell::new(Worker {
         scope: scope.clone(),
         data: None,
+        adapter: None,
         webgpu: None,
         webgpu_problem: None,
         checked: false,
@@ -102,28 +110,6 @@ fn install_panic_hook(outbox: Outbox) {
         web_sys::console::error_1(&message.clone().into());
         outbox.post(&Event::Crashed { message });
     }));
-}
-
-/// When the browser takes the GPU away, WebGPU is no longer offered: a run on it ends (its
-/// observer stops the loop after the batch in flight and [`run::train_run`] says why), and
-/// later runs use the CPU.
-fn watch_for_loss(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, gpu: Rc<WebGpu>) {
-    let worker = worker.clone();
-    let outbox = outbox.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let lost = gpu.lost().await;
-        web_sys::console::error_1(&lost.clone().into());
-        gpu::remember_loss(&lost);
-        let mut w = worker.borrow_mut();
-        w.webgpu = None;
-        w.webgpu_problem = Some(lost.clone());
-        w.checked = false;
-        drop(w);
-        outbox.post(&Event::Backend {
-            webgpu: None,
-            problem: Some(lost),
-        });
-    });
 }
 
 fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent) {
@@ -173,28 +159,7 @@ async fn handle(
     match request {
         // Not marked busy: the data loads meanwhile (the page enables Train after both).
         Request::Init => {
-            let opened = open_webgpu().await;
-            let mut w = worker.borrow_mut();
-            let event = match opened {
-                Ok(gpu) => {
-                    let adapter = gpu.adapter.clone();
-                    let gpu = Rc::new(gpu);
-                    w.webgpu = Some(gpu.clone());
-                    watch_for_loss(&worker, &outbox, gpu);
-                    Event::Backend {
-                        webgpu: Some(adapter),
-                        problem: None,
-                    }
-                }
-                Err(problem) => {
-                    w.webgpu_problem = Some(problem.clone());
-                    Event::Backend {
-                        webgpu: None,
-                        problem: Some(problem),
-                    }
-                }
-            };
-            drop(w);
+            let event = devices::open(&worker, &outbox).await;
             outbox.post(&event);
         }
         Request::LoadUrl { base } => {
@@ -230,12 +195,13 @@ async fn handle(
             }
         }
         Request::Train(request) => {
-            let (data, webgpu, problem, checked, cancel) = {
+            let (data, webgpu, adapter, problem, checked, cancel) = {
                 let mut w = worker.borrow_mut();
                 w.cancel = CancelToken::new();
                 (
                     w.data.clone(),
                     w.webgpu.clone(),
+                    w.adapter.clone(),
                     w.webgpu_problem.clone(),
                     w.checked,
                     w.cancel.clone(),
@@ -249,6 +215,7 @@ async fn handle(
             let devices = run::Devices {
                 cpu: Device::flex().autodiff(),
                 webgpu,
+                adapter,
                 webgpu_problem: problem,
                 checked,
             };
@@ -267,12 +234,18 @@ async fn handle(
             }
         }
         Request::MeasureSpeed(request) => {
-            let (webgpu, problem) = {
+            let (webgpu, adapter, problem) = {
                 let w = worker.borrow();
-                (w.webgpu.clone(), w.webgpu_problem.clone())
+                (
+                    w.webgpu.clone(),
+                    w.adapter.clone(),
+                    w.webgpu_problem.clone(),
+                )
             };
             set_busy(Some("timing this device"));
-            speed::measure(&outbox, request, webgpu, problem).await;
+            let decision = decide(request.backend, adapter.as_ref(), problem.as_deref());
+            let decision = devices::refuse_without_device(decision, webgpu.as_ref());
+            speed::measure(&outbox, request, decision, webgpu).await;
             set_busy(None);
         }
         Request::Gallery(cell) => {
@@ -337,9 +310,10 @@ async fn handle(
             validation,
             seed,
         } => {
-            let (data, webgpu, problem) = {
+            let (data, webgpu, adapter, problem) = {
                 let w = worker.borrow();
-                (w.data.clone(), w.webgpu.clone(), w.webgpu_problem.clone())
+                let (gpu, problem) = (w.webgpu.clone(), w.webgpu_problem.clone());
+                (w.data.clone(), gpu, w.adapter.clone(), problem)
             };
             let Some(data) = data else {
                 let message = "load the data set before evaluating weights".to_string();
@@ -352,9 +326,8 @@ async fn handle(
             set_busy(Some("evaluating weights"));
             // The same choice as for training; evaluating needs no WebGPU, so where training
             // would refuse, the CPU evaluates.
-            let adapter = webgpu.as_ref().map(|gpu| &gpu.adapter);
-            let decision = decide(backend, adapter, problem.as_deref());
-            let (_, device) = device_for(&decision, webgpu.as_ref());
+            let decision = decide(backend, adapter.as_ref(), problem.as_deref());
+            let (_, device) = devices::device_for(&decision, webgpu.as_ref());
             let loaded = weights::evaluate_file(
                 &data, &file, &file_name, &model, subset, validation, seed, &device,
             )
@@ -385,15 +358,6 @@ async fn handle(
             worker.borrow_mut().models.remove(&run);
         }
         Request::Stop => unreachable!("Stop is handled on arrival"),
-    }
-}
-
-/// The device a decision names: the opened WebGPU one, else the CPU backend (also where the
-/// decision refuses; callers that must refuse check that first). Autodiff on.
-fn device_for(decision: &DeviceDecision, webgpu: Option<&Rc<WebGpu>>) -> (BackendKind, Device) {
-    match (decision, webgpu) {
-        (DeviceDecision::WebGpu, Some(gpu)) => (BackendKind::Wgpu, gpu.device.clone()),
-        _ => (BackendKind::Flex, Device::flex().autodiff()),
     }
 }
 

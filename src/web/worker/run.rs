@@ -14,11 +14,13 @@ use crate::history::History;
 use crate::model::{Cnn, ModelSpec};
 use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train};
 use crate::web::device::{DeviceDecision, decide};
-use crate::web::protocol::{Event, RunEnding, Stage, TrainRequest};
+use crate::web::protocol::{AdapterInfo, Event, RunEnding, Stage, TrainRequest};
 
 pub struct Devices {
     pub cpu: Device,
     pub webgpu: Option<Rc<WebGpu>>,
+    /// The adapter there is (without `webgpu` in the CPU-only module).
+    pub adapter: Option<AdapterInfo>,
     pub webgpu_problem: Option<String>,
     /// The self-check already passed on this WebGPU device.
     pub checked: bool,
@@ -121,10 +123,14 @@ pub async fn train_run(
     };
     let decision = decide(
         request.backend,
-        devices.webgpu.as_ref().map(|gpu| &gpu.adapter),
+        devices.adapter.as_ref(),
         devices.webgpu_problem.as_deref(),
     );
     let (gpu, note) = match decision {
+        DeviceDecision::WebGpu if devices.webgpu.is_none() => {
+            fail(super::devices::NOT_IN_THIS_MODULE.into());
+            return nothing(false);
+        }
         DeviceDecision::WebGpu => (devices.webgpu.clone(), None),
         DeviceDecision::Cpu { note } => (None, note),
         DeviceDecision::Refuse(why) => {

@@ -3,30 +3,35 @@
 
 use std::rc::Rc;
 
-use super::{Outbox, WebGpu, device_for};
-use crate::train::{RandomSteps, SpeedBudget, measure_speed};
-use crate::web::device::{DeviceDecision, decide};
+use super::devices::device_for;
+use super::{Outbox, WebGpu};
+use crate::backend::BackendKind;
+use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed};
+use crate::web::device::DeviceDecision;
+use crate::web::gpu_meter;
 use crate::web::protocol::{Event, SpeedRequest};
 
+/// Times `request`'s model on the device `decision` names (WebGPU only with `webgpu`).
 pub async fn measure(
     outbox: &Outbox,
     request: SpeedRequest,
+    decision: DeviceDecision,
     webgpu: Option<Rc<WebGpu>>,
-    problem: Option<String>,
 ) {
-    let adapter = webgpu.as_ref().map(|gpu| &gpu.adapter);
-    let decision = decide(request.backend, adapter, problem.as_deref());
     if let DeviceDecision::Refuse(message) = decision {
         return outbox.post(&Event::SpeedFailed { message });
     }
     let (backend, device) = device_for(&decision, webgpu.as_ref());
+    // On WebGPU each step's work is counted too (shown under Compute).
+    let read = gpu_meter::read;
+    let mut meter = (backend == BackendKind::Wgpu).then(|| StepMeter::start(&read));
     let mut steps = RandomSteps::new(
         &request.model,
         request.optimizer,
         request.batch_size,
         &device,
     );
-    let event = match measure_speed(&mut steps, SpeedBudget::QUICK).await {
+    let event = match measure_speed(&mut steps, SpeedBudget::QUICK, meter.as_mut()).await {
         Ok(sample) => Event::SpeedMeasured { backend, sample },
         Err(error) => Event::SpeedFailed {
             message: format!("the device failed while timing training steps: {error}"),

@@ -1,0 +1,51 @@
+//! Which of the two wasm modules the worker runs. The CPU-only module (the page's own) trains
+//! in WebAssembly; the GPU module adds burn's WebGPU backend with fusion, a larger download
+//! that only visitors who train on WebGPU fetch. The page starts the GPU module where WebGPU
+//! has a hardware adapter (`page::worker`); here, the session asks for it when the form
+//! chooses WebGPU on a worker without it (a software adapter, chosen by name).
+
+use super::{Command, Data, Line, Panel, Session};
+use crate::web::device::{DeviceDecision, decide};
+use crate::web::protocol::BackendChoice;
+
+impl Session {
+    /// Whether the form's choice needs WebGPU that this worker's module cannot train on.
+    pub(super) fn wants_gpu_module(&self) -> bool {
+        if !self.worker_ready || !self.backend_known || self.gpu_module {
+            return false;
+        }
+        let choice = self
+            .form
+            .as_ref()
+            .and_then(|form| BackendChoice::parse(&form.backend))
+            .unwrap_or(BackendChoice::Auto);
+        decide(choice, self.webgpu.as_ref(), None) == DeviceDecision::WebGpu
+    }
+
+    /// Restarts the worker with the GPU module when the form needs it and the worker is idle
+    /// (else once it is). The data loads again; models of earlier
+    /// runs stay only as their records and kept weights, as after a reload.
+    pub(super) fn switch_module_if_needed(&mut self, out: &mut Vec<Command>) {
+        let idle = self.running.is_none()
+            && !self.starting
+            && self.timing.is_none()
+            && self.pending_weights.is_empty()
+            && self.pending_file.is_none();
+        if !idle || !self.wants_gpu_module() {
+            return;
+        }
+        let text = "loading WebGPU's kernels (the GPU module) for training on it…".to_string();
+        out.push(Command::Say(Line::Adapter, text));
+        self.worker_ready = false;
+        self.backend_known = false;
+        self.queued.clear();
+        // The new worker loads the data as the first did (from the cache, when it was fetched).
+        self.data = Data::Missing;
+        self.picture_lost(out);
+        for view in &mut self.runs {
+            view.in_worker = false;
+        }
+        out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
+        out.push(Command::StartGpuModule);
+    }
+}

@@ -1,0 +1,106 @@
+//! Which device a request gets: opening WebGPU when the worker starts (in the GPU module) or
+//! only asking which adapter there is (in the CPU-only one), watching for its loss, and the
+//! device a decision names.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+
+use super::{Outbox, WebGpu, Worker};
+use crate::backend::BackendKind;
+use crate::web::device::DeviceDecision;
+use crate::web::protocol::Event;
+
+/// Whether this module has burn's WebGPU backend (the page loads it only where WebGPU will
+/// train: see `page::worker`).
+const GPU_MODULE: bool = cfg!(feature = "wgpu");
+
+/// Opens WebGPU (in the GPU module) or asks which adapter there is (in the CPU-only one), and
+/// says so.
+pub(super) async fn open(worker: &Rc<RefCell<Worker>>, outbox: &Outbox) -> Event {
+    #[cfg(feature = "wgpu")]
+    let opened = super::open_webgpu().await.map(|gpu| {
+        let gpu = Rc::new(gpu);
+        watch_for_loss(worker, outbox, gpu.clone());
+        worker.borrow_mut().webgpu = Some(gpu.clone());
+        gpu.adapter.clone()
+    });
+    #[cfg(not(feature = "wgpu"))]
+    let opened = {
+        let _ = outbox;
+        crate::web::adapter::probe().await
+    };
+    let mut w = worker.borrow_mut();
+    match opened {
+        Ok(adapter) => {
+            w.adapter = Some(adapter.clone());
+            Event::Backend {
+                webgpu: Some(adapter),
+                problem: None,
+                gpu_module: GPU_MODULE,
+            }
+        }
+        Err(problem) => {
+            w.webgpu_problem = Some(problem.clone());
+            Event::Backend {
+                webgpu: None,
+                problem: Some(problem),
+                gpu_module: GPU_MODULE,
+            }
+        }
+    }
+}
+
+/// What a request on WebGPU gets from the CPU-only module (the page switches modules first,
+/// so only a request racing that switch sees it).
+pub const NOT_IN_THIS_MODULE: &str = "WebGPU's kernels are not loaded in this worker: choose \
+    WebGPU again (the page loads them), or the CPU";
+
+/// The device a decision names: the opened WebGPU one, else the CPU backend (also where the
+/// decision refuses; callers that must refuse check that first). Autodiff on.
+pub(super) fn device_for(
+    decision: &DeviceDecision,
+    webgpu: Option<&Rc<WebGpu>>,
+) -> (BackendKind, Device) {
+    match (decision, webgpu) {
+        (DeviceDecision::WebGpu, Some(gpu)) => (BackendKind::Wgpu, gpu.device.clone()),
+        _ => (BackendKind::Flex, Device::flex().autodiff()),
+    }
+}
+
+/// A decision for WebGPU in a worker without its device is refused (see [`NOT_IN_THIS_MODULE`]).
+pub(super) fn refuse_without_device(
+    decision: DeviceDecision,
+    webgpu: Option<&Rc<WebGpu>>,
+) -> DeviceDecision {
+    match (decision, webgpu) {
+        (DeviceDecision::WebGpu, None) => DeviceDecision::Refuse(NOT_IN_THIS_MODULE.into()),
+        (decision, _) => decision,
+    }
+}
+
+/// When the browser takes the GPU away, WebGPU is no longer offered: a run on it ends (its
+/// observer stops the loop after the batch in flight and [`super::run::train_run`] says why), and
+/// later runs use the CPU.
+#[cfg(feature = "wgpu")]
+fn watch_for_loss(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, gpu: Rc<WebGpu>) {
+    let worker = worker.clone();
+    let outbox = outbox.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let lost = gpu.lost().await;
+        web_sys::console::error_1(&lost.clone().into());
+        super::gpu::remember_loss(&lost);
+        let mut w = worker.borrow_mut();
+        w.webgpu = None;
+        w.adapter = None;
+        w.webgpu_problem = Some(lost.clone());
+        w.checked = false;
+        drop(w);
+        outbox.post(&Event::Backend {
+            webgpu: None,
+            problem: Some(lost),
+            gpu_module: GPU_MODULE,
+        });
+    });
+}
