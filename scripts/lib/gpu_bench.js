@@ -2,8 +2,9 @@
 // runs the app's own training worker (dist/worker.js, the GPU module) and asks it to Measure
 // speed, exactly as the page does. Prints one JSON line per model: img/s, the first step's
 // time, and the GPU work per step counted by www/gpu_meter.js (src/train/gpu_work.rs).
-// Usage: deno run --allow-read --unstable-webgpu scripts/lib/gpu_bench.js DIST [MODEL ...]
-//   MODEL: plain, dropout, deeper, deeper-bn or fast94 (default: plain deeper fast94)
+// Usage: deno run --allow-read --unstable-webgpu scripts/lib/gpu_bench.js DIST [MODEL[:BATCH] ...]
+//   MODEL: plain, dropout, deeper, deeper-bn or fast94 (default: plain deeper fast94), each at
+//   its preset's batch size unless BATCH says otherwise
 
 const [dist, ...named] = Deno.args;
 if (!dist) {
@@ -11,14 +12,18 @@ if (!dist) {
   Deno.exit(2);
 }
 const models = named.length ? named : ['plain', 'deeper', 'fast94'];
-// Each preset's batch size and optimizer (src/train/config.rs).
-const recipe = (model) =>
-  model === 'fast94'
+// Each preset's optimizer and batch size (src/train/config.rs), or the batch asked for.
+const recipe = (job) => {
+  const [model, batch] = job.split(':');
+  const preset = model === 'fast94'
     ? { optimizer: 'nesterov', batch_size: 1024 }
     : { optimizer: 'adadelta', batch_size: 128 };
+  return batch ? { ...preset, batch_size: Number(batch) } : preset;
+};
 const root = new URL(`file://${Deno.realPathSync(dist)}/`);
 
-function measure(model) {
+function measure(job) {
+  const model = job.split(':')[0];
   return new Promise((resolve) => {
     const started = performance.now();
     // One worker (and GPU device) per model: every first step compiles from cold.
@@ -26,7 +31,7 @@ function measure(model) {
     const post = (request) => worker.postMessage({ json: JSON.stringify(request) });
     const done = (result) => {
       worker.terminate();
-      resolve({ model, ...recipe(model), ...result });
+      resolve({ model, ...recipe(job), ...result });
     };
     worker.onerror = (e) => {
       e.preventDefault();
@@ -40,7 +45,7 @@ function measure(model) {
           break;
         case 'backend':
           if (!event.webgpu) return done({ error: `no WebGPU: ${event.problem}` });
-          post({ type: 'measure_speed', model, backend: 'web_gpu', ...recipe(model) });
+          post({ type: 'measure_speed', model, backend: 'web_gpu', ...recipe(job) });
           break;
         case 'speed_measured':
           done({

@@ -287,7 +287,13 @@ impl Session {
                 }
                 say(out, Line::RunError, message);
             }
-            Event::Crashed { message } => self.crashed(message, out),
+            Event::Crashed { message } if self.worker_ready => self.crashed(message, out),
+            // Its WebAssembly never started (a module that did not download or compile):
+            // another worker would fail the same way, so no retry.
+            Event::Crashed { message } => {
+                let text = format!("{message}. Reload the page to try again");
+                out.push(Command::Say(Line::RunError, text));
+            }
         }
     }
 

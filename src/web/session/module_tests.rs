@@ -108,3 +108,19 @@ fn a_running_run_is_not_interrupted_by_the_switch() {
     );
     assert!(switches(&out), "once the run has ended");
 }
+
+#[test]
+fn a_module_that_never_starts_is_not_restarted_in_a_loop() {
+    let (mut s, _) = cpu_module(Some(swiftshader()), "auto");
+    worker(&mut s, data_ready());
+    choose(&mut s, "webgpu");
+    // The GPU module's worker.js could not load it: it says so before any Ready.
+    let message = "the worker's WebAssembly did not start: TypeError: Failed to fetch".to_string();
+    let out = worker(&mut s, Event::Crashed { message });
+    assert!(!out.contains(&Command::RestartWorker), "{out:?}");
+    let text = said(&out, Line::RunError).unwrap();
+    assert!(
+        text.contains("Failed to fetch") && text.contains("Reload"),
+        "{text}"
+    );
+}

@@ -25,13 +25,22 @@ pub async fn measure(
     // On WebGPU each step's work is counted too (shown under Compute).
     let read = gpu_meter::read;
     let mut meter = (backend == BackendKind::Wgpu).then(|| StepMeter::start(&read));
+    // Counted, at least five steps: the third still compiles a few fused kernels, and the
+    // steady state (the last step) is what a run pays per batch.
+    let budget = match meter {
+        Some(_) => SpeedBudget {
+            min_steps: 4,
+            ..SpeedBudget::QUICK
+        },
+        None => SpeedBudget::QUICK,
+    };
     let mut steps = RandomSteps::new(
         &request.model,
         request.optimizer,
         request.batch_size,
         &device,
     );
-    let event = match measure_speed(&mut steps, SpeedBudget::QUICK, meter.as_mut()).await {
+    let event = match measure_speed(&mut steps, budget, meter.as_mut()).await {
         Ok(sample) => Event::SpeedMeasured { backend, sample },
         Err(error) => Event::SpeedFailed {
             message: format!("the device failed while timing training steps: {error}"),
