@@ -40,15 +40,13 @@ fn spawn(app: &Shared) -> Result<(), WebError> {
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     // www/worker.js imports the module its address names.
-    let gpu_module = app.borrow().gpu_module;
-    let script = if gpu_module {
-        "./worker.js?module=gpu"
+    let (script, module) = if app.borrow().gpu_module {
+        ("./worker.js?module=gpu", "gpu")
     } else {
-        "./worker.js"
+        ("./worker.js", "cpu")
     };
     // Says which, for the curious and for the end-to-end test (a worker's downloads are its
     // own: the page's resource timing does not list them).
-    let module = if gpu_module { "gpu" } else { "cpu" };
     let _ = app
         .borrow()
         .el

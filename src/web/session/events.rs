@@ -318,12 +318,19 @@ impl Session {
             text.push_str(GPU_LOST);
         }
         out.push(Command::Say(Line::RunError, text));
+        self.worker_replaced(out);
+        out.push(Command::RestartWorker);
+    }
+
+    /// The worker is being replaced (after a crash, or by the GPU module): nothing it held
+    /// or was asked comes back, and the new one starts from Ready without the data.
+    pub(super) fn worker_replaced(&mut self, out: &mut Vec<Command>) {
         self.starting = false;
         self.stopping = false;
         self.timing = None;
         self.data = Data::Missing;
         self.backend_known = false;
-        // Weights and evaluations asked of the dead worker will not come.
+        // Weights and evaluations asked of the old worker will not come.
         self.pending_weights.clear();
         self.pending_file = None;
         self.picture_lost(out);
@@ -332,7 +339,6 @@ impl Session {
             view.in_worker = false;
         }
         out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
-        out.push(Command::RestartWorker);
         self.worker_ready = false;
         self.queued.clear();
     }

@@ -4,7 +4,7 @@
 //! has a hardware adapter (`page::worker`); here, the session asks for it when the form
 //! chooses WebGPU on a worker without it (a software adapter, chosen by name).
 
-use super::{Command, Data, Line, Panel, Session};
+use super::{Command, Line, Session};
 use crate::web::device::{DeviceDecision, decide};
 use crate::web::protocol::BackendChoice;
 
@@ -36,16 +36,8 @@ impl Session {
         }
         let text = "loading WebGPU's kernels (the GPU module) for training on it…".to_string();
         out.push(Command::Say(Line::Adapter, text));
-        self.worker_ready = false;
-        self.backend_known = false;
-        self.queued.clear();
         // The new worker loads the data as the first did (from the cache, when it was fetched).
-        self.data = Data::Missing;
-        self.picture_lost(out);
-        for view in &mut self.runs {
-            view.in_worker = false;
-        }
-        out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
+        self.worker_replaced(out);
         out.push(Command::StartGpuModule);
     }
 }
