@@ -32,6 +32,9 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MessageChannel, Messa
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "browser/store.rs"]
+mod store;
+
 /// A `plain` step's work on WebGPU at most, as measured with burn's fusion on (unfused: 198
 /// dispatches, 103 pipelines; docs/BENCHMARKS.md), and the first step that creates nothing.
 const PLAIN_DISPATCHES: u64 = 66;

@@ -175,6 +175,66 @@ fn report_of_a_missing_run_names_the_file() {
     assert!(stderr.contains("/no/such/run/history.json"), "{stderr}");
 }
 
+/// A `metrics.json` whose parts disagree (edited by hand, or damaged) is refused in words,
+/// naming the file and what is wrong, instead of panicking in the charts.
+#[test]
+fn report_of_damaged_metrics_names_what_is_wrong() {
+    use cifar_lab::data::ClassNames;
+    use cifar_lab::eval::{ConfusionMatrix, Evaluation};
+    let confusion = ConfusionMatrix::from_labels(10, &[3, 3, 1], &[3, 5, 1]);
+    let evaluation = Evaluation {
+        loss: 0.9,
+        accuracy: confusion.accuracy(),
+        predictions: vec![3, 5, 1],
+        confidence: vec![0.9, 0.6, 0.7],
+        probabilities: vec![0.1; 30],
+        confusion,
+    };
+    let metrics = RunMetrics::new(&evaluation, &History::default(), &ClassNames::default());
+    let good: serde_json::Value = serde_json::from_str(&metrics.to_json()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    type Change = fn(&mut serde_json::Value);
+    let changes: [(&str, Change); 3] = [
+        ("found 3", |v| {
+            v["classes"] = serde_json::json!(["a", "b", "c"])
+        }),
+        ("names class 99 → 5", |v| {
+            v["top_confusions"][0]["truth"] = 99.into()
+        }),
+        ("row 2 of the confusion matrix has 11 counts", |v| {
+            v["confusion"]["counts"][1]
+                .as_array_mut()
+                .unwrap()
+                .push(7.into())
+        }),
+    ];
+    for (i, (expected, change)) in changes.into_iter().enumerate() {
+        let run = tmp.path().join(format!("run{i}"));
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join("history.json"), History::default().to_json()).unwrap();
+        let mut metrics = good.clone();
+        change(&mut metrics);
+        std::fs::write(run.join("metrics.json"), metrics.to_string()).unwrap();
+        let out = tmp.path().join("report.html");
+        let status = Command::new(env!("CARGO_BIN_EXE_cifar-lab"))
+            .args([
+                "report",
+                run.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&status.stderr);
+        assert_eq!(status.status.code(), Some(1), "{expected}: {stderr}");
+        assert!(
+            stderr.contains(&format!("run{i}/metrics.json")) && stderr.contains(expected),
+            "{stderr}"
+        );
+        assert!(!out.exists());
+    }
+}
+
 #[test]
 fn summary_prints_keras_style() {
     let (ok, stdout, _) = cifar_lab(&["summary", "--model", "deeper"]);

@@ -14,8 +14,8 @@ use std::io::{Read, Write};
 use std::sync::LazyLock;
 
 use burn::tensor::Device;
-use cifar_lab::data::{BatchKind, Cifar10, RECORD_BYTES, parse_batch};
-use cifar_lab::model::{Architecture, Cnn, weights_from_bytes_any, weights_to_bytes};
+use cifar_lab::data::{BatchKind, Cifar10, EXTENSION_LIMIT, RECORD_BYTES, parse_batch};
+use cifar_lab::model::{Architecture, Cnn, WeightsError, weights_from_bytes_any, weights_to_bytes};
 use cifar_lab::web::protocol::{Event, Request};
 use cifar_lab::web::saved::SavedRun;
 use cifar_lab::web::settings::FormValues;
@@ -107,6 +107,35 @@ fn archive_claiming(entry: Index, size: u64) -> Vec<u8> {
     tar[at..at + 512].copy_from_slice(header.as_bytes());
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// [`TAR`] after an extension header (PAX local or global, GNU long name or link) that
+/// claims `claimed` bytes and holds `held` zeros of them: the tar reader's own whole-entry
+/// read of such headers is what a bomb would aim at.
+fn archive_after_extension(kind: usize, claimed: u64, held: u64) -> Vec<u8> {
+    let kinds = [
+        tar::EntryType::XHeader,
+        tar::EntryType::XGlobalHeader,
+        tar::EntryType::GNULongName,
+        tar::EntryType::GNULongLink,
+    ];
+    let mut header = tar::Header::new_ustar();
+    header.set_entry_type(kinds[kind % kinds.len()]);
+    header.set_path("ext").unwrap();
+    header.set_size(claimed);
+    header.set_cksum();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(header.as_bytes()).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    let held = held.min(claimed);
+    let mut left = held.div_ceil(512) * 512;
+    while left > 0 {
+        let part = left.min(zeros.len() as u64) as usize;
+        gz.write_all(&zeros[..part]).unwrap();
+        left -= part as u64;
+    }
+    gz.write_all(&TAR).unwrap();
     gz.finish().unwrap()
 }
 
@@ -211,6 +240,24 @@ proptest! {
 }
 
 proptest! {
+    // Each case compresses up to 48 MB: fewer of them.
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn archives_with_extension_headers_of_any_size(
+        kind in 0usize..4,
+        claimed in prop_oneof![0..4 * EXTENSION_LIMIT, any::<u64>()],
+        held in 0u64..48 << 20,
+    ) {
+        let bytes = archive_after_extension(kind, claimed, held);
+        let largest = largest_allocation(|| {
+            let _ = Cifar10::from_archive("x.tar.gz", bytes.as_slice());
+        });
+        prop_assert!(largest <= archive_allocation_limit(), "asked for {} bytes at once", largest);
+    }
+}
+
+proptest! {
     // Each case builds models: fewer of them.
     #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -226,6 +273,51 @@ proptest! {
             let _ = weights_from_bytes_any(&Architecture::Plain.into(), "w.bpk", bytes, &Device::flex());
         });
         prop_assert!(largest <= limit, "asked for {} bytes at once", largest);
+    }
+
+    /// A small file whose recorded model is any valid layer list (up to 16.8 M parameters),
+    /// holding tensors of the right names and wrong sizes: refused from its size alone, with
+    /// no allocation beyond about twice the file's.
+    #[test]
+    fn weights_files_recording_any_model(
+        filters in 1usize..64,
+        kernel in (0usize..4).prop_map(|k| 2 * k + 1),
+        units in 1usize..4096,
+        tensors in 0usize..=6,
+    ) {
+        // Up to 64·8·8·4,096 = 16.8 M parameters, under the cap: the list itself is valid.
+        let spec = format!("conv {filters} {kernel} same, maxpool 4, flatten, dense {units}, dense 10");
+        // The model's own tensor names, a float each: every name matches, no shape does.
+        let names = [
+            "image_layers.0.ConvLinear.weight",
+            "image_layers.0.ConvLinear.bias",
+            "vector_layers.0.DenseLogits.weight",
+            "vector_layers.0.DenseLogits.bias",
+            "vector_layers.1.DenseLogits.weight",
+            "vector_layers.1.DenseLogits.bias",
+        ];
+        let some = names
+            .iter()
+            .take(tensors)
+            .map(|name| {
+                let bytes = burn_pack::Bytes::from_bytes_vec(1f32.to_le_bytes().to_vec());
+                burn_pack::Tensor::new(name.to_string(), burn_pack::DType::F32, [1], None, bytes)
+            })
+            .collect();
+        let bytes = burn_pack::Writer::new(some)
+            .with_metadata("cifar-lab.model", &spec)
+            .into_bytes()
+            .unwrap()
+            .to_vec();
+        let limit = 2 * bytes.len().max(LARGEST_TENSOR_BYTES / 8);
+        let mut found = None;
+        let largest = largest_allocation(|| {
+            found = Some(weights_from_bytes_any(&Architecture::Plain.into(), "s.bpk", bytes, &Device::flex()));
+        });
+        // Refused from its size, before any model is built or any record applied.
+        let too_small = matches!(found.unwrap(), Err(WeightsError::TooSmall { .. }));
+        prop_assert!(too_small);
+        prop_assert!(largest <= limit, "{}: asked for {} bytes at once", spec, largest);
     }
 
     #[test]

@@ -9,6 +9,15 @@ use super::CliError;
 
 pub struct RunDir(PathBuf);
 
+/// One of a run's files, or the temporary one of them left by a run killed mid-write.
+fn is_run_file(name: &str) -> bool {
+    let written = name
+        .strip_prefix('.')
+        .and_then(|rest| rest.strip_suffix(".partial"))
+        .unwrap_or(name);
+    RunFiles::ALL.contains(&written)
+}
+
 impl RunDir {
     /// The folder for a new run: created if missing; refused if it holds anything (another
     /// run, or files that are not a run's) unless `replace`, which removes the files an
@@ -27,10 +36,7 @@ impl RunDir {
             Err(e) => return Err(io(e)),
         };
         if !taken.is_empty() {
-            let foreign: Vec<&String> = taken
-                .iter()
-                .filter(|name| !RunFiles::ALL.contains(&name.as_str()))
-                .collect();
+            let foreign: Vec<&String> = taken.iter().filter(|name| !is_run_file(name)).collect();
             if !replace || !foreign.is_empty() {
                 return Err(CliError::OutTaken {
                     path: path.display().to_string(),
@@ -60,5 +66,36 @@ impl RunDir {
         };
         std::fs::write(&temporary, contents).map_err(failed)?;
         std::fs::rename(&temporary, &path).map_err(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--force` replaces a run killed while it wrote a file: its temporary is the run's own.
+    #[test]
+    fn force_replaces_a_run_with_its_leftover_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let run = RunDir::create(&out, false).unwrap();
+        run.write(RunFiles::HISTORY_JSON, b"{}").unwrap();
+        std::fs::write(
+            out.join(format!(".{}.partial", RunFiles::HISTORY_JSON)),
+            b"{",
+        )
+        .unwrap();
+        assert!(matches!(
+            RunDir::create(&out, false),
+            Err(CliError::OutTaken { run: true, .. })
+        ));
+        RunDir::create(&out, true).unwrap();
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+        // Other dotfiles are not a run's: never removed.
+        std::fs::write(out.join(".notes.partial"), b"mine").unwrap();
+        assert!(matches!(
+            RunDir::create(&out, true),
+            Err(CliError::OutTaken { run: false, .. })
+        ));
     }
 }

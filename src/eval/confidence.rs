@@ -9,6 +9,9 @@ pub struct ConfidenceHistogram {
     pub wrong: Vec<u64>,
 }
 
+/// The most bins a histogram read back may have.
+pub const MAX_BINS: usize = 1000;
+
 impl ConfidenceHistogram {
     pub fn new(confidence: &[f32], predictions: &[u8], labels: &[u8], bins: usize) -> Self {
         let bins = bins.max(1);
@@ -29,6 +32,19 @@ impl ConfidenceHistogram {
 
     pub fn bins(&self) -> usize {
         self.right.len()
+    }
+
+    /// Whether a histogram read back can be drawn: as many bins right as wrong, and no
+    /// more than [`MAX_BINS`] (each is a bar).
+    pub fn check(&self) -> Result<(), String> {
+        let (right, wrong) = (self.right.len(), self.wrong.len());
+        if right != wrong || !(1..=MAX_BINS).contains(&right) {
+            return Err(format!(
+                "the confidence histogram has {right} bins of right answers and {wrong} of \
+                 wrong ones (1 to {MAX_BINS}, the same for both)"
+            ));
+        }
+        Ok(())
     }
 
     /// Mean top probability of the right and of the wrong answers (bin centres).

@@ -55,9 +55,30 @@ impl ConvGeometry {
         let fits = weight_in == channels_in
             && kernel_h > 0
             && kernel_w > 0
-            && height + 2 * padding[0] >= kernel_h
-            && width + 2 * padding[1] >= kernel_w;
-        fits.then_some(geometry)
+            && padded(height, padding[0]).is_some_and(|h| h >= kernel_h)
+            && padded(width, padding[1]).is_some_and(|w| w >= kernel_w);
+        (fits && geometry.sizes_fit()).then_some(geometry)
+    }
+
+    /// Whether every length the kernels compute (all plain products below) fits in `usize`:
+    /// in WebAssembly that is 32 bits, and a wide enough layer would wrap past 4 GiB into a
+    /// small, wrong buffer instead of failing.
+    fn sizes_fit(&self) -> bool {
+        let product = |factors: &[usize]| factors.iter().try_fold(1usize, |p, &f| p.checked_mul(f));
+        let out_pixels = product(&[self.out_h(), self.out_w()]);
+        let patch = product(&[self.channels_in, self.kernel_h, self.kernel_w]);
+        let (Some(p), Some(k)) = (out_pixels, patch) else {
+            return false;
+        };
+        [
+            product(&[self.batch, self.channels_in, self.height, self.width]),
+            product(&[self.batch, self.channels_out, p]),
+            product(&[k, p]),
+            // The weight gradient's partial sums: dW and db side by side.
+            product(&[self.channels_out, k]).and_then(|w| w.checked_add(self.channels_out)),
+        ]
+        .iter()
+        .all(Option::is_some)
     }
 
     pub fn out_h(&self) -> usize {
@@ -123,6 +144,11 @@ impl ConvGeometry {
             }
         }
     }
+}
+
+/// `side + 2·pad`, unless that overflows.
+fn padded(side: usize, pad: usize) -> Option<usize> {
+    pad.checked_mul(2)?.checked_add(side)
 }
 
 /// One output row of one unfolded row: `cols[cols_start + lo..cols_start + hi]` pairs with
@@ -429,6 +455,16 @@ mod tests {
     #[test]
     fn geometry_refuses_kernels_larger_than_the_padded_input() {
         assert!(ConvGeometry::new([1, 1, 2, 2], [1, 1, 3, 3], [0, 0]).is_none());
+        // Sizes past the address space are refused, not wrapped (WebAssembly's `usize` is 32
+        // bits: 3·1,183²·32² ≈ 4.3 G floats).
+        let wide = 1183usize;
+        let unfolded = ConvGeometry::new([1, 3, 32, 32], [1, 3, wide, wide], [591, 591]);
+        assert_eq!(
+            unfolded.is_some(),
+            (3 * 32 * 32u64).checked_mul((wide * wide) as u64).unwrap() <= usize::MAX as u64
+        );
+        assert!(ConvGeometry::new([usize::MAX / 2, 3, 32, 32], [1, 3, 3, 3], [1, 1]).is_none());
+        assert!(ConvGeometry::new([1, 1, 3, 3], [1, 1, 3, 3], [usize::MAX, 0]).is_none());
         assert!(ConvGeometry::new([1, 2, 4, 4], [1, 3, 3, 3], [0, 0]).is_none());
     }
 }

@@ -24,7 +24,7 @@ mod gelu;
 pub mod gelu_cpu;
 mod norm;
 pub mod norm_cpu;
-mod parallel;
+pub(crate) mod parallel;
 mod pool;
 pub mod pool_cpu;
 

@@ -9,6 +9,14 @@ thread_local! {
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
+/// How many images the kernels work on at once, each with its own scratch buffer.
+pub fn threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::current_num_threads();
+    #[cfg(target_arch = "wasm32")]
+    return 1;
+}
+
 /// Runs `work` with this thread's scratch buffer, `len` long (its contents are left over from
 /// earlier use: `work` must overwrite what it reads).
 fn with_scratch<R>(len: usize, work: impl FnOnce(&mut [f32]) -> R) -> R {

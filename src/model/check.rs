@@ -50,6 +50,23 @@ pub enum ModelError {
         cap = MAX_ACTIVATION_BYTES / (1 << 20)
     )]
     TooMuchMemory { batch: usize, bytes: usize },
+    #[error(
+        "layer {index} `{text}`: the CPU convolution unfolds each image into {per_thread_mib} MiB \
+         of scratch memory, {threads} at once ({total_mib} MiB with the layers' outputs for a \
+         batch of {batch}), more than the cap of {cap} MiB: use a smaller kernel or fewer \
+         channels before this layer, or pool first",
+        per_thread_mib = per_thread.div_ceil(1 << 20),
+        total_mib = total / (1 << 20),
+        cap = MAX_ACTIVATION_BYTES / (1 << 20)
+    )]
+    TooMuchWorkspace {
+        index: usize,
+        text: String,
+        per_thread: usize,
+        threads: usize,
+        batch: usize,
+        total: usize,
+    },
 }
 
 /// A layer's output shape without the batch: `[h, w, c]` before `flatten` (channels last, as
@@ -102,16 +119,54 @@ pub fn check_layers(layers: &[LayerSpec]) -> Result<Vec<LayerShape>, ModelError>
     Ok(shapes)
 }
 
-/// Refuses a batch whose layer outputs would not fit in memory.
-pub fn check_batch(shapes: &[LayerShape], batch: usize) -> Result<(), ModelError> {
+/// Refuses a batch whose layer outputs, with the scratch memory of the widest convolution
+/// (one per image running at once: `threads` of them, at most the batch), would not fit.
+pub fn check_batch(
+    layers: &[LayerSpec],
+    shapes: &[LayerShape],
+    batch: usize,
+    threads: usize,
+) -> Result<(), ModelError> {
     let floats = shapes.iter().fold(0usize, |n, s| {
-        n.saturating_add(s.output.iter().product::<usize>())
+        n.saturating_add(s.output.iter().fold(1usize, |p, d| p.saturating_mul(*d)))
     });
     let bytes = floats.saturating_mul(4).saturating_mul(batch);
     if bytes > MAX_ACTIVATION_BYTES {
         return Err(ModelError::TooMuchMemory { batch, bytes });
     }
+    let threads = threads.clamp(1, batch.max(1));
+    let mut input: &[usize] = &[IMAGE_SIDE, IMAGE_SIDE, IMAGE_CHANNELS];
+    for (i, (layer, shape)) in layers.iter().zip(shapes).enumerate() {
+        if let LayerSpec::Conv2d { kernel, .. } = *layer {
+            let per_thread = conv_workspace_bytes(input, kernel, &shape.output);
+            let total = per_thread.saturating_mul(threads).saturating_add(bytes);
+            if total > MAX_ACTIVATION_BYTES {
+                return Err(ModelError::TooMuchWorkspace {
+                    index: i + 1,
+                    text: layer.to_string(),
+                    per_thread,
+                    threads,
+                    batch,
+                    total,
+                });
+            }
+        }
+        input = &shape.output;
+    }
     Ok(())
+}
+
+/// What the CPU kernel (`kernels/conv_cpu.rs`) holds per thread for a convolution from
+/// `input [h, w, c]` to `output [oh, ow, filters]`: the unfolded image, `c·k²` rows of
+/// `oh·ow`, and for the weight gradient a partial sum of the weights and biases. Saturates
+/// instead of wrapping (a 32-bit `usize` in WebAssembly overflows at 4 GiB).
+pub fn conv_workspace_bytes(input: &[usize], kernel: usize, output: &[usize]) -> usize {
+    let product = |factors: &[usize]| factors.iter().fold(1usize, |p, f| p.saturating_mul(*f));
+    let (channels, filters) = (input[2], output[2]);
+    let patch = product(&[channels, kernel, kernel]);
+    let unfolded = product(&[patch, output[0], output[1]]);
+    let weights = product(&[patch, filters]).saturating_add(filters);
+    unfolded.saturating_add(weights).saturating_mul(4)
 }
 
 fn image(shape: &[usize], what: &str) -> Result<(usize, usize, usize), String> {
@@ -212,6 +267,7 @@ fn next_shape(layer: &LayerSpec, shape: &[usize]) -> Result<(Vec<usize>, usize, 
 
 #[cfg(test)]
 mod tests {
+    use super::check_batch;
     use crate::model::{Architecture, ModelError, ModelSpec};
 
     fn error_of(text: &str) -> ModelError {
@@ -286,6 +342,46 @@ mod tests {
         ));
         assert!(
             error.to_string().starts_with("a batch of 1024 needs 4"),
+            "{error}"
+        );
+        // A wide kernel on the full image: its unfolded image is the cost, not its output.
+        // 3·301² rows of 32·32 pixels: 1.04 GiB per image in flight.
+        let unfolded = "conv 1 301 same, flatten, dense 10";
+        let one = |threads| {
+            check_batch(
+                ModelSpec::parse(unfolded).unwrap().layers(),
+                &ModelSpec::parse(unfolded).unwrap().shapes(),
+                4,
+                threads,
+            )
+        };
+        assert!(one(1).is_ok(), "one thread: {:?}", one(1));
+        let error = one(2).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ModelError::TooMuchWorkspace {
+                    index: 1,
+                    threads: 2,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(
+            error.to_string().starts_with(
+                "layer 1 `conv 1 301 same`: the CPU convolution unfolds each image into 1063 MiB \
+                 of scratch memory, 2 at once"
+            ),
+            "{error}"
+        );
+        // No more at once than the batch has images; and 82 GB per thread for 2,581² is
+        // refused even alone, with its size unwrapped.
+        let huge = "conv 1 2581 same, flatten, dense 10";
+        let spec = ModelSpec::parse(huge).unwrap();
+        let error = check_batch(spec.layers(), &spec.shapes(), 1, 64).unwrap_err();
+        assert!(
+            matches!(error, ModelError::TooMuchWorkspace { threads: 1, per_thread, .. } if per_thread > 80_000_000_000u64 as usize || usize::BITS == 32),
             "{error}"
         );
         // The presets fit any batch the page offers.

@@ -14,11 +14,15 @@ pub fn forward_flops(model: &ModelSpec) -> f64 {
     for (layer, shape) in model.layers().iter().zip(&shapes) {
         let out = &shape.output;
         flops += match *layer {
+            // In f64 factor by factor: the products pass 2³² (WebAssembly's usize) for a wide
+            // layer the model check allows.
             LayerSpec::Conv2d { kernel, .. } | LayerSpec::Whiten { kernel } => {
-                let macs = kernel * kernel * input[2] * out[2] * out[0] * out[1];
-                2.0 * macs as f64
+                2.0 * [kernel, kernel, input[2], out[2], out[0], out[1]]
+                    .iter()
+                    .map(|&f| f as f64)
+                    .product::<f64>()
             }
-            LayerSpec::Dense { units, .. } => 2.0 * (input[0] * units) as f64,
+            LayerSpec::Dense { units, .. } => 2.0 * input[0] as f64 * units as f64,
             _ => 0.0,
         };
         input = out.clone();
@@ -46,5 +50,8 @@ mod tests {
         // training image).
         let fast = training_flops(&Architecture::Fast94.into());
         assert!((0.6e9..0.95e9).contains(&fast), "{fast}");
+        // 3·1,183²·32² multiply-adds: more than a 32-bit count holds.
+        let wide = forward_flops(&ModelSpec::parse("conv 1 1183 same, flatten, dense 10").unwrap());
+        assert_eq!(wide, 2.0 * (3.0 * 1183.0 * 1183.0 * 1024.0 + 1024.0 * 10.0));
     }
 }

@@ -150,9 +150,15 @@ impl ModelSpec {
         check_layers(&self.layers).expect("a ModelSpec is checked when it is made")
     }
 
-    /// Refuses a batch size whose activations would not fit in memory.
+    /// Refuses a batch size whose activations, with the convolutions' scratch memory on as
+    /// many threads as the CPU kernels use here, would not fit in memory.
     pub fn check_batch(&self, batch: usize) -> Result<(), ModelError> {
-        check_batch(&self.shapes(), batch)
+        check_batch(
+            &self.layers,
+            &self.shapes(),
+            batch,
+            crate::kernels::parallel::threads(),
+        )
     }
 
     pub fn as_preset(&self) -> Option<Architecture> {

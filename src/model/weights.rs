@@ -41,6 +41,16 @@ pub enum WeightsError {
         #[source]
         source: ModelError,
     },
+    #[error(
+        "{file}: {bytes} bytes cannot hold the {params} parameters of the `{model}` model \
+         recorded in it (4 bytes each): the file is cut short or damaged"
+    )]
+    TooSmall {
+        file: String,
+        model: String,
+        params: usize,
+        bytes: usize,
+    },
     #[error("{file}: these weights are for the `{recorded}` model, not `{asked}`")]
     OtherModel {
         file: String,
@@ -195,6 +205,7 @@ pub fn weights_from_bytes(
     bytes: Vec<u8>,
     device: &Device,
 ) -> Result<Cnn, WeightsError> {
+    holds(spec, file, bytes.len())?;
     let record = parse_record(file, bytes)?;
     Cnn::new(spec, device)
         .try_load_record(record)
@@ -203,6 +214,25 @@ pub fn weights_from_bytes(
             model: spec.name().into(),
             source,
         })
+}
+
+/// Refuses a file too short for `spec`'s parameters as 32-bit floats, before the model is
+/// built to find out: a few hundred bytes recording a 20 M-parameter layer list must not cost
+/// 80 MB. (Loading never takes much more memory than the file itself.)
+fn holds(spec: &ModelSpec, file: &str, bytes: usize) -> Result<(), WeightsError> {
+    let params = spec.shapes().iter().fold(0usize, |n, s| {
+        n.saturating_add(s.trainable)
+            .saturating_add(s.non_trainable)
+    });
+    if params.saturating_mul(4) > bytes {
+        return Err(WeightsError::TooSmall {
+            file: file.into(),
+            model: spec.name().into(),
+            params,
+            bytes,
+        });
+    }
+    Ok(())
 }
 
 /// Weights of a model to be found: the one recorded in the file, else (files saved before
@@ -218,12 +248,16 @@ pub fn weights_from_bytes_any(
         let model = weights_from_bytes(&spec, file, bytes, device)?;
         return Ok((spec, model));
     }
+    let len = bytes.len();
     let record = parse_record(file, bytes)?;
     let presets = Architecture::ALL
         .into_iter()
         .map(ModelSpec::preset)
         .filter(|spec| spec != preferred);
     for spec in std::iter::once(preferred.clone()).chain(presets) {
+        if holds(&spec, file, len).is_err() {
+            continue;
+        }
         if let Ok(model) = Cnn::new(&spec, device).try_load_record(record.clone()) {
             return Ok((spec, model));
         }

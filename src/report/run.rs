@@ -78,10 +78,16 @@ impl RunSummary {
         let history = History::from_json(&read(RunFiles::HISTORY_JSON)?)
             .map_err(|e: HistoryError| invalid(RunFiles::HISTORY_JSON, e.to_string()))?;
         let optional = |name: &str| path(name).exists().then(|| read(name)).transpose();
-        let metrics = optional(RunFiles::METRICS_JSON)?
+        let metrics: Option<RunMetrics> = optional(RunFiles::METRICS_JSON)?
             .map(|text| serde_json::from_str(&text))
             .transpose()
             .map_err(|e| invalid(RunFiles::METRICS_JSON, format!("not run metrics ({e})")))?;
+        // Parts that disagree would index past the class names when drawn.
+        if let Some(metrics) = &metrics {
+            metrics
+                .check()
+                .map_err(|reason| invalid(RunFiles::METRICS_JSON, reason))?;
+        }
         let config = optional(RunFiles::CONFIG_JSON)?
             .map(|text| serde_json::from_str(&text))
             .transpose()

@@ -37,6 +37,9 @@ pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 pub use error::WebError;
+/// The runs kept in IndexedDB (public for the browser tests).
+#[cfg(target_arch = "wasm32")]
+pub use page::RunStore;
 
 /// Entry point of the wasm module: the page's UI on a window, the training loop in a worker.
 #[cfg(target_arch = "wasm32")]

@@ -86,8 +86,14 @@ impl From<EarlierRun> for SavedRun {
 pub const NOT_RECORDED: &str = "not recorded";
 
 #[derive(Debug, thiserror::Error)]
-#[error("a stored run could not be read (saved by another version of cifar-lab?): {0}")]
-pub struct SavedRunError(#[from] serde_json::Error);
+pub enum SavedRunError {
+    #[error("it is not a run of this version of cifar-lab ({0})")]
+    Json(#[from] serde_json::Error),
+    /// It reads, but its parts disagree (a damaged store, or one edited by hand): drawing it
+    /// would index past its class names.
+    #[error("“{name}” is damaged: {reason}")]
+    Damaged { name: String, reason: String },
+}
 
 impl SavedRun {
     pub fn to_json(&self) -> String {
@@ -95,12 +101,25 @@ impl SavedRun {
     }
 
     /// A stored run, of this version or migrated from an earlier one.
+    /// Checked as a whole before anything draws it.
     pub fn from_json(text: &str) -> Result<Self, SavedRunError> {
-        match serde_json::from_str(text) {
-            Ok(run) => Ok(run),
+        let run: Self = match serde_json::from_str(text) {
+            Ok(run) => run,
             Err(error) => serde_json::from_str::<EarlierRun>(text)
                 .map(Self::from)
-                .map_err(|_| SavedRunError(error)),
+                .map_err(|_| SavedRunError::Json(error))?,
+        };
+        let metrics = run.metrics.as_ref().map_or(Ok(()), RunMetrics::check);
+        let confidence = run
+            .confidence
+            .as_ref()
+            .map_or(Ok(()), ConfidenceHistogram::check);
+        match metrics.and(confidence) {
+            Ok(()) => Ok(run),
+            Err(reason) => Err(SavedRunError::Damaged {
+                name: run.name,
+                reason,
+            }),
         }
     }
 
@@ -226,5 +245,66 @@ mod tests {
         assert_eq!(run.config, None);
         assert_eq!(run.model, Architecture::Deeper.into());
         assert_eq!(run.config_json(), "null");
+    }
+
+    /// A stored run whose parts disagree is refused, saying what is wrong, instead of
+    /// reaching the heatmap, the gallery or the histogram (which would index past them).
+    #[test]
+    fn a_damaged_run_is_refused_before_it_is_drawn() {
+        use crate::data::ClassNames;
+        use crate::eval::{ConfusionMatrix, Evaluation};
+        let confusion = ConfusionMatrix::from_labels(10, &[3, 3], &[3, 5]);
+        let evaluation = Evaluation {
+            loss: 0.9,
+            accuracy: confusion.accuracy(),
+            predictions: vec![3, 5],
+            confidence: vec![0.9, 0.6],
+            probabilities: vec![0.1; 20],
+            confusion,
+        };
+        let mut run = trained();
+        run.metrics = Some(RunMetrics::new(
+            &evaluation,
+            &History::default(),
+            &ClassNames::default(),
+        ));
+        let good: serde_json::Value = serde_json::from_str(&run.to_json()).unwrap();
+        assert!(SavedRun::from_json(&good.to_string()).is_ok());
+        let damaged = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut value = good.clone();
+            change(&mut value);
+            SavedRun::from_json(&value.to_string())
+                .unwrap_err()
+                .to_string()
+        };
+        let three_names = damaged(&|v| {
+            v["metrics"]["classes"] = serde_json::json!(["cat", "dog", "ship"]);
+        });
+        assert!(
+            three_names.contains("expected 10 class names, none blank, found 3"),
+            "{three_names}"
+        );
+        let far_truth = damaged(&|v| v["metrics"]["top_confusions"][0]["truth"] = 99.into());
+        assert_eq!(
+            far_truth,
+            "“plain #2” is damaged: a confused pair names class 99 → 5, but there are 10 classes"
+        );
+        let ragged = damaged(&|v| {
+            v["metrics"]["confusion"]["counts"][4]
+                .as_array_mut()
+                .unwrap()
+                .pop();
+        });
+        assert!(
+            ragged.ends_with("row 5 of the confusion matrix has 9 counts for 10 classes"),
+            "{ragged}"
+        );
+        let lopsided = damaged(&|v| {
+            v["confidence"]["wrong"] = serde_json::json!([1, 2]);
+        });
+        assert!(
+            lopsided.contains("has 4 bins of right answers and 2 of wrong ones"),
+            "{lopsided}"
+        );
     }
 }

@@ -40,6 +40,21 @@ pub enum DataError {
     )]
     TooLarge { file: String, limit: u64 },
 
+    #[error(
+        "{file}: unpacks to more than {limit} bytes, more than the whole CIFAR-10 data set; \
+         not read any further"
+    )]
+    ArchiveTooLarge { file: String, limit: u64 },
+
+    #[error(
+        "{file}: a tar extension header claims {size} bytes (at most {limit} are read: a path \
+         or a few attributes take a few hundred); not read any further"
+    )]
+    ExtensionTooLarge { file: String, size: u64, limit: u64 },
+
+    #[error("{file}: not a regular file (a folder, a pipe or a device); not opened")]
+    NotAFile { file: String },
+
     #[error("{file}: the archive holds this file twice; which one is meant is not clear")]
     Duplicate { file: String },
 

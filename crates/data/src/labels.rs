@@ -14,9 +14,25 @@ pub const CIFAR10_CLASSES: [&str; NUM_CLASSES] = [
     "truck",
 ];
 
-/// The ten class names, label id = index.
+/// The ten class names, label id = index. Read back from JSON (a run's `metrics.json`, the
+/// browser's storage) only as ten names, so that every label indexes one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "Vec<String>")]
 pub struct ClassNames(pub Vec<String>);
+
+impl TryFrom<Vec<String>> for ClassNames {
+    type Error = String;
+
+    fn try_from(names: Vec<String>) -> Result<Self, String> {
+        if names.len() != NUM_CLASSES || names.iter().any(String::is_empty) {
+            return Err(format!(
+                "expected {NUM_CLASSES} class names, none blank, found {}",
+                names.len()
+            ));
+        }
+        Ok(Self(names))
+    }
+}
 
 impl Default for ClassNames {
     fn default() -> Self {

@@ -6,6 +6,7 @@
 //! f32); cifar-lab's `data` module turns batches into tensors. No tensor library here, so the
 //! app's server (`cifar-lab-serve`) reads the archive without building burn.
 
+mod archive;
 mod augment;
 mod error;
 mod image_set;
@@ -16,6 +17,7 @@ mod shuffle;
 mod source;
 pub mod synthetic;
 
+pub use archive::{EXTENSION_LIMIT, UNPACKED_LIMIT, archived_files};
 pub use augment::{Augment, Choice, MAX_TRANSLATE, push_augmented};
 pub use error::DataError;
 pub use image_set::{ImageSet, Picked, Splits, ValidationSource};
@@ -26,6 +28,6 @@ pub use record::{
 };
 pub use shuffle::SeededRng;
 pub use source::{
-    ARCHIVE_DIR, BatchFile, BatchKind, Cifar10, META_FILE, TEST_BATCH, TRAIN_BATCHES,
-    archived_files, batch_kind, read_capped,
+    ARCHIVE_DIR, BatchFile, BatchKind, Cifar10, META_FILE, TEST_BATCH, TRAIN_BATCHES, batch_kind,
+    read_capped,
 };

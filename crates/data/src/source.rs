@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use super::archive::for_each_archived_file;
 use super::{ClassNames, DataError, ImageSet, RECORD_BYTES, parse_batch};
 
 /// The folder the official archive unpacks to.
@@ -181,11 +182,14 @@ impl Cifar10 {
             let path = dir.join(name);
             let shown = path.display().to_string();
             let kind = batch_kind(name).expect("known file name");
-            let file = match std::fs::File::open(&path) {
-                Ok(file) => file,
+            // Judged before opening: opening a named pipe would wait for a writer forever.
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => {}
+                Ok(_) => return Err(DataError::NotAFile { file: shown }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(DataError::io(shown, e)),
-            };
+            }
+            let file = std::fs::File::open(&path).map_err(|e| DataError::io(&shown, e))?;
             let size = file.metadata().map_err(|e| DataError::io(&shown, e))?.len();
             let bytes = read_capped(&shown, file, size, kind.size_limit())?;
             assembler.add(&shown, kind, &bytes)?;
@@ -220,69 +224,35 @@ impl Cifar10 {
     }
 }
 
-/// The data set's files inside the official archive, by file name (`data_batch_1.bin`, …),
-/// unparsed: for serving them to the browser. Only an archive whose batches all parse is
-/// accepted, so a broken one is reported here, not by the page.
-pub fn archived_files(name: &str, reader: impl Read) -> Result<Vec<(String, Vec<u8>)>, DataError> {
-    let mut files = Vec::new();
-    for_each_archived_file(name, reader, |path, _, bytes| {
-        let file = path.rsplit('/').next().unwrap_or(path).to_string();
-        files.push((file, bytes));
-        Ok(())
-    })?;
-    Cifar10::from_files(
-        &format!("{name}: {ARCHIVE_DIR}/"),
-        files
-            .iter()
-            .map(|(file, bytes)| BatchFile { name: file, bytes }),
-    )?;
-    Ok(files)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Calls `f` with the path, kind and bytes of every data set file under
-/// `cifar-10-batches-bin/` in the `.tar.gz` stream.
-fn for_each_archived_file(
-    name: &str,
-    reader: impl Read,
-    mut f: impl FnMut(&str, BatchKind, Vec<u8>) -> Result<(), DataError>,
-) -> Result<(), DataError> {
-    let bad = |e: std::io::Error| DataError::BadArchive {
-        file: name.into(),
-        reason: format!("cannot read it as a .tar.gz archive ({e})"),
-    };
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
-    let mut saw_dir = false;
-    let mut seen = Vec::new();
-    for entry in archive.entries().map_err(bad)? {
-        let mut entry = entry.map_err(bad)?;
-        let path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
-        let Some(rest) = path
-            .trim_start_matches("./")
-            .strip_prefix(ARCHIVE_DIR)
-            .and_then(|r| r.strip_prefix('/'))
-        else {
-            continue;
-        };
-        saw_dir = true;
-        let Some(kind) = batch_kind(rest) else {
-            continue;
-        };
-        let shown = format!("{name}: {path}");
-        if seen.contains(&kind) {
-            return Err(DataError::Duplicate { file: shown });
+    /// A named pipe where a batch should be is named, not opened: opening it would wait for a
+    /// writer forever.
+    #[test]
+    fn a_pipe_in_a_folder_is_refused_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("cifar-lab-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pipe = dir.join(TEST_BATCH);
+        let _ = std::fs::remove_file(&pipe);
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("no mkfifo here: skipped");
+            return;
         }
-        seen.push(kind);
-        let size = entry.size();
-        let bytes =
-            read_capped(&shown, &mut entry, size, kind.size_limit()).map_err(|e| match e {
-                // A read error inside the stream is the archive's fault, not the disk's.
-                DataError::Io { source, .. } => bad(source),
-                other => other,
-            })?;
-        f(&path, kind, bytes)?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let folder = dir.clone();
+        std::thread::spawn(move || tx.send(Cifar10::from_dir(&folder).map(|_| ())));
+        let answer = rx.recv_timeout(std::time::Duration::from_secs(10));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let err = answer.expect("still waiting on the pipe").unwrap_err();
+        assert!(matches!(err, DataError::NotAFile { .. }), "{err}");
+        assert!(
+            err.to_string().ends_with(
+                "test_batch.bin: not a regular file (a folder, a pipe or a device); not opened"
+            ),
+            "{err}"
+        );
     }
-    if !saw_dir {
-        return Err(DataError::NotCifarArchive { file: name.into() });
-    }
-    Ok(())
 }

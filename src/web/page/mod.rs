@@ -27,7 +27,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::Worker;
 
 use self::elements::Elements;
-use self::store::RunStore;
+pub use self::store::RunStore;
 use super::WebError;
 use super::dom;
 use super::format;

@@ -120,29 +120,30 @@ impl RunStore {
     /// an older version, or an interrupted removal) are deleted on the way.
     pub async fn runs(&self) -> Result<Vec<Result<SavedRun, String>>, WebError> {
         let reading = failed("reading stored runs");
-        let request = self.store(RUNS)?.get_all().map_err(&reading)?;
-        let values = done(&request).await.map_err(&reading)?;
-        let request = self.store(RUNS)?.get_all_keys().map_err(&reading)?;
-        let run_keys = Array::from(&done(&request).await.map_err(&reading)?);
-        let request = self.store(WEIGHTS)?.get_all_keys().map_err(&reading)?;
-        let weight_keys = Array::from(&done(&request).await.map_err(&reading)?);
-        let orphans: Vec<JsValue> = weight_keys
-            .iter()
-            .filter(|key| !run_keys.includes(key, 0))
-            .collect();
-        if !orphans.is_empty() {
-            let transaction = self.both()?;
-            let weights = transaction
-                .object_store(WEIGHTS)
-                .map_err(failed("removing orphaned weights"))?;
-            for key in &orphans {
-                let _ = weights.delete(key);
+        // One transaction over both stores, so the keys are read at one moment and the
+        // orphans removed are orphans at that moment: another tab keeps a run and its weights
+        // in a transaction of its own, wholly before this one or wholly after. (Read in
+        // separate transactions, its fresh weights could be seen without their run and
+        // deleted.)
+        let transaction = self.both()?;
+        let runs = transaction.object_store(RUNS).map_err(&reading)?;
+        let weights = transaction.object_store(WEIGHTS).map_err(&reading)?;
+        let values = runs.get_all().map_err(&reading)?;
+        let run_keys = runs.get_all_keys().map_err(&reading)?;
+        let weight_keys = weights.get_all_keys().map_err(&reading)?;
+        // Requests finish in order: once the last has, all have. Its continuation runs in
+        // the success event's microtasks, while the transaction still takes requests.
+        let weight_keys = Array::from(&done(&weight_keys).await.map_err(&reading)?);
+        let run_keys = Array::from(&run_keys.result().map_err(&reading)?);
+        let values = Array::from(&values.result().map_err(&reading)?);
+        for key in weight_keys.iter().filter(|key| !run_keys.includes(key, 0)) {
+            // A browser that closed the transaction already only keeps the orphan: harmless.
+            if weights.delete(&key).is_err() {
+                break;
             }
-            committed(&transaction)
-                .await
-                .map_err(failed("removing orphaned weights"))?;
         }
-        Ok(Array::from(&values)
+        committed(&transaction).await.map_err(&reading)?;
+        Ok(values
             .iter()
             .map(|v| {
                 let text = v.as_string().unwrap_or_default();

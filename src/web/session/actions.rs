@@ -202,7 +202,7 @@ impl Session {
                 return out.push(Command::Say(Line::RunsError, text));
             }
         };
-        let mut unreadable = 0;
+        let mut unreadable = Vec::new();
         let mut earlier: Vec<RunView> = Vec::new();
         for run in stored {
             match run {
@@ -210,20 +210,21 @@ impl Session {
                     earlier.push(RunView::restored(saved));
                 }
                 Ok(_) => {}
-                Err(_) => unreadable += 1,
+                Err(reason) => unreadable.push(reason),
             }
         }
         earlier.sort_by(|a, b| run::stored_order(&a.saved, &b.saved));
         let count = earlier.len();
         self.runs.splice(0..0, earlier);
-        if unreadable > 0 {
-            out.push(Command::Say(
-                Line::RunsError,
-                format!(
-                    "{unreadable} stored runs could not be read (from another version of \
-                     cifar-lab?)"
-                ),
-            ));
+        // Left in storage as they are (nothing is deleted): a later version may read them.
+        if let Some(first) = unreadable.first() {
+            let text = match unreadable.len() {
+                1 => format!("A stored run could not be read, so it is not listed: {first}."),
+                n => {
+                    format!("{n} stored runs could not be read, so they are not listed: {first}; …")
+                }
+            };
+            out.push(Command::Say(Line::RunsError, text));
         }
         if count > 0 {
             let text = format!(
