@@ -71,7 +71,9 @@ pub fn run(args: &ServeArgs) -> Result<(), ServeError> {
     Ok(())
 }
 
-/// A folder is served as it is; the archive is read once into memory and checked.
+/// A folder is served as it is (its `cifar-10-batches-bin/` if it has one), though only the
+/// data set's files in it ([`Site::mount_data`]); the archive is read once into memory and
+/// checked.
 fn data_content(path: &Path) -> Result<Content, ServeError> {
     let shown = path.display().to_string();
     if path.is_dir() {

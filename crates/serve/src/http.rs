@@ -2,14 +2,34 @@
 //! answers with the headers every answer carries.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
 
-use super::{CONTENT_SECURITY_POLICY, MAX_HEAD};
+use super::CONTENT_SECURITY_POLICY;
+use super::limits::{MAX_HEAD, out_of_time};
 
-/// Reads the request line and headers, up to the blank line: at most [`MAX_HEAD`] bytes.
-/// Errors are the status to answer with.
-pub(super) fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, u16> {
+/// Why no request head was read; each is answered with [`HeadError::status`].
+#[derive(Debug, thiserror::Error)]
+pub(super) enum HeadError {
+    #[error("the connection ended before the request head did")]
+    Ended,
+    #[error("a request head over {MAX_HEAD} bytes")]
+    TooLarge,
+    #[error("the request head did not arrive within its deadline")]
+    TooSlow,
+}
+
+impl HeadError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Ended => 400,
+            Self::TooLarge => 431,
+            Self::TooSlow => 408,
+        }
+    }
+}
+
+/// Reads the request line and headers, up to the blank line: at most [`MAX_HEAD`] bytes, from
+/// `stream` whose reads end at the head's deadline.
+pub(super) fn read_head(stream: &mut impl Read) -> Result<Vec<u8>, HeadError> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
@@ -17,35 +37,84 @@ pub(super) fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, u16> {
             return Ok(head);
         }
         if head.len() > MAX_HEAD {
-            return Err(431);
+            return Err(HeadError::TooLarge);
         }
         let want = chunk.len().min(MAX_HEAD + 1 - head.len());
         match stream.read(&mut chunk[..want]) {
-            Ok(0) => return Err(400),
+            Ok(0) => return Err(HeadError::Ended),
             Ok(n) => head.extend_from_slice(&chunk[..n]),
-            // A client that sends nothing for READ_TIMEOUT.
-            Err(_) => return Err(408),
+            Err(e) if out_of_time(&e) => return Err(HeadError::TooSlow),
+            Err(_) => return Err(HeadError::Ended),
         }
     }
 }
 
-/// `bytes=a-b`, `bytes=a-`, `bytes=-n` against a body of `len` bytes: the inclusive range, or
-/// `None` when it cannot be satisfied. Only single ranges (what media and download tools ask).
-pub(super) fn byte_range(header: &str, len: u64) -> Option<(u64, u64)> {
-    let spec = header.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') || len == 0 {
+/// How to answer a `Range` header for a body of some length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RangeAnswer {
+    /// `200` with the whole body: no range, or one this server does not serve (several
+    /// ranges, another unit, not a range at all), which RFC 9110 lets a server ignore.
+    Whole,
+    /// `206` with the bytes `start..=end`.
+    Part { start: u64, end: u64 },
+    /// `416`: a valid single byte range that starts at or past the end.
+    Unsatisfiable,
+}
+
+/// `bytes=a-b`, `bytes=a-`, `bytes=-n` against a body of `len` bytes (RFC 9110, 14.1.2). Only
+/// single ranges: what media and download tools ask.
+pub(super) fn byte_range(header: &str, len: u64) -> RangeAnswer {
+    let Some((unit, spec)) = header.trim().split_once('=') else {
+        return RangeAnswer::Whole;
+    };
+    if !unit.trim().eq_ignore_ascii_case("bytes") || spec.contains(',') {
+        return RangeAnswer::Whole;
+    }
+    let Some((from, to)) = spec.split_once('-') else {
+        return RangeAnswer::Whole;
+    };
+    let (from, to) = (from.trim(), to.trim());
+    if from.is_empty() {
+        // `-n`: the last n bytes; the whole body when it is shorter, none of it when n is 0.
+        return match (digits(to), len) {
+            (None, _) => RangeAnswer::Whole,
+            (Some(0), _) => RangeAnswer::Unsatisfiable,
+            (Some(_), 0) => RangeAnswer::Whole,
+            (Some(suffix), len) => RangeAnswer::Part {
+                start: len - suffix.min(len),
+                end: len - 1,
+            },
+        };
+    }
+    let (Some(start), Some(end)) = (
+        digits(from),
+        if to.is_empty() {
+            Some(u64::MAX)
+        } else {
+            digits(to)
+        },
+    ) else {
+        return RangeAnswer::Whole;
+    };
+    if end < start {
+        // Not a valid range, so ignored as well.
+        RangeAnswer::Whole
+    } else if start >= len {
+        RangeAnswer::Unsatisfiable
+    } else {
+        RangeAnswer::Part {
+            start,
+            end: end.min(len - 1),
+        }
+    }
+}
+
+/// A position in a range: digits only (`parse` would take a sign), and no more than a u64.
+fn digits(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let (from, to) = spec.split_once('-')?;
-    let (start, end) = match (from.trim(), to.trim()) {
-        ("", suffix) => {
-            let n: u64 = suffix.parse().ok()?;
-            (len.checked_sub(n.min(len))?, len - 1)
-        }
-        (from, "") => (from.parse().ok()?, len - 1),
-        (from, to) => (from.parse().ok()?, to.parse::<u64>().ok()?.min(len - 1)),
-    };
-    (start <= end && start < len).then_some((start, end))
+    text.parse().ok()
 }
 
 /// Types the browser cares about: `application/wasm` lets it compile while downloading.
@@ -89,12 +158,13 @@ fn reason(status: u16) -> &'static str {
         408 => "Request Timeout",
         416 => "Range Not Satisfiable",
         431 => "Request Header Fields Too Large",
-        _ => "Service Unavailable",
+        503 => "Service Unavailable",
+        _ => "Error",
     }
 }
 
 pub(super) fn write_head(
-    out: &mut TcpStream,
+    out: &mut impl Write,
     status: u16,
     headers: &Headers,
     len: u64,
@@ -127,7 +197,7 @@ pub(super) fn write_head(
 }
 
 pub(super) fn respond(
-    out: &mut TcpStream,
+    out: &mut impl Write,
     status: u16,
     headers: &Headers,
     body: Option<&[u8]>,
@@ -138,20 +208,15 @@ pub(super) fn respond(
     out.flush()
 }
 
-/// Too many connections: say so, on the accepting thread, spending at most a few tens of
-/// milliseconds. The request is read (not parsed) before closing: closing with unread bytes
-/// would reset the connection and the client might never see the answer.
-pub(super) fn busy(mut stream: TcpStream) -> std::io::Result<()> {
-    let mut request = [0u8; 1024];
-    stream.set_write_timeout(Some(Duration::from_millis(100)))?;
-    stream.set_read_timeout(Some(Duration::from_millis(50)))?;
-    let body: &[u8] = b"busy, try again\n";
-    respond(&mut stream, 503, &Headers::text(), Some(body))?;
-    stream.shutdown(std::net::Shutdown::Write)?;
-    for _ in 0..MAX_HEAD / request.len() {
-        if matches!(stream.read(&mut request), Ok(0) | Err(_)) {
-            break;
-        }
-    }
-    Ok(())
+/// The whole `503` answer, for a client turned away (see `reject.rs`).
+pub(super) fn busy_answer() -> Vec<u8> {
+    let mut answer = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = respond(
+        &mut answer,
+        503,
+        &Headers::text(),
+        Some(b"busy, try again\n"),
+    );
+    answer
 }

@@ -1,11 +1,12 @@
 //! The `cifar-lab-serve` binary that `scripts/run` starts: it serves a build with its
-//! headers, and refuses a folder that is no build in words.
+//! headers, offers only the data set's files from `--data`, and refuses a folder that is no
+//! build in words.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+mod common;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_cifar-lab-serve");
+use std::process::Command;
+
+use common::{BINARY, Server};
 
 #[test]
 fn it_serves_a_build_under_its_base() {
@@ -15,40 +16,35 @@ fn it_serves_a_build_under_its_base() {
         "<!doctype html><title>app</title>",
     )
     .unwrap();
-    let mut server = Command::new(BINARY)
-        .args(["--port", "0", "--base", "/cifar-lab/", "--dist"])
-        .arg(dist.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Kept open until the server is stopped: it prints a second line.
-    let mut said = BufReader::new(server.stdout.take().unwrap());
-    let mut first = String::new();
-    said.read_line(&mut first).unwrap();
-    // "Serving the app at http://127.0.0.1:PORT/cifar-lab/ (Ctrl-C stops)"
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
-    let mut stream = TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "GET /cifar-lab/ HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
-    drop(said);
+    let server = Server::start(dist.path(), &["--base", "/cifar-lab/"]);
+    let answer = server.get("/cifar-lab/");
+    drop(server);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(
         answer.contains("Content-Security-Policy: default-src 'self'"),
         "{answer}"
     );
     assert!(answer.ends_with("<title>app</title>"), "{answer}");
+}
+
+/// `--data` naming a folder without `cifar-10-batches-bin/` inside (a home folder, say): any
+/// page may read the data mount, so it offers the batches and nothing else there.
+#[test]
+fn the_data_folder_offers_only_the_batches() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "app").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("data_batch_1.bin"), "batch").unwrap();
+    std::fs::write(data.path().join("notes.txt"), "private").unwrap();
+    let server = Server::start(dist.path(), &["--data", data.path().to_str().unwrap()]);
+    let batch = server.get("/data/cifar-10-batches-bin/data_batch_1.bin");
+    assert!(batch.starts_with("HTTP/1.1 200"), "{batch}");
+    assert!(
+        batch.contains("Access-Control-Allow-Origin: *\r\n"),
+        "{batch}"
+    );
+    let notes = server.get("/data/cifar-10-batches-bin/notes.txt");
+    assert!(notes.starts_with("HTTP/1.1 404"), "{notes}");
 }
 
 #[test]

@@ -1,7 +1,12 @@
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use super::http::{RangeAnswer, byte_range};
 use super::*;
 
 fn body(found: Found) -> Vec<u8> {
@@ -67,32 +72,67 @@ fn mounts_serve_their_files_and_nothing_outside() {
 
 #[test]
 fn byte_ranges() {
-    assert_eq!(byte_range("bytes=0-9", 100), Some((0, 9)));
-    assert_eq!(byte_range("bytes=90-", 100), Some((90, 99)));
-    assert_eq!(byte_range("bytes=-10", 100), Some((90, 99)));
-    assert_eq!(byte_range("bytes=50-500", 100), Some((50, 99)));
-    for bad in [
-        "bytes=100-",
+    let part = |start, end| RangeAnswer::Part { start, end };
+    assert_eq!(byte_range("bytes=0-9", 100), part(0, 9));
+    assert_eq!(byte_range("bytes=90-", 100), part(90, 99));
+    assert_eq!(byte_range("bytes=-10", 100), part(90, 99));
+    assert_eq!(byte_range("bytes=-500", 100), part(0, 99));
+    assert_eq!(byte_range("bytes=50-500", 100), part(50, 99));
+    assert_eq!(byte_range("Bytes = 1-2", 100), part(1, 2));
+    // A valid single range that starts past the end (or asks for no bytes at all).
+    for unsatisfiable in ["bytes=100-", "bytes=100-200", "bytes=-0"] {
+        assert_eq!(
+            byte_range(unsatisfiable, 100),
+            RangeAnswer::Unsatisfiable,
+            "{unsatisfiable}"
+        );
+    }
+    assert_eq!(byte_range("bytes=0-", 0), RangeAnswer::Unsatisfiable);
+    // Anything else is ignored: the whole body.
+    for ignored in [
         "bytes=9-2",
         "bytes=0-1,4-5",
         "lines=1-2",
         "bytes=x-",
+        "bytes=+1-2",
+        "bytes=-",
+        "bytes=99999999999999999999-",
+        "bytes",
+        "",
     ] {
-        assert_eq!(byte_range(bad, 100), None, "{bad}");
+        assert_eq!(byte_range(ignored, 100), RangeAnswer::Whole, "{ignored}");
     }
+    assert_eq!(byte_range("bytes=-5", 0), RangeAnswer::Whole);
 }
 
 fn site_on(dir: &Path, max_connections: usize, timeout: Duration) -> SocketAddr {
+    site_with(
+        dir,
+        Limits {
+            connections: max_connections,
+            head: timeout,
+            answer_base: Duration::from_secs(30),
+            answer_rate: 16 * 1024,
+        },
+    )
+}
+
+/// `dir` served at `/`, and as the data set at `/data/`.
+fn site_with(dir: &Path, limits: Limits) -> SocketAddr {
     Site::new()
-        .limits(max_connections, timeout)
+        .limits(limits)
         .mount("/", Content::Dir(dir.into()))
         .mount_data("/data/", Content::Dir(dir.into()))
         .spawn_local()
         .unwrap()
 }
 
+/// `request`'s answer; a server that stalls fails the test after 5 s instead of hanging it.
 fn ask(address: SocketAddr, request: &str) -> String {
     let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).unwrap();
@@ -110,6 +150,7 @@ fn answers_over_http_with_strict_headers() {
     std::fs::write(dir.path().join("a b.txt"), "spaced").unwrap();
     std::fs::write(dir.path().join("digits.bin"), "0123456789").unwrap();
     std::fs::write(dir.path().join("worker.js"), "import './app.js';").unwrap();
+    std::fs::write(dir.path().join("data_batch_1.bin"), "batch").unwrap();
     let address = site_on(dir.path(), 8, Duration::from_secs(5));
     let ok = get(address, "/index.html?x=1");
     assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
@@ -129,7 +170,7 @@ fn answers_over_http_with_strict_headers() {
         "{worker}"
     );
     assert!(!get(address, "/digits.bin").contains("Content-Security-Policy"));
-    assert!(get(address, "/data/digits.bin").contains("Access-Control-Allow-Origin: *\r\n"));
+    assert!(get(address, "/data/data_batch_1.bin").contains("Access-Control-Allow-Origin: *\r\n"));
     assert!(get(address, "/missing.bin").starts_with("HTTP/1.1 404"));
     // Paths arrive percent-encoded; an encoded `..` still cannot climb out.
     assert!(get(address, "/a%20b.txt").ends_with("\r\n\r\nspaced"));
@@ -155,8 +196,39 @@ fn answers_over_http_with_strict_headers() {
         "GET /digits.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=20-\r\n\r\n",
     );
     assert!(beyond.starts_with("HTTP/1.1 416"), "{beyond}");
-    assert!(ask(address, "POST / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+    assert!(beyond.contains("Content-Range: bytes */10\r\n"), "{beyond}");
     assert!(ask(address, "\u{1}\u{2} garbage\r\n\r\n").starts_with("HTTP/1.1 400"));
+}
+
+/// RFC 9110: a server may ignore `Range`, so one it cannot serve as asked (several ranges,
+/// another unit, nonsense) gets the whole file; only a valid range past the end is `416`.
+/// A `405` says which methods would do (`Allow`).
+#[test]
+fn ranges_it_cannot_serve_get_the_whole_file_and_405_says_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("digits.bin"), "0123456789").unwrap();
+    let address = site_on(dir.path(), 8, Duration::from_secs(5));
+    for ignored in [
+        "bytes=0-1,4-5",
+        "lines=1-2",
+        "bytes=x-",
+        "bytes=9-2",
+        "bytes",
+    ] {
+        let whole = ask(
+            address,
+            &format!("GET /digits.bin HTTP/1.1\r\nHost: x\r\nRange: {ignored}\r\n\r\n"),
+        );
+        assert!(
+            whole.starts_with("HTTP/1.1 200 OK\r\n"),
+            "{ignored}: {whole}"
+        );
+        assert!(whole.ends_with("\r\n\r\n0123456789"), "{ignored}: {whole}");
+        assert!(!whole.contains("Content-Range"), "{ignored}: {whole}");
+    }
+    let refused = ask(address, "POST / HTTP/1.1\r\n\r\n");
+    assert!(refused.starts_with("HTTP/1.1 405"), "{refused}");
+    assert!(refused.contains("\r\nAllow: GET, HEAD\r\n"), "{refused}");
 }
 
 #[test]
@@ -186,19 +258,31 @@ fn long_slow_and_idle_clients_are_bounded() {
     let held: Vec<TcpStream> = (0..2)
         .map(|_| TcpStream::connect(address).unwrap())
         .collect();
-    let answers_within = |status: &str| {
-        let deadline = std::time::Instant::now() + Duration::from_secs(4);
-        loop {
-            if get(address, "/").starts_with(status) {
-                return true;
-            }
-            if std::time::Instant::now() > deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-    assert!(answers_within("HTTP/1.1 503"), "a full site still answered");
+    assert!(
+        answers_within(address, "HTTP/1.1 503"),
+        "a full site still answered"
+    );
     drop(held);
-    assert!(answers_within("HTTP/1.1 200"), "the site did not recover");
+    assert!(
+        answers_within(address, "HTTP/1.1 200"),
+        "the site did not recover"
+    );
 }
+
+/// Whether `GET /` is answered with `status` within 4 s (polling, so that a loaded machine
+/// does not fail a test that waits for a slot to be freed).
+fn answers_within(address: SocketAddr, status: &str) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(4);
+    loop {
+        if get(address, "/").starts_with(status) {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+mod clients;
+mod files;
