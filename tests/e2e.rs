@@ -63,6 +63,34 @@ fn serve() -> String {
     format!("http://{address}{BASE}")
 }
 
+/// Puts (`"put"`) a copy of a stored run, named "damaged", whose confused pair names class
+/// 99, into the page's IndexedDB; or removes it (`"delete"`).
+const DAMAGE_A_STORED_RUN: &str = r#"
+const [what, done] = arguments;
+const open = indexedDB.open('cifar-lab', 1);
+open.onsuccess = () => {
+  const db = open.result;
+  const tx = db.transaction('runs', 'readwrite');
+  const runs = tx.objectStore('runs');
+  const key = '0000000000001 damaged';
+  if (what === 'delete') {
+    runs.delete(key);
+  } else {
+    const all = runs.getAll();
+    all.onsuccess = () => {
+      const run = JSON.parse(all.result.find(r => JSON.parse(r).metrics));
+      run.name = 'damaged';
+      run.created = 1;
+      run.metrics.top_confusions = [{truth: 99, predicted: 5, count: 1, share_of_truth: 0.1}];
+      runs.put(JSON.stringify(run), key);
+    };
+  }
+  tx.oncomplete = () => { db.close(); done(true); };
+  tx.onabort = () => done(String(tx.error));
+};
+open.onerror = () => done(String(open.error));
+"#;
+
 /// Where the browser saves downloads.
 fn downloads() -> PathBuf {
     let dir = screenshots().join("downloads");
@@ -351,12 +379,26 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     )
     .await;
 
-    // A reload keeps the runs (IndexedDB).
+    // A reload keeps the runs (IndexedDB); a damaged record beside them (its confused pair
+    // names class 99) is named, not drawn, and the page loads as ever.
+    client
+        .execute_async(DAMAGE_A_STORED_RUN, vec![json!("put")])
+        .await
+        .unwrap();
     client.refresh().await.unwrap();
     let listed =
         "[...document.querySelectorAll('#runs-body th')].map(t => t.textContent).join(',')";
     let names = wait_for(client, "the stored runs", listed, 60).await;
     assert_eq!(names, json!("plain,plain #2"));
+    assert_eq!(
+        text(client, "runs-error").await,
+        "A stored run could not be read, so it is not listed: “damaged” is damaged: a confused \
+         pair names class 99 → 5, but there are 10 classes."
+    );
+    client
+        .execute_async(DAMAGE_A_STORED_RUN, vec![json!("delete")])
+        .await
+        .unwrap();
     let status = "document.querySelector('#runs-body tr td:nth-child(5)').textContent";
     let status = wait_for(client, "the first run's status", status, 10).await;
     assert!(

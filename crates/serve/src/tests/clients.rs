@@ -55,7 +55,8 @@ fn a_request_head_dribbled_past_its_deadline_gets_408() {
 
 /// The answer must keep pace: not only all of it within its time (a 1 GiB file at 4 MiB/s may
 /// take 257 s), but each part, so a reader that falls behind loses its slot soon after its
-/// head start (1 s, and what the socket buffers took at once) runs out.
+/// head start (1 s, and what the socket buffers took at once) runs out. Files are streamed
+/// from disk, the archive's batches from memory: both keep pace the same way.
 #[test]
 fn a_reader_slower_than_the_answer_rate_loses_its_slot() {
     let dir = tempfile::tempdir().unwrap();
@@ -70,9 +71,22 @@ fn a_reader_slower_than_the_answer_rate_loses_its_slot() {
         answer_rate: 4 << 20,
     };
     let address = site_with(dir.path(), limits);
-    let mut slow = TcpStream::connect(address).unwrap();
-    slow.write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+    slow_reader_loses_its_slot(address, "/big.bin");
+    // 96 MiB in memory: 25 s at the rate, which one write of all of it would have had.
+    let files = HashMap::from([("data_batch_1.bin".to_string(), vec![7u8; 96 << 20])]);
+    let address = Site::new()
+        .limits(limits)
+        .mount("/", Content::Dir(dir.path().into()))
+        .mount_data("/data/", Content::Files(Arc::new(files)))
+        .spawn_local()
         .unwrap();
+    slow_reader_loses_its_slot(address, "/data/data_batch_1.bin");
+}
+
+/// A reader of `path` taking 200 KiB/s holds the site's one slot, and loses it in time.
+fn slow_reader_loses_its_slot(address: SocketAddr, path: &str) {
+    let mut slow = TcpStream::connect(address).unwrap();
+    write!(slow, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     let mut chunk = [0u8; 4096];
     assert!(slow.read(&mut chunk).unwrap() > 0, "no answer began");
     // 4 KiB every 20 ms (200 KiB/s) until told to stop: far below the 4 MiB/s asked for.
@@ -93,14 +107,14 @@ fn a_reader_slower_than_the_answer_rate_loses_its_slot() {
     };
     assert!(
         get(address, "/").starts_with("HTTP/1.1 503"),
-        "the slow reader did not hold the one slot"
+        "{path}: the slow reader did not hold the one slot"
     );
     let freed = answers_within(address, "HTTP/1.1 200");
     stop.store(true, Ordering::SeqCst);
     let taken = reader.join().unwrap();
     assert!(
         freed,
-        "the slow reader kept its slot (it took {taken} bytes)"
+        "{path}: the slow reader kept its slot (it took {taken} bytes)"
     );
 }
 
