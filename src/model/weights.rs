@@ -176,7 +176,9 @@ fn parse_record(file: &str, bytes: Vec<u8>) -> Result<ModuleRecord, WeightsError
     })
 }
 
-/// The spec recorded in burnpack `bytes`; `None` for files saved before it was recorded.
+/// The spec recorded in burnpack `bytes`; `None` for files saved before it was recorded. A
+/// file too small for its own recorded model's parameters is refused here, before any model
+/// is built.
 pub fn recorded_spec(file: &str, bytes: &[u8]) -> Result<Option<ModelSpec>, WeightsError> {
     let reader =
         Reader::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| {
@@ -189,10 +191,12 @@ pub fn recorded_spec(file: &str, bytes: &[u8]) -> Result<Option<ModelSpec>, Weig
         .metadata()
         .get(SPEC_KEY)
         .map(|text| {
-            ModelSpec::parse(text).map_err(|source| WeightsError::BadSpec {
+            let spec = ModelSpec::parse(text).map_err(|source| WeightsError::BadSpec {
                 file: file.into(),
                 source,
-            })
+            })?;
+            holds(&spec, file, bytes.len())?;
+            Ok(spec)
         })
         .transpose()
 }
@@ -205,7 +209,6 @@ pub fn weights_from_bytes(
     bytes: Vec<u8>,
     device: &Device,
 ) -> Result<Cnn, WeightsError> {
-    holds(spec, file, bytes.len())?;
     let record = parse_record(file, bytes)?;
     Cnn::new(spec, device)
         .try_load_record(record)
@@ -216,9 +219,10 @@ pub fn weights_from_bytes(
         })
 }
 
-/// Refuses a file too short for `spec`'s parameters as 32-bit floats, before the model is
-/// built to find out: a few hundred bytes recording a 20 M-parameter layer list must not cost
-/// 80 MB. (Loading never takes much more memory than the file itself.)
+/// Refuses a file too short for its recorded `spec`'s parameters as 32-bit floats (as cifar-lab
+/// saves them), before the model is built to find out: a few hundred bytes recording a
+/// 20 M-parameter layer list are damaged, whatever they hold. (Weights of another model,
+/// tried against a spec the user names, are a mismatch instead, found by loading.)
 fn holds(spec: &ModelSpec, file: &str, bytes: usize) -> Result<(), WeightsError> {
     let params = spec.shapes().iter().fold(0usize, |n, s| {
         n.saturating_add(s.trainable)
@@ -248,16 +252,12 @@ pub fn weights_from_bytes_any(
         let model = weights_from_bytes(&spec, file, bytes, device)?;
         return Ok((spec, model));
     }
-    let len = bytes.len();
     let record = parse_record(file, bytes)?;
     let presets = Architecture::ALL
         .into_iter()
         .map(ModelSpec::preset)
         .filter(|spec| spec != preferred);
     for spec in std::iter::once(preferred.clone()).chain(presets) {
-        if holds(&spec, file, len).is_err() {
-            continue;
-        }
         if let Ok(model) = Cnn::new(&spec, device).try_load_record(record.clone()) {
             return Ok((spec, model));
         }
