@@ -1,15 +1,18 @@
-//! cifar-lab: the tutorial's CIFAR-10 CNNs, trained and judged natively or in the browser.
+//! cifar-lab: CIFAR-10 CNNs (the tutorial's, airbench94's, or your own layer list), trained
+//! and judged natively or in the browser.
 //!
 //! The pipeline, one module each, each using only those before it: [`data`] (CIFAR-10
-//! batches) → [`model`] (the three CNNs) → [`optim`] (Adadelta and friends) → [`eval`] (a model
+//! batches) → [`model`] (models as data: the presets and layer lists, checked, built, saved)
+//! → [`optim`] (Adadelta, Adam, SGD, Nesterov SGD) → [`eval`] (a model
 //! judged on a data set: loss, confusion matrix, per-class metrics, overfitting diagnosis) →
 //! [`train`] (the loop, which validates through `eval` after every epoch) → [`plot`] (curves
 //! and heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
 //! Beside them, used by all: [`backend`] picks the device and reads tensors back, [`history`]
 //! is a run's per-epoch record (written by `train`, read by `eval`, `plot` and `report`),
 //! [`serde_float`] carries NaN and infinity through JSON, and
-//! [`kernels`] holds the fused convolution + ReLU that the models train through (fast CPU
-//! kernels, burn's ops elsewhere).
+//! [`kernels`] holds the training hot spots as burn backend extensions that the models train
+//! through (convolution + ReLU, max pooling, batch norm, GELU, dropout's mask: fast CPU
+//! kernels on `flex`, burn's own ops elsewhere).
 //! Only [`web`] touches the browser, and only its wasm32-only parts (page, worker, canvas…)
 //! use web-sys; the rest of it (messages, the page's session, settings, share links,
 //! formatting) is plain Rust, tested natively like the pipeline.

@@ -1,7 +1,7 @@
 //! Whether a layer list makes a model: each layer's input shape fits it, the last layer gives
 //! one score per class, and the parameters stay under a cap. Errors name the layer.
 
-use super::spec::{LayerSpec, Padding};
+use super::layer::{LayerSpec, Padding};
 use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES};
 
 /// More parameters than this is refused before training starts: with the optimiser's state
@@ -156,7 +156,7 @@ pub fn check_batch(
     Ok(())
 }
 
-/// What the CPU kernel (`kernels/conv_cpu.rs`) holds per thread for a convolution from
+/// What the CPU kernel (`kernels/conv/cpu.rs`) holds per thread for a convolution from
 /// `input [h, w, c]` to `output [oh, ow, filters]`: the unfolded image, `c·k²` rows of
 /// `oh·ow`, and for the weight gradient a partial sum of the weights and biases. Saturates
 /// instead of wrapping (a 32-bit `usize` in WebAssembly overflows at 4 GiB).

@@ -2,7 +2,8 @@
 //! run starts.
 
 use super::check::LayerShape;
-use super::spec::{LayerSpec, ModelSpec};
+use super::layer::LayerSpec;
+use super::spec::ModelSpec;
 use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE};
 
 /// Floating-point operations (a multiply-add is two) of one image's forward pass through the

@@ -4,6 +4,7 @@
 
 mod check;
 mod cost;
+mod layer;
 mod network;
 mod parse;
 mod prepare;
@@ -15,9 +16,10 @@ mod whiten;
 
 pub use check::{LayerShape, MAX_ACTIVATION_BYTES, MAX_PARAMS, ModelError};
 pub use cost::{forward_flops, training_flops};
+pub use layer::{Activation, LayerSpec, Padding};
 pub use network::{Cnn, ImageLayer, VectorLayer};
 pub use presets::{Architecture, UnknownArchitecture};
-pub use spec::{Activation, LayerSpec, ModelSpec, Padding};
+pub use spec::ModelSpec;
 pub use summary::{Summary, SummaryRow, group_thousands};
 pub use weights::{
     WeightsError, load_weights, recorded_spec, save_weights, weights_from_bytes,

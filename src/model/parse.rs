@@ -3,7 +3,7 @@
 //! dense 10`. Layers are separated by commas or new lines; words are case-insensitive.
 
 use super::check::ModelError;
-use super::spec::{Activation, LayerSpec, Padding};
+use super::layer::{Activation, LayerSpec, Padding};
 
 const LAYERS: &str =
     "conv, maxpool, dropout, batchnorm, relu, gelu, flatten, dense, whiten or rescale";

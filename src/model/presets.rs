@@ -1,9 +1,10 @@
-//! The named models: the tutorial's three CNNs and the batch-normalised chapter after them.
+//! The named models: the tutorial's three CNNs (`plain`, `dropout`, `deeper`), the
+//! batch-normalised chapter after them (`deeper-bn`), and airbench94's network (`fast94`).
 
 use std::fmt;
 use std::str::FromStr;
 
-use super::spec::{Activation as Act, LayerSpec, Padding};
+use super::layer::{Activation as Act, LayerSpec, Padding};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Architecture {

@@ -1,6 +1,7 @@
 //! "About N minutes on this device": a run's arithmetic divided by the speed this device
-//! measured in an earlier run of the session. Before any run has measured it, the line says
-//! so and gives the model's work relative to the tutorial's `plain`, never a guessed time.
+//! measured this session, by Measure speed (a few timed steps) or by an earlier run's first
+//! batches. Before either has, the line says so and gives the model's work relative to the
+//! tutorial's `plain`, never a guessed time.
 
 use crate::data::ValidationSource;
 use crate::model::{Architecture, ModelSpec, forward_flops, group_thousands, training_flops};

@@ -1,9 +1,16 @@
 //! The browser app: a page that only draws, and a dedicated Web Worker that loads the data and
-//! trains, built from the same wasm module. [`protocol`] is what they say to each other,
-//! [`device`] which device a run trains on and [`format`] the words the page shows; all are
-//! plain Rust, tested natively. The rest is the
-//! thin web-sys layer: [`worker`] (fetch + cache, WebGPU, the training loop's observer),
-//! [`page`] (form, progress, tables, canvases) and [`canvas`] (the plot module on a canvas).
+//! trains (the CPU worker from the page's own module; the WebGPU worker from a second module,
+//! fetched only where WebGPU trains).
+//!
+//! Plain Rust, tested natively: [`protocol`] (what page and worker say to each other),
+//! [`session`] (the page's state and its `update`: every decision the page makes),
+//! [`settings`], [`model_form`] and [`share`] (the training form, its checks and share links),
+//! [`device`] (which device a run trains on), [`estimate`] (time left), [`saved`] (a run as
+//! IndexedDB keeps it), [`shelf`] (the models the worker keeps) and [`format`] (the words the
+//! page shows). The wasm32-only web-sys layer around them: [`worker`] (fetch + cache, WebGPU,
+//! the training loop's observer), `page` (DOM events in, the session's commands applied,
+//! IndexedDB), [`canvas`] (the plot module on a canvas), [`adapter`] and [`gpu_meter`]
+//! (WebGPU's adapter and its work counted).
 
 pub mod device;
 pub mod estimate;

@@ -1,6 +1,10 @@
-//! GELU as an extension op: forward and derivative through [`gelu_cpu`](super::gelu_cpu)'s
+//! GELU as an extension op: forward and derivative through [`cpu`]'s
 //! vectorised formula on the CPU; other backends keep burn's `gelu` and `gelu_backward`,
 //! which are also the trait's default bodies.
+
+mod autodiff;
+pub mod cpu;
+mod flex;
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, backend_extension};

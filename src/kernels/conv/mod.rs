@@ -1,6 +1,10 @@
 //! The fused convolution + bias (+ ReLU): the extension trait, its burn-ops defaults and the
 //! model-facing functions.
 
+mod autodiff;
+pub mod cpu;
+mod flex;
+
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, backend_extension};

@@ -5,7 +5,7 @@
 //!
 //! A NaN in a window wins it (as `f32::max` would not), so a diverging run stays visibly NaN.
 
-use super::parallel;
+use crate::kernels::parallel;
 
 /// Whether `a`, coming first, stays the maximum against `b`: ties go to the first, NaN wins.
 #[inline]

@@ -4,7 +4,7 @@
 //! Abramowitz & Stegun's 7.1.26 (|error| < 1.5e-7 for erf, below `f32`'s resolution of
 //! Φ near 1) and `exp` from a Cephes-style polynomial, both branch-free.
 
-use super::parallel;
+use crate::kernels::parallel;
 
 const INV_SQRT_2PI: f32 = 0.398_942_3;
 

@@ -1,7 +1,11 @@
 //! Batch normalisation as an extension op: the training-mode norm (batch statistics), its
 //! gradients, and the evaluation-mode norm (running statistics). On the CPU they are the
-//! fused passes of [`norm_cpu`](super::norm_cpu); other backends keep burn's ops, which is
+//! fused passes of [`cpu`]; other backends keep burn's ops, which is
 //! also what the trait's default bodies run.
+
+mod autodiff;
+pub mod cpu;
+mod flex;
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, backend_extension};

@@ -6,6 +6,8 @@
 //! same mask for the same seed on any number of threads. The mask arrives already scaled, so
 //! the model multiplies once. Other backends keep burn's sampling.
 
+mod flex;
+
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, backend_extension};
 use burn::nn::Dropout;

@@ -1,5 +1,9 @@
 //! Max pooling as an extension op: burn's ops by default, the window kernels of
-//! [`pool_cpu`](super::pool_cpu) on the CPU backend.
+//! [`cpu`] on the CPU backend.
+
+mod autodiff;
+pub mod cpu;
+mod flex;
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, backend_extension};

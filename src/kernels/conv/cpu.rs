@@ -18,7 +18,7 @@
 
 use gemm::{Parallelism, gemm};
 
-use super::parallel;
+use crate::kernels::parallel;
 
 /// The shapes of one convolution: input `[batch, channels_in, height, width]`, weight
 /// `[channels_out, channels_in, kernel_h, kernel_w]`, output `[batch, channels_out, out_h, out_w]`.

@@ -4,7 +4,7 @@
 //! per subtraction, division, product and sum), each allocating its result; here the forward
 //! reads the input twice and writes once, and the backward reads input and gradient twice.
 
-use super::parallel;
+use crate::kernels::parallel;
 
 /// Shapes of one batch norm: `batch` images of `channels` planes of `plane` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
