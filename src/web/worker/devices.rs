@@ -7,9 +7,10 @@ use std::rc::Rc;
 
 use burn::tensor::Device;
 
-use super::{Outbox, WebGpu, Worker};
+use super::{Gpu, Outbox, WebGpu, Worker};
 use crate::backend::BackendKind;
-use crate::web::device::DeviceDecision;
+use crate::web::device::{DeviceDecision, decide};
+use crate::web::protocol::BackendChoice;
 use crate::web::protocol::Event;
 
 /// Whether this module has burn's WebGPU backend (the page loads it only where WebGPU will
@@ -23,7 +24,7 @@ pub(super) async fn open(worker: &Rc<RefCell<Worker>>, outbox: &Outbox) -> Event
     let opened = super::open_webgpu().await.map(|gpu| {
         let gpu = Rc::new(gpu);
         watch_for_loss(worker, outbox, gpu.clone());
-        worker.borrow_mut().webgpu = Some(gpu.clone());
+        worker.borrow_mut().gpu.webgpu = Some(gpu.clone());
         gpu.adapter.clone()
     });
     #[cfg(not(feature = "wgpu"))]
@@ -34,7 +35,7 @@ pub(super) async fn open(worker: &Rc<RefCell<Worker>>, outbox: &Outbox) -> Event
     let mut w = worker.borrow_mut();
     match opened {
         Ok(adapter) => {
-            w.adapter = Some(adapter.clone());
+            w.gpu.adapter = Some(adapter.clone());
             Event::Backend {
                 webgpu: Some(adapter),
                 problem: None,
@@ -42,7 +43,7 @@ pub(super) async fn open(worker: &Rc<RefCell<Worker>>, outbox: &Outbox) -> Event
             }
         }
         Err(problem) => {
-            w.webgpu_problem = Some(problem.clone());
+            w.gpu.problem = Some(problem.clone());
             Event::Backend {
                 webgpu: None,
                 problem: Some(problem),
@@ -69,14 +70,15 @@ pub(super) fn device_for(
     }
 }
 
-/// A decision for WebGPU in a worker without its device is refused (see [`NOT_IN_THIS_MODULE`]).
-pub(super) fn refuse_without_device(
-    decision: DeviceDecision,
-    webgpu: Option<&Rc<WebGpu>>,
-) -> DeviceDecision {
-    match (decision, webgpu) {
-        (DeviceDecision::WebGpu, None) => DeviceDecision::Refuse(NOT_IN_THIS_MODULE.into()),
-        (decision, _) => decision,
+/// Where a request on `choice` runs, the one mapping every request uses: [`decide`] on what
+/// this worker has, and a decision for WebGPU refused where its device is not here (see
+/// [`NOT_IN_THIS_MODULE`]).
+pub(super) fn choose(choice: BackendChoice, gpu: &Gpu) -> DeviceDecision {
+    match decide(choice, gpu.adapter.as_ref(), gpu.problem.as_deref()) {
+        DeviceDecision::WebGpu if gpu.webgpu.is_none() => {
+            DeviceDecision::Refuse(NOT_IN_THIS_MODULE.into())
+        }
+        decision => decision,
     }
 }
 
@@ -92,9 +94,11 @@ fn watch_for_loss(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, gpu: Rc<WebGpu>
         web_sys::console::error_1(&lost.clone().into());
         super::gpu::remember_loss(&lost);
         let mut w = worker.borrow_mut();
-        w.webgpu = None;
-        w.adapter = None;
-        w.webgpu_problem = Some(lost.clone());
+        w.gpu = Gpu {
+            webgpu: None,
+            adapter: None,
+            problem: Some(lost.clone()),
+        };
         w.checked = false;
         drop(w);
         outbox.post(&Event::Backend {

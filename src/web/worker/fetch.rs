@@ -14,7 +14,7 @@ use web_sys::{
     Response,
 };
 
-use super::data::{Fetched, LoadError, Tally};
+use super::loaded::{Fetched, LoadError, Tally};
 use super::message_of;
 use crate::data::{BatchKind, DataError};
 

@@ -6,6 +6,9 @@ mod data;
 mod devices;
 mod fetch;
 mod gpu;
+mod kept;
+mod load;
+mod loaded;
 mod run;
 mod speed;
 mod weights;
@@ -13,34 +16,27 @@ mod weights;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use burn::tensor::Device;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-pub use data::LoadError;
 #[cfg(feature = "wgpu")]
 pub use gpu::open_webgpu;
 pub use gpu::{WebGpu, device_lost};
+pub use loaded::LoadError;
 
-use super::device::decide;
 use super::envelope;
 use super::error::js_message;
-use super::protocol::{AUGMENT_EPOCHS, AUGMENT_SAMPLE, AdapterInfo, Event, Request};
+use super::protocol::{AdapterInfo, Event, Request};
 use super::shelf::Shelf;
 use crate::data::Cifar10;
-use crate::model::weights_to_bytes;
 use crate::train::CancelToken;
 
 /// Everything the worker keeps between requests.
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     data: Option<Rc<Cifar10>>,
-    /// The adapter there is: opened as `webgpu` in the GPU module, only asked about in the
-    /// CPU-only one.
-    adapter: Option<AdapterInfo>,
-    webgpu: Option<Rc<WebGpu>>,
-    webgpu_problem: Option<String>,
+    gpu: Gpu,
     /// Whether the WebGPU-vs-CPU self-check has passed.
     checked: bool,
     cancel: CancelToken,
@@ -49,7 +45,17 @@ struct Worker {
     /// What the worker is doing, when a request is still running.
     busy: Option<&'static str>,
     /// Models of this session's runs, by run name.
-    models: Shelf<Rc<run::KeptModel>>,
+    models: Shelf<Rc<kept::KeptModel>>,
+}
+
+/// WebGPU as this worker has it: its device (opened in the GPU module only), the adapter
+/// there is (opened as `webgpu`, or only asked about in the CPU-only module), or why there is
+/// none. Every request maps its backend choice onto it through `devices::choose`.
+#[derive(Clone, Default)]
+pub(super) struct Gpu {
+    pub webgpu: Option<Rc<WebGpu>>,
+    pub adapter: Option<AdapterInfo>,
+    pub problem: Option<String>,
 }
 
 /// Posts events to the page.
@@ -81,9 +87,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
     let worker = Rc::new(RefCell::new(Worker {
         scope: scope.clone(),
         data: None,
-        adapter: None,
-        webgpu: None,
-        webgpu_problem: None,
+        gpu: Gpu::default(),
         checked: false,
         cancel: CancelToken::new(),
         load_abort: None,
@@ -149,158 +153,25 @@ fn receive(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, message: MessageEvent)
     });
 }
 
+/// Hands each request to the file that answers it.
 async fn handle(
     worker: Rc<RefCell<Worker>>,
     outbox: Outbox,
     request: Request,
     file: Option<web_sys::File>,
 ) {
-    let set_busy = |doing| worker.borrow_mut().busy = doing;
+    let (worker, outbox) = (&worker, &outbox);
     match request {
         // Not marked busy: the data loads meanwhile (the page enables Train after both).
-        Request::Init => {
-            let event = devices::open(&worker, &outbox).await;
-            outbox.post(&event);
-        }
-        Request::LoadUrl { base } => {
-            set_busy(Some("loading the data"));
-            let scope = worker.borrow().scope.clone();
-            let loaded = match web_sys::AbortController::new() {
-                Ok(abort) => {
-                    worker.borrow_mut().load_abort = Some(abort.clone());
-                    data::load_from_url(&scope, &base, &outbox, &abort.signal()).await
-                }
-                Err(e) => Err(LoadError::Browser(message_of(&e))),
-            };
-            worker.borrow_mut().load_abort = None;
-            finish_load(&worker, &outbox, loaded);
-        }
-        Request::LoadArchive { name } => {
-            set_busy(Some("reading the archive"));
-            let loaded = match file {
-                Some(file) => data::load_from_file(&name, &file, &outbox).await,
-                None => Err(LoadError::Browser(
-                    "the archive did not reach the worker".into(),
-                )),
-            };
-            finish_load(&worker, &outbox, loaded);
-        }
-        Request::ClearCache => {
-            let scope = worker.borrow().scope.clone();
-            match data::clear_cache(&scope).await {
-                Ok(files) => outbox.post(&Event::CacheCleared { files }),
-                Err(error) => outbox.post(&Event::Refused {
-                    message: error.to_string(),
-                }),
-            }
-        }
-        Request::Train(request) => {
-            let (data, webgpu, adapter, problem, checked, cancel) = {
-                let mut w = worker.borrow_mut();
-                w.cancel = CancelToken::new();
-                (
-                    w.data.clone(),
-                    w.webgpu.clone(),
-                    w.adapter.clone(),
-                    w.webgpu_problem.clone(),
-                    w.checked,
-                    w.cancel.clone(),
-                )
-            };
-            let Some(data) = data else {
-                let message = "load the data set before training".to_string();
-                return outbox.post(&Event::Refused { message });
-            };
-            set_busy(Some("training"));
-            let devices = run::Devices {
-                cpu: Device::flex().autodiff(),
-                webgpu,
-                adapter,
-                webgpu_problem: problem,
-                checked,
-            };
-            let name = request.run.clone();
-            let result = run::train_run(&outbox, &data, devices, request, &cancel).await;
-            let mut w = worker.borrow_mut();
-            w.checked |= result.passed_check;
-            let dropped = match result.trained {
-                Some(trained) => w.models.put(name, Rc::new(trained)),
-                None => Vec::new(),
-            };
-            w.busy = None;
-            drop(w);
-            if !dropped.is_empty() {
-                outbox.post(&Event::Forgotten { runs: dropped });
-            }
-        }
-        Request::MeasureSpeed(request) => {
-            let (webgpu, adapter, problem) = {
-                let w = worker.borrow();
-                (
-                    w.webgpu.clone(),
-                    w.adapter.clone(),
-                    w.webgpu_problem.clone(),
-                )
-            };
-            set_busy(Some("timing this device"));
-            let decision = decide(request.backend, adapter.as_ref(), problem.as_deref());
-            let decision = devices::refuse_without_device(decision, webgpu.as_ref());
-            speed::measure(&outbox, request, decision, webgpu).await;
-            set_busy(None);
-        }
-        Request::Gallery(cell) => {
-            let run = &cell.run;
-            let trained = worker.borrow_mut().models.get(run).cloned();
-            let Some(trained) = trained else {
-                let message = format!(
-                    "the images of `{run}` are not in this session any more: train it again, \
-                     or load its weights"
-                );
-                return outbox.post(&Event::Refused { message });
-            };
-            let (total, images) = run::gallery(&trained, cell.truth, cell.predicted, cell.page);
-            outbox.post(&Event::Gallery {
-                cell,
-                total,
-                images,
-            });
-        }
-        Request::Classify { run, pixels } => {
-            let trained = worker.borrow_mut().models.get(&run).cloned();
-            let outcome = run::classify(trained.as_deref(), &run, &pixels).await;
-            outbox.post(&Event::Classified { run, outcome });
-        }
+        Request::Init => outbox.post(&devices::open(worker, outbox).await),
+        Request::LoadUrl { base } => load::from_url(worker, outbox, &base).await,
+        Request::LoadArchive { name } => load::from_archive(worker, outbox, &name, file).await,
+        Request::ClearCache => load::clear_cache(worker, outbox).await,
         Request::AugmentSamples { augment, seed } => {
-            let data = worker.borrow().data.clone();
-            let Some(data) = data.filter(|d| d.train.len() > AUGMENT_SAMPLE) else {
-                return;
-            };
-            let pixels = data.train.image(AUGMENT_SAMPLE);
-            outbox.post(&Event::AugmentSamples {
-                index: AUGMENT_SAMPLE,
-                class: data.train.labels[AUGMENT_SAMPLE] as usize,
-                images: augment.epoch_samples(pixels, seed, AUGMENT_SAMPLE, AUGMENT_EPOCHS),
-            });
+            load::augment_samples(worker, outbox, augment, seed)
         }
-        Request::SaveWeights { run } => {
-            let trained = worker.borrow_mut().models.get(&run).cloned();
-            let Some(trained) = trained else {
-                let message = format!("the model of `{run}` is not in this session any more");
-                return outbox.post(&Event::Refused { message });
-            };
-            match weights_to_bytes(&trained.model, &trained.architecture).await {
-                Ok(bytes) => outbox.post_with_bytes(
-                    &Event::Weights {
-                        run,
-                        architecture: trained.architecture.clone(),
-                    },
-                    &bytes,
-                ),
-                Err(error) => outbox.post(&Event::Refused {
-                    message: error.to_string(),
-                }),
-            }
-        }
+        Request::Train(request) => run::answer(worker, outbox, request).await,
+        Request::MeasureSpeed(request) => speed::answer(worker, outbox, request).await,
         Request::LoadWeights {
             run,
             file_name,
@@ -310,76 +181,28 @@ async fn handle(
             validation,
             seed,
         } => {
-            let (data, webgpu, adapter, problem) = {
-                let w = worker.borrow();
-                let (gpu, problem) = (w.webgpu.clone(), w.webgpu_problem.clone());
-                (w.data.clone(), gpu, w.adapter.clone(), problem)
-            };
-            let Some(data) = data else {
-                let message = "load the data set before evaluating weights".to_string();
-                return outbox.post(&Event::Refused { message });
-            };
-            let Some(file) = file else {
-                let message = "the weights file did not reach the worker".to_string();
-                return outbox.post(&Event::Refused { message });
-            };
-            set_busy(Some("evaluating weights"));
-            // The same choice as for training; evaluating needs no WebGPU, so where training
-            // would refuse, the CPU evaluates.
-            let decision = decide(backend, adapter.as_ref(), problem.as_deref());
-            let (_, device) = devices::device_for(&decision, webgpu.as_ref());
-            let loaded = weights::evaluate_file(
-                &data, &file, &file_name, &model, subset, validation, seed, &device,
+            let data_choice = (subset, validation, seed);
+            weights::answer_load(
+                worker,
+                outbox,
+                file,
+                run,
+                file_name,
+                model,
+                backend,
+                data_choice,
             )
-            .await;
-            set_busy(None);
-            match loaded {
-                Ok(trained) => {
-                    outbox.post(&Event::Evaluated {
-                        run: run.clone(),
-                        architecture: trained.architecture.clone(),
-                        val_images: trained.validation.len(),
-                        metrics: crate::eval::RunMetrics::new(
-                            &trained.evaluation,
-                            &crate::history::History::default(),
-                            &data.classes,
-                        ),
-                        confidence: trained.confidence(),
-                    });
-                    let dropped = worker.borrow_mut().models.put(run, Rc::new(trained));
-                    if !dropped.is_empty() {
-                        outbox.post(&Event::Forgotten { runs: dropped });
-                    }
-                }
-                Err(message) => outbox.post(&Event::Refused { message }),
-            }
+            .await
+        }
+        Request::SaveWeights { run } => weights::answer_save(worker, outbox, run).await,
+        Request::Gallery(cell) => kept::answer_gallery(worker, outbox, cell),
+        Request::Classify { run, pixels } => {
+            kept::answer_classify(worker, outbox, run, pixels).await
         }
         Request::Forget { run } => {
             worker.borrow_mut().models.remove(&run);
         }
         Request::Stop => unreachable!("Stop is handled on arrival"),
-    }
-}
-
-fn finish_load(
-    worker: &Rc<RefCell<Worker>>,
-    outbox: &Outbox,
-    loaded: Result<(Cifar10, Event), LoadError>,
-) {
-    let mut w = worker.borrow_mut();
-    w.busy = None;
-    match loaded {
-        Ok((set, ready)) => {
-            w.data = Some(Rc::new(set));
-            drop(w);
-            outbox.post(&ready);
-        }
-        Err(error) => {
-            drop(w);
-            outbox.post(&Event::DataFailed {
-                message: error.to_string(),
-            });
-        }
     }
 }
 

@@ -6,22 +6,23 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use web_time::Instant;
 
-use super::{Outbox, WebGpu, yield_to_events};
+use std::cell::RefCell;
+
+use super::devices::choose;
+use super::kept::{KeptModel, confidence_of};
+use super::{Gpu, Outbox, Worker, yield_to_events};
 use crate::backend::BackendKind;
-use crate::data::{Cifar10, IMAGE_BYTES, ImageSet, NUM_CLASSES, Picked, Splits};
-use crate::eval::{ConfidenceHistogram, Evaluation, RunMetrics, predict};
+use crate::data::{Cifar10, Splits};
+use crate::eval::{Evaluation, RunMetrics};
 use crate::history::History;
-use crate::model::{Cnn, ModelSpec};
+use crate::model::Cnn;
 use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train};
-use crate::web::device::{DeviceDecision, decide};
-use crate::web::protocol::{AdapterInfo, Event, RunEnding, Stage, TrainRequest};
+use crate::web::device::DeviceDecision;
+use crate::web::protocol::{Event, RunEnding, Stage, TrainRequest};
 
 pub struct Devices {
     pub cpu: Device,
-    pub webgpu: Option<Rc<WebGpu>>,
-    /// The adapter there is (without `webgpu` in the CPU-only module).
-    pub adapter: Option<AdapterInfo>,
-    pub webgpu_problem: Option<String>,
+    pub gpu: Gpu,
     /// The self-check already passed on this WebGPU device.
     pub checked: bool,
 }
@@ -29,68 +30,37 @@ pub struct Devices {
 /// Images in the self-check's batch: enough to exercise every kernel, quick on SwiftShader.
 const SELF_CHECK_IMAGES: usize = 16;
 
-/// A model the worker keeps after its run, for the gallery, the weights download and the
-/// user's own pictures. Its validation images are positions in the data set, not a copy of
-/// them (30 MB a run).
-pub struct KeptModel {
-    pub model: Cnn,
-    /// Where the model lives (WebGPU or the CPU).
-    pub device: Device,
-    /// Its metrics came from the six test-time views (fast94's last epoch): so do its
-    /// answers about a picture.
-    pub tta: bool,
-    pub architecture: ModelSpec,
-    pub data: Rc<Cifar10>,
-    pub validation: Picked,
-    pub evaluation: Evaluation,
-}
-
-impl KeptModel {
-    fn validation_set(&self) -> &ImageSet {
-        self.validation.source(&self.data.train, &self.data.test)
+/// `Request::Train`: the run, on the data loaded, its model kept afterwards (the least
+/// recently used one beyond the shelf's capacity is dropped, and the page told).
+pub(super) async fn answer(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, request: TrainRequest) {
+    let (data, devices, cancel) = {
+        let mut w = worker.borrow_mut();
+        w.cancel = CancelToken::new();
+        let devices = Devices {
+            cpu: Device::flex().autodiff(),
+            gpu: w.gpu.clone(),
+            checked: w.checked,
+        };
+        (w.data.clone(), devices, w.cancel.clone())
+    };
+    let Some(data) = data else {
+        let message = "load the data set before training".to_string();
+        return outbox.post(&Event::Refused { message });
+    };
+    worker.borrow_mut().busy = Some("training");
+    let name = request.run.clone();
+    let result = train_run(outbox, &data, devices, request, &cancel).await;
+    let mut w = worker.borrow_mut();
+    w.checked |= result.passed_check;
+    let dropped = match result.trained {
+        Some(trained) => w.models.put(name, Rc::new(trained)),
+        None => Vec::new(),
+    };
+    w.busy = None;
+    drop(w);
+    if !dropped.is_empty() {
+        outbox.post(&Event::Forgotten { runs: dropped });
     }
-
-    pub fn label(&self, i: usize) -> u8 {
-        self.validation_set().labels[self.validation.indices()[i]]
-    }
-
-    pub fn image(&self, i: usize) -> &[u8] {
-        self.validation_set().image(self.validation.indices()[i])
-    }
-
-    pub fn confidence(&self) -> ConfidenceHistogram {
-        let labels: Vec<u8> = (0..self.validation.len()).map(|i| self.label(i)).collect();
-        confidence_of(&self.evaluation, &labels)
-    }
-}
-
-/// Every class's probability for a picture's CIFAR-10 `pixels`, from the model of `run`.
-pub async fn classify(
-    trained: Option<&KeptModel>,
-    run: &str,
-    pixels: &[u8],
-) -> Result<Vec<f32>, String> {
-    let trained =
-        trained.ok_or_else(|| format!("the model of `{run}` is not in this session any more"))?;
-    if pixels.len() != IMAGE_BYTES {
-        let got = pixels.len();
-        return Err(format!("a picture of {got} bytes instead of {IMAGE_BYTES}"));
-    }
-    predict(&trained.model, pixels, &trained.device, trained.tta)
-        .await
-        .map_err(|e| format!("the model of `{run}` could not run: {e}"))
-}
-
-/// Bins of the confidence histogram.
-pub const CONFIDENCE_BINS: usize = 20;
-
-pub fn confidence_of(evaluation: &Evaluation, labels: &[u8]) -> ConfidenceHistogram {
-    ConfidenceHistogram::new(
-        &evaluation.confidence,
-        &evaluation.predictions,
-        labels,
-        CONFIDENCE_BINS,
-    )
 }
 
 /// What a run leaves in the worker.
@@ -121,17 +91,8 @@ pub async fn train_run(
             ending: RunEnding::Failed { message },
         })
     };
-    let decision = decide(
-        request.backend,
-        devices.adapter.as_ref(),
-        devices.webgpu_problem.as_deref(),
-    );
-    let (gpu, note) = match decision {
-        DeviceDecision::WebGpu if devices.webgpu.is_none() => {
-            fail(super::devices::NOT_IN_THIS_MODULE.into());
-            return nothing(false);
-        }
-        DeviceDecision::WebGpu => (devices.webgpu.clone(), None),
+    let (gpu, note) = match choose(request.backend, &devices.gpu) {
+        DeviceDecision::WebGpu => (devices.gpu.webgpu.clone(), None),
         DeviceDecision::Cpu { note } => (None, note),
         DeviceDecision::Refuse(why) => {
             fail(why);
@@ -347,33 +308,4 @@ impl Observer for Poster {
             stop.cancel();
         }
     }
-}
-
-/// The validation images of one confusion cell, a page at a time.
-pub fn gallery(
-    trained: &KeptModel,
-    truth: usize,
-    predicted: usize,
-    page: usize,
-) -> (usize, Vec<crate::web::protocol::GalleryImage>) {
-    let cell: Vec<usize> = (0..trained.validation.len())
-        .filter(|&i| {
-            trained.label(i) as usize == truth
-                && trained.evaluation.predictions[i] as usize == predicted
-        })
-        .collect();
-    let size = crate::web::protocol::GALLERY_PAGE;
-    let images = cell
-        .iter()
-        .skip(page * size)
-        .take(size)
-        .map(|&index| crate::web::protocol::GalleryImage {
-            index,
-            pixels: trained.image(index).to_vec(),
-            probabilities: trained.evaluation.probabilities
-                [index * NUM_CLASSES..(index + 1) * NUM_CLASSES]
-                .to_vec(),
-        })
-        .collect();
-    (cell.len(), images)
 }

@@ -1,18 +1,28 @@
 //! Timing the form's model on this device before any run has: a warm-up step and a few
 //! seconds of steps on random images, on the device a run would use.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::devices::device_for;
-use super::{Outbox, WebGpu};
+use super::devices::{choose, device_for};
+use super::{Outbox, WebGpu, Worker};
 use crate::backend::BackendKind;
 use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed};
 use crate::web::device::DeviceDecision;
 use crate::web::gpu_meter;
 use crate::web::protocol::{Event, SpeedRequest};
 
+/// `Request::MeasureSpeed`: times the form's model where a run of it would train.
+pub(super) async fn answer(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, request: SpeedRequest) {
+    let gpu = worker.borrow().gpu.clone();
+    worker.borrow_mut().busy = Some("timing this device");
+    let decision = choose(request.backend, &gpu);
+    measure(outbox, request, decision, gpu.webgpu).await;
+    worker.borrow_mut().busy = None;
+}
+
 /// Times `request`'s model on the device `decision` names (WebGPU only with `webgpu`).
-pub async fn measure(
+async fn measure(
     outbox: &Outbox,
     request: SpeedRequest,
     decision: DeviceDecision,

@@ -1,25 +1,106 @@
-//! Weights from a file, evaluated on the validation set without training.
+//! Weights in and out of the worker: a file's weights evaluated on the validation set without
+//! training (then kept like a run's model), and a kept model's weights saved.
 
 use std::rc::Rc;
 
 use burn::tensor::Device;
 use wasm_bindgen_futures::JsFuture;
 
-use super::message_of;
-use super::run::KeptModel;
+use std::cell::RefCell;
+
+use super::devices::{choose, device_for};
+use super::kept::KeptModel;
+use super::{Outbox, Worker, message_of};
 use crate::data::{Cifar10, Splits, ValidationSource};
+use crate::eval::RunMetrics;
 use crate::eval::evaluate;
+use crate::history::History;
+use crate::model::weights_to_bytes;
 use crate::model::{MAX_PARAMS, ModelSpec, weights_from_bytes_any};
+use crate::web::protocol::{BackendChoice, Event};
 
 /// The largest weights file read: the largest model allowed (4 bytes a parameter) and room
 /// for the file's index. The presets' files are 5–6.5 MB.
 const WEIGHTS_LIMIT: u64 = MAX_PARAMS as u64 * 4 + 1024 * 1024;
 
+/// `Request::LoadWeights`: the weights in `file` evaluated on the device a run on `backend`
+/// would use (the CPU where WebGPU would be refused: evaluating needs no WebGPU), then kept
+/// like a trained run's model.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn answer_load(
+    worker: &Rc<RefCell<Worker>>,
+    outbox: &Outbox,
+    file: Option<web_sys::File>,
+    run: String,
+    file_name: String,
+    model: ModelSpec,
+    backend: BackendChoice,
+    data_choice: (Option<usize>, ValidationSource, u64),
+) {
+    let (data, gpu) = {
+        let w = worker.borrow();
+        (w.data.clone(), w.gpu.clone())
+    };
+    let Some(data) = data else {
+        let message = "load the data set before evaluating weights".to_string();
+        return outbox.post(&Event::Refused { message });
+    };
+    let Some(file) = file else {
+        let message = "the weights file did not reach the worker".to_string();
+        return outbox.post(&Event::Refused { message });
+    };
+    worker.borrow_mut().busy = Some("evaluating weights");
+    let (_, device) = device_for(&choose(backend, &gpu), gpu.webgpu.as_ref());
+    let (subset, validation, seed) = data_choice;
+    let loaded = evaluate_file(
+        &data, &file, &file_name, &model, subset, validation, seed, &device,
+    )
+    .await;
+    worker.borrow_mut().busy = None;
+    match loaded {
+        Ok(trained) => {
+            outbox.post(&Event::Evaluated {
+                run: run.clone(),
+                architecture: trained.architecture.clone(),
+                val_images: trained.validation.len(),
+                metrics: RunMetrics::new(&trained.evaluation, &History::default(), &data.classes),
+                confidence: trained.confidence(),
+            });
+            let dropped = worker.borrow_mut().models.put(run, Rc::new(trained));
+            if !dropped.is_empty() {
+                outbox.post(&Event::Forgotten { runs: dropped });
+            }
+        }
+        Err(message) => outbox.post(&Event::Refused { message }),
+    }
+}
+
+/// `Request::SaveWeights`: a kept run's weights, as a burnpack file's bytes.
+pub(super) async fn answer_save(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, run: String) {
+    let trained = worker.borrow_mut().models.get(&run).cloned();
+    let Some(trained) = trained else {
+        let message = format!("the model of `{run}` is not in this session any more");
+        return outbox.post(&Event::Refused { message });
+    };
+    match weights_to_bytes(&trained.model, &trained.architecture).await {
+        Ok(bytes) => outbox.post_with_bytes(
+            &Event::Weights {
+                run,
+                architecture: trained.architecture.clone(),
+            },
+            &bytes,
+        ),
+        Err(error) => outbox.post(&Event::Refused {
+            message: error.to_string(),
+        }),
+    }
+}
+
 /// Reads `file` (refusing one far larger than any model's weights), finds which
 /// architecture its weights fit (`preferred` first) and evaluates them. Errors are the
 /// page's message.
 #[allow(clippy::too_many_arguments)]
-pub async fn evaluate_file(
+async fn evaluate_file(
     data: &Rc<Cifar10>,
     file: &web_sys::File,
     file_name: &str,
