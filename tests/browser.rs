@@ -412,7 +412,7 @@ async fn worker_messages_survive_a_message_channel() {
     channel.port1().post_message(&packed).unwrap();
     let event = Event::Weights {
         run: "plain #2".into(),
-        architecture: Architecture::Plain.into(),
+        model: Architecture::Plain.into(),
     };
     let weights = vec![7u8; 1000];
     let (packed, transfer) = envelope::pack_event(&event, Some(&weights));

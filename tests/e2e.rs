@@ -11,9 +11,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 // A library of helpers, shared by the browser tests: each uses some of them.
-#[path = "common/browser.rs"]
-#[allow(dead_code)]
-mod browser;
 mod common;
 #[path = "common/console.rs"]
 mod console;
@@ -27,6 +24,9 @@ mod hostile;
 mod long_session;
 #[path = "e2e_steps/own_picture.rs"]
 mod own_picture;
+#[path = "common/webdriver.rs"]
+#[allow(dead_code)]
+mod webdriver;
 #[path = "e2e_steps/your_own_model.rs"]
 mod your_own_model;
 
@@ -35,14 +35,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use browser::{
-    BASE, browser, cell_count, choose, chromedriver, click, dist, fill, first_cell_by_keyboard,
-    inked, screenshots, text, train_enabled, wait_for,
-};
 use cifar_lab::serve::{Content, Site};
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
+use webdriver::{
+    BASE, browser, cell_count, choose, chromedriver, click, dist, fill, first_cell_by_keyboard,
+    inked, screenshots, text, train_enabled, wait_for,
+};
 
 /// The app plus three data folders: a good one where the page looks by default, one with a
 /// truncated training batch, and none at `missing/` (404).

@@ -7,16 +7,16 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 // A library of helpers, shared by the browser tests: each uses some of them.
-#[path = "common/browser.rs"]
-#[allow(dead_code)]
-mod browser;
 mod common;
+#[path = "common/webdriver.rs"]
+#[allow(dead_code)]
+mod webdriver;
 
-use browser::{
+use fantoccini::Locator;
+use webdriver::{
     cell_count, choose, click, fill, firefox, first_cell_by_keyboard, geckodriver, inked,
     screenshots, serve_app, text, train_enabled, wait_for,
 };
-use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the trunk build, firefox-esr and geckodriver: scripts/test runs it"]

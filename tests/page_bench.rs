@@ -12,18 +12,18 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 // A library of helpers, shared by the browser tests: each uses some of them.
-#[path = "common/browser.rs"]
-#[allow(dead_code)]
-mod browser;
 mod common;
+#[path = "common/webdriver.rs"]
+#[allow(dead_code)]
+mod webdriver;
 
-use browser::{
-    browser, choose, chromedriver, click, fill, screenshots, serve_app, text, train_enabled,
-    wait_for,
-};
 use cifar_lab::model::{ModelSpec, training_flops};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
+use webdriver::{
+    browser, choose, chromedriver, click, fill, screenshots, serve_app, text, train_enabled,
+    wait_for,
+};
 
 const BATCH: usize = 128;
 

@@ -291,12 +291,12 @@ pub enum Event {
     /// The weights of `run`; the burnpack bytes travel beside the JSON as `bytes`.
     Weights {
         run: String,
-        architecture: ModelSpec,
+        model: ModelSpec,
     },
     /// Weights from a file, evaluated without training.
     Evaluated {
         run: String,
-        architecture: ModelSpec,
+        model: ModelSpec,
         val_images: usize,
         metrics: RunMetrics,
         confidence: ConfidenceHistogram,

@@ -8,7 +8,7 @@ use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use serde_json::Value;
 
-use super::browser::{choose, click, fill, screenshots, train_enabled, wait_for};
+use super::webdriver::{choose, click, fill, screenshots, train_enabled, wait_for};
 
 /// Sizes the window so that its viewport is `width`×`height` CSS pixels.
 async fn viewport(client: &Client, width: u32, height: u32) {

@@ -5,7 +5,7 @@
 
 use fantoccini::Client;
 
-use super::browser::{choose, click, fill, text, train_enabled, wait_for};
+use super::webdriver::{choose, click, fill, text, train_enabled, wait_for};
 
 const MODULE: &str = "document.getElementById('compute-panel').dataset.workerModule";
 

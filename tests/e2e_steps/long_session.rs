@@ -5,7 +5,7 @@
 use cifar_lab::web::shelf::Shelf;
 use fantoccini::Client;
 
-use super::browser::{choose, click, fill, train_enabled, wait_for};
+use super::webdriver::{choose, click, fill, train_enabled, wait_for};
 
 const RUNS: usize = 20;
 

@@ -5,7 +5,7 @@
 use fantoccini::Client;
 use serde_json::json;
 
-use super::browser::{choose, text, wait_for};
+use super::webdriver::{choose, text, wait_for};
 
 /// Builds a 240×160 PNG in the page (sky over grass, a dark blob) and hands it over as a
 /// drop on the panel, or as the file input's pick when `drop` is false.

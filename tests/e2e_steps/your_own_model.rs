@@ -4,7 +4,7 @@
 
 use fantoccini::{Client, Locator};
 
-use super::browser::{choose, click, fill, train_enabled, wait_for};
+use super::webdriver::{choose, click, fill, train_enabled, wait_for};
 
 async fn value(client: &Client, id: &str) -> String {
     let element = client.find(Locator::Id(id)).await.unwrap();

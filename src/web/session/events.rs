@@ -217,7 +217,7 @@ impl Session {
             Event::Weights { run, .. } => self.weights_arrived(run, bytes.unwrap_or_default(), out),
             Event::Evaluated {
                 run,
-                architecture,
+                model,
                 val_images,
                 metrics,
                 confidence,
@@ -228,23 +228,22 @@ impl Session {
                     .map_or("a weights file", |p| p.file_name.as_str());
                 let chosen = pending.as_ref().map_or("", |p| p.chosen_model.as_str());
                 // `dropout` has the same weights as `plain`, so they fit both.
-                let fits = chosen == architecture.name()
-                    || (chosen == "dropout"
-                        && architecture.as_preset() == Some(Architecture::Plain));
+                let fits = chosen == model.name()
+                    || (chosen == "dropout" && model.as_preset() == Some(Architecture::Plain));
                 let other = if fits || chosen.is_empty() {
                     String::new()
                 } else {
-                    format!(" (not the `{chosen}` model chosen above: they fit `{architecture}`)")
+                    format!(" (not the `{chosen}` model chosen above: they fit `{model}`)")
                 };
                 let text = format!(
-                    "{file}: `{architecture}` weights{other}, validation accuracy {:.4} on {} \
+                    "{file}: `{model}` weights{other}, validation accuracy {:.4} on {} \
                      images.",
                     metrics.accuracy,
                     group_thousands(val_images)
                 );
                 say(out, Line::RunsStatus, text);
                 let picked = pending.as_ref().map_or(0.0, |p| p.picked);
-                let view = RunView::loaded(run.clone(), file, picked, architecture);
+                let view = RunView::loaded(run.clone(), file, picked, model);
                 let view = view.with_metrics(metrics, confidence);
                 self.runs.push(view);
                 out.extend(RUN_PANELS.map(Command::Redraw));

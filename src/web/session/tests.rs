@@ -376,7 +376,7 @@ fn weights_go_where_they_were_asked_for() {
     let commands = s.update(Input::Worker {
         event: Event::Weights {
             run: "plain".into(),
-            architecture: Architecture::Plain.into(),
+            model: Architecture::Plain.into(),
         },
         bytes: Some(vec![1, 2, 3]),
     });
@@ -455,7 +455,7 @@ fn loaded_weights_make_an_honest_record() {
         &mut s,
         Event::Evaluated {
             run: run.clone(),
-            architecture: Architecture::Plain.into(),
+            model: Architecture::Plain.into(),
             val_images: 10_000,
             metrics: metrics(),
             confidence: ConfidenceHistogram::new(&[0.9], &[1], &[1], 4),

@@ -23,7 +23,7 @@ pub struct KeptModel {
     /// Its metrics came from the six test-time views (fast94's last epoch): so do its
     /// answers about a picture.
     pub tta: bool,
-    pub architecture: ModelSpec,
+    pub spec: ModelSpec,
     pub data: Rc<Cifar10>,
     pub validation: Picked,
     pub evaluation: Evaluation,

@@ -199,7 +199,7 @@ pub async fn train_run(
             tta: config.recipe.tta && evaluated.epoch == config.epochs,
             device: device.clone(),
             model: evaluated.model,
-            architecture: config.model.clone(),
+            spec: config.model.clone(),
             data: data.clone(),
             validation,
             evaluation: evaluated.evaluation,

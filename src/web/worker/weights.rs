@@ -61,7 +61,7 @@ pub(super) async fn answer_load(
         Ok(trained) => {
             outbox.post(&Event::Evaluated {
                 run: run.clone(),
-                architecture: trained.architecture.clone(),
+                model: trained.spec.clone(),
                 val_images: trained.validation.len(),
                 metrics: RunMetrics::new(&trained.evaluation, &History::default(), &data.classes),
                 confidence: trained.confidence(),
@@ -82,11 +82,11 @@ pub(super) async fn answer_save(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, r
         let message = format!("the model of `{run}` is not in this session any more");
         return outbox.post(&Event::Refused { message });
     };
-    match weights_to_bytes(&trained.model, &trained.architecture).await {
+    match weights_to_bytes(&trained.model, &trained.spec).await {
         Ok(bytes) => outbox.post_with_bytes(
             &Event::Weights {
                 run,
-                architecture: trained.architecture.clone(),
+                model: trained.spec.clone(),
             },
             &bytes,
         ),
@@ -97,7 +97,7 @@ pub(super) async fn answer_save(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, r
 }
 
 /// Reads `file` (refusing one far larger than any model's weights), finds which
-/// architecture its weights fit (`preferred` first) and evaluates them. Errors are the
+/// model its weights fit (`preferred` first) and evaluates them. Errors are the
 /// page's message.
 #[allow(clippy::too_many_arguments)]
 async fn evaluate_file(
@@ -122,7 +122,7 @@ async fn evaluate_file(
         .await
         .map_err(|e| format!("{file_name}: could not be read ({})", message_of(&e)))?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let (architecture, model) =
+    let (spec, model) =
         weights_from_bytes_any(preferred, file_name, bytes, device).map_err(|e| e.to_string())?;
     let splits = Splits::new(&data.train, &data.test, validation, subset, seed)
         .map_err(|e| e.to_string())?;
@@ -136,7 +136,7 @@ async fn evaluate_file(
         device: device.clone(),
         tta: false,
         model,
-        architecture,
+        spec,
         data: data.clone(),
         validation,
         evaluation,

@@ -1,6 +1,6 @@
 //! Driving the app's release build over WebDriver, in headless Chromium (Debian's
 //! chromedriver) or headless Firefox ESR (geckodriver): shared by the end-to-end tests and the
-//! page benchmark, each of which includes this file as `mod browser`.
+//! page benchmark, each of which includes this file as `mod webdriver`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
