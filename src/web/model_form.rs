@@ -4,7 +4,6 @@
 
 use crate::model::{Architecture, ModelSpec, Summary, group_thousands};
 use crate::train::TrainConfig;
-use crate::web::settings::AUGMENTS;
 
 /// The model select's value for a layer list the user writes.
 pub const CUSTOM: &str = "custom";
@@ -47,14 +46,14 @@ pub struct PresetSettings {
     pub batch_size: String,
     pub optimizer: String,
     pub lr: String,
-    /// One of `settings::AUGMENTS`' names.
+    /// One of [`Augment::NAMED`](crate::data::Augment::NAMED)'s names.
     pub augment: String,
 }
 
 pub fn preset_settings(select: &str) -> Option<PresetSettings> {
     let preset = select.trim().parse::<Architecture>().ok()?;
     let config = TrainConfig::for_model(&preset.into());
-    let augment = AUGMENTS.iter().find(|(_, a)| *a == config.augment)?.0;
+    let augment = config.augment.name()?;
     Some(PresetSettings {
         epochs: config.epochs.to_string(),
         batch_size: config.batch_size.to_string(),

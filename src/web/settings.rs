@@ -12,37 +12,6 @@ use crate::web::protocol::{BackendChoice, TrainRequest};
 pub const SUBSETS: [usize; 4] = [1_000, 5_000, 10_000, 25_000];
 /// The held-out validation fractions the form offers (`#validation`), besides the test batch.
 pub const HELD_OUT: [f64; 2] = [0.1, 0.2];
-/// The augmentations the form offers (`#augment`), as the values its options carry.
-pub const AUGMENTS: [(&str, Augment); 4] = [
-    (
-        "none",
-        Augment {
-            flip: false,
-            translate: 0,
-        },
-    ),
-    (
-        "flip",
-        Augment {
-            flip: true,
-            translate: 0,
-        },
-    ),
-    (
-        "flip-shift-2",
-        Augment {
-            flip: true,
-            translate: 2,
-        },
-    ),
-    (
-        "flip-shift-4",
-        Augment {
-            flip: true,
-            translate: 4,
-        },
-    ),
-];
 /// The epochs field's maximum (`#epochs`).
 pub const MAX_EPOCHS: u64 = 200;
 
@@ -60,7 +29,7 @@ pub struct FormValues {
     pub subset: String,
     /// `test`, or the held-out fraction.
     pub validation: String,
-    /// One of [`AUGMENTS`]' names (empty: none, as links made before it existed).
+    /// One of [`Augment::NAMED`]' names (empty: none, as links made before it existed).
     pub augment: String,
     /// The layer list, read when `model` is [`CUSTOM`].
     pub layers: String,
@@ -112,14 +81,14 @@ fn whole(field: &'static str, text: &str, low: u64, high: u64) -> Result<u64, Se
     Ok(value)
 }
 
-/// One of [`AUGMENTS`] by its name (empty: none, as links made before it existed).
+/// One of [`Augment::NAMED`] by its name (empty: none, as links made before it existed).
 pub fn augment_named(name: &str) -> Result<Augment, SettingsError> {
     match name.trim() {
         "" => Ok(Augment::default()),
-        name => match AUGMENTS.iter().find(|(n, _)| *n == name) {
-            Some((_, augment)) => Ok(*augment),
+        name => match Augment::named(name) {
+            Some(augment) => Ok(augment),
             None => {
-                let offered = AUGMENTS.map(|(n, _)| n).join(", ");
+                let offered = Augment::NAMED.map(|(n, _)| n).join(", ");
                 let reason = format!("`{name}` is not one of {offered}");
                 Err(invalid("augmentation", reason))
             }
@@ -273,7 +242,10 @@ mod tests {
         let mut held_out: Vec<String> = vec!["test".into()];
         held_out.extend(HELD_OUT.iter().map(|f| f.to_string()));
         assert_eq!(options("validation"), held_out);
-        assert_eq!(options("augment"), AUGMENTS.map(|(n, _)| n.to_string()));
+        assert_eq!(
+            options("augment"),
+            Augment::NAMED.map(|(n, _)| n.to_string())
+        );
         let mut models: Vec<String> = Architecture::ALL.map(|a| a.name().to_string()).into();
         models.push(CUSTOM.into());
         assert_eq!(options("model"), models);

@@ -35,6 +35,35 @@ pub struct Choice {
 }
 
 impl Augment {
+    /// The augmentations offered by name (the page's `#augment` options and share links
+    /// carry these names): none, a flip, a flip and shifts of up to 2 or 4 pixels.
+    pub const NAMED: [(&'static str, Augment); 4] = [
+        ("none", Augment::with(false, 0)),
+        ("flip", Augment::with(true, 0)),
+        ("flip-shift-2", Augment::with(true, 2)),
+        ("flip-shift-4", Augment::with(true, 4)),
+    ];
+
+    const fn with(flip: bool, translate: usize) -> Self {
+        Self { flip, translate }
+    }
+
+    /// One of [`Self::NAMED`] by its name.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, augment)| *augment)
+    }
+
+    /// Its name in [`Self::NAMED`], if it has one.
+    pub fn name(&self) -> Option<&'static str> {
+        Self::NAMED
+            .iter()
+            .find(|(_, augment)| augment == self)
+            .map(|(n, _)| *n)
+    }
+
     pub fn is_off(&self) -> bool {
         !self.flip && self.translate == 0
     }
