@@ -29,7 +29,75 @@ pub struct History {
     pub epochs: Vec<EpochRecord>,
 }
 
-/// Keras' CSVLogger order, plus the epoch's wall time.
+/// One column of a table of epochs. [`EPOCH_COLUMNS`] is the one list that every such table
+/// renders from: the CSV, the HTML report, the page's history table and the CLI's line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochColumn {
+    Epoch,
+    Acc,
+    Loss,
+    ValAcc,
+    ValLoss,
+    Seconds,
+}
+
+/// Keras' CSVLogger order (accuracy before loss), plus the epoch's wall time.
+pub const EPOCH_COLUMNS: [EpochColumn; 6] = [
+    EpochColumn::Epoch,
+    EpochColumn::Acc,
+    EpochColumn::Loss,
+    EpochColumn::ValAcc,
+    EpochColumn::ValLoss,
+    EpochColumn::Seconds,
+];
+
+impl EpochColumn {
+    /// Its name in the CSV's header and the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Epoch => "epoch",
+            Self::Acc => "acc",
+            Self::Loss => "loss",
+            Self::ValAcc => "val_acc",
+            Self::ValLoss => "val_loss",
+            Self::Seconds => "seconds",
+        }
+    }
+
+    /// Its heading in tables people read: the name, but `time` for the wall time (shown as
+    /// a duration).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Seconds => "time",
+            other => other.name(),
+        }
+    }
+
+    /// Its value in `record` (the epoch counted from 1).
+    pub fn value(self, record: &EpochRecord) -> f64 {
+        match self {
+            Self::Epoch => record.epoch as f64,
+            Self::Acc => record.acc,
+            Self::Loss => record.loss,
+            Self::ValAcc => record.val_acc,
+            Self::ValLoss => record.val_loss,
+            Self::Seconds => record.seconds,
+        }
+    }
+
+    fn set(self, record: &mut EpochRecord, value: f64) {
+        match self {
+            Self::Epoch => record.epoch = value as usize,
+            Self::Acc => record.acc = value,
+            Self::Loss => record.loss = value,
+            Self::ValAcc => record.val_acc = value,
+            Self::ValLoss => record.val_loss = value,
+            Self::Seconds => record.seconds = value,
+        }
+    }
+}
+
+/// [`EPOCH_COLUMNS`]' names: Keras' CSVLogger header, plus the epoch's wall time.
 pub const CSV_HEADER: &str = "epoch,acc,loss,val_acc,val_loss,seconds";
 
 #[derive(Debug, thiserror::Error)]
@@ -101,16 +169,16 @@ impl History {
         let mut out = String::from(CSV_HEADER);
         out.push('\n');
         for e in &self.epochs {
-            // Keras' CSVLogger numbers epochs from 0.
-            out.push_str(&format!(
-                "{},{},{},{},{},{}\n",
-                e.epoch - 1,
-                e.acc,
-                e.loss,
-                e.val_acc,
-                e.val_loss,
-                e.seconds
-            ));
+            let fields: Vec<String> = EPOCH_COLUMNS
+                .iter()
+                .map(|column| match column {
+                    // Keras' CSVLogger numbers epochs from 0.
+                    EpochColumn::Epoch => (e.epoch - 1).to_string(),
+                    column => column.value(e).to_string(),
+                })
+                .collect();
+            out.push_str(&fields.join(","));
+            out.push('\n');
         }
         out
     }
@@ -133,29 +201,36 @@ impl History {
                 reason,
             };
             let fields: Vec<&str> = line.trim().split(',').collect();
-            if fields.len() != 6 {
-                return Err(bad(format!("{} fields, expected 6", fields.len())));
+            if fields.len() != EPOCH_COLUMNS.len() {
+                return Err(bad(format!(
+                    "{} fields, expected {}",
+                    fields.len(),
+                    EPOCH_COLUMNS.len()
+                )));
             }
-            let epoch: usize = fields[0]
-                .parse()
-                .map_err(|_| bad(format!("epoch `{}` is not a whole number", fields[0])))?;
-            let mut numbers = [0.0; 5];
-            for (slot, field) in numbers.iter_mut().zip(&fields[1..]) {
-                *slot = field
-                    .parse()
-                    .map_err(|_| bad(format!("`{field}` is not a number")))?;
-            }
-            let [acc, loss, val_acc, val_loss, seconds] = numbers;
-            history.push(EpochRecord {
-                epoch: epoch + 1,
-                loss,
-                acc,
-                val_loss,
-                val_acc,
-                seconds,
+            let mut record = EpochRecord {
+                epoch: 0,
+                loss: 0.0,
+                acc: 0.0,
+                val_loss: 0.0,
+                val_acc: 0.0,
+                seconds: 0.0,
                 us_per_sample: 0.0,
                 lr: 0.0,
-            });
+            };
+            for (column, field) in EPOCH_COLUMNS.iter().zip(&fields) {
+                let value = match column {
+                    EpochColumn::Epoch => field
+                        .parse::<usize>()
+                        .map(|e| e as f64 + 1.0)
+                        .map_err(|_| bad(format!("epoch `{field}` is not a whole number")))?,
+                    _ => field
+                        .parse()
+                        .map_err(|_| bad(format!("`{field}` is not a number")))?,
+                };
+                column.set(&mut record, value);
+            }
+            history.push(record);
         }
         Ok(history)
     }
@@ -164,6 +239,12 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_csv_header_is_the_columns_names() {
+        let names: Vec<&str> = EPOCH_COLUMNS.iter().map(|c| c.name()).collect();
+        assert_eq!(names.join(","), CSV_HEADER);
+    }
 
     /// A diverged epoch's numbers come back as they were from both files, not as `null`.
     #[test]

@@ -1,6 +1,7 @@
 //! A Keras-like console view of training: a bar per epoch with samples done, elapsed/ETA,
 //! µs per sample and the running loss and accuracy, then one summary line per epoch.
 
+use cifar_lab::history::{EPOCH_COLUMNS, EpochColumn};
 use cifar_lab::train::{Observer, TrainEvent};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -59,9 +60,18 @@ impl Observer for ConsoleProgress {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();
                 }
+                // Keras' line, its metrics in the order of every epoch table.
+                let metrics: Vec<String> = EPOCH_COLUMNS
+                    .iter()
+                    .filter(|c| !matches!(c, EpochColumn::Epoch | EpochColumn::Seconds))
+                    .map(|c| format!("{}: {:.4}", c.name(), c.value(e)))
+                    .collect();
                 println!(
-                    "epoch {} - {:.0}s - {:.0}us/sample - loss: {:.4} - acc: {:.4} - val_loss: {:.4} - val_acc: {:.4}",
-                    e.epoch, e.seconds, e.us_per_sample, e.loss, e.acc, e.val_loss, e.val_acc
+                    "epoch {} - {:.0}s - {:.0}us/sample - {}",
+                    e.epoch,
+                    e.seconds,
+                    e.us_per_sample,
+                    metrics.join(" - ")
                 );
             }
         }

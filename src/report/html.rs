@@ -2,6 +2,7 @@ use std::fmt::Write;
 
 use super::RunSummary;
 use crate::eval::Normalization;
+use crate::history::{EPOCH_COLUMNS, EpochColumn};
 use crate::plot::escape_xml as escape;
 use crate::plot::render::{RenderError, svg};
 use crate::plot::{CurveRun, draw_confusion, draw_curves};
@@ -139,21 +140,22 @@ pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
                 out.push_str("</ol>\n");
             }
         }
-        out.push_str(
-            "<h3>History</h3>\n<table><tr><th>epoch</th><th>acc</th><th>loss</th>\
-                      <th>val_acc</th><th>val_loss</th><th>seconds</th></tr>\n",
-        );
+        out.push_str("<h3>History</h3>\n<table><tr>");
+        for column in EPOCH_COLUMNS {
+            let _ = write!(out, "<th>{}</th>", column.title());
+        }
+        out.push_str("</tr>\n");
         for e in &run.history.epochs {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td></tr>",
-                e.epoch,
-                number(e.acc),
-                number(e.loss),
-                number(e.val_acc),
-                number(e.val_loss),
-                e.seconds
-            );
+            out.push_str("<tr>");
+            for column in EPOCH_COLUMNS {
+                let cell = match column {
+                    EpochColumn::Epoch => e.epoch.to_string(),
+                    EpochColumn::Seconds => format!("{:.0} s", e.seconds),
+                    metric => number(metric.value(e)),
+                };
+                let _ = write!(out, "<td>{cell}</td>");
+            }
+            out.push_str("</tr>\n");
         }
         out.push_str("</table>\n");
         if let Some(c) = &run.config {

@@ -222,6 +222,23 @@ mod tests {
         assert!(v.to_request("x".into()).unwrap().config.augment.is_off());
     }
 
+    /// The page's history table is headed as [`EPOCH_COLUMNS`] says, like every table of
+    /// epochs (its rows are rendered from the same list).
+    #[test]
+    fn the_history_table_heads_are_the_epoch_columns() {
+        use crate::history::EPOCH_COLUMNS;
+        let page = include_str!("../../index.html");
+        let body = page.find("id=\"history-body\"").unwrap();
+        let head = page[..body].rfind("<thead>").unwrap();
+        let heads: Vec<&str> = page[head..body]
+            .split("<th scope=\"col\">")
+            .skip(1)
+            .map(|cell| &cell[..cell.find("</th>").unwrap()])
+            .collect();
+        let titles: Vec<&str> = EPOCH_COLUMNS.iter().map(|c| c.title()).collect();
+        assert_eq!(heads, titles);
+    }
+
     /// The limits above are the page's: every option of index.html's selects is accepted,
     /// and the epochs field has the same maximum.
     #[test]

@@ -3,6 +3,7 @@
 
 use super::App;
 use crate::eval::Normalization;
+use crate::history::{EPOCH_COLUMNS, EpochColumn};
 use crate::plot::{CurveRun, Metric, cell_tooltip};
 use crate::web::canvas;
 use crate::web::dom::{self, element, row};
@@ -34,14 +35,11 @@ impl App {
             &format!("{} ({settings})", saved.name),
         );
         for e in &saved.history.epochs {
-            let cells = [
-                e.epoch.to_string(),
-                format!("{:.4}", e.loss),
-                format!("{:.4}", e.acc),
-                format!("{:.4}", e.val_loss),
-                format!("{:.4}", e.val_acc),
-                format::duration(e.seconds),
-            ];
+            let cells = EPOCH_COLUMNS.map(|column| match column {
+                EpochColumn::Epoch => e.epoch.to_string(),
+                EpochColumn::Seconds => format::duration(e.seconds),
+                metric => format!("{:.4}", metric.value(e)),
+            });
             let _ = self.el.history_body.append_child(&row(&cells, true));
         }
     }
