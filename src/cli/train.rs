@@ -79,7 +79,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         val_samples: splits.validation.len(),
         subset: args.subset,
         validation,
-        backend: args.backend.to_string(),
+        backend: Some(args.backend),
     };
     // Everything that can be refused is, before --out is touched.
     config.check()?;

@@ -1,6 +1,7 @@
 use std::fmt::Write;
 
 use super::RunSummary;
+use crate::backend::BackendKind;
 use crate::eval::Normalization;
 use crate::history::{EPOCH_COLUMNS, EpochColumn};
 use crate::plot::escape_xml as escape;
@@ -177,7 +178,12 @@ pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
                     "validation",
                     format!("{validation}, {} images", c.val_samples),
                 ),
-                ("backend", c.backend.clone()),
+                (
+                    "backend",
+                    c.backend
+                        .map_or("not recorded", BackendKind::name)
+                        .to_string(),
+                ),
             ];
             out.push_str("<h3>Settings</h3>\n<table>\n");
             for (k, v) in rows {

@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use crate::backend::BackendKind;
 use crate::data::{Augment, ValidationSource};
 use crate::model::{Architecture, ModelSpec};
 use crate::optim::OptimizerKind;
@@ -110,5 +111,64 @@ pub struct RunConfig {
     pub val_samples: usize,
     pub subset: Option<usize>,
     pub validation: ValidationSource,
-    pub backend: String,
+    /// Where it trained; none recorded for runs kept before it was, and until a run's first
+    /// batch says. Written as the backend's name (`"flex"`, `"wgpu"`) or `"not recorded"`.
+    #[serde(with = "recorded_backend")]
+    pub backend: Option<BackendKind>,
+}
+
+/// [`RunConfig::backend`] as `config.json` and stored runs have always carried it: a name.
+mod recorded_backend {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::backend::BackendKind;
+
+    pub const NOT_RECORDED: &str = "not recorded";
+
+    pub fn serialize<S: Serializer>(
+        backend: &Option<BackendKind>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(backend.map_or(NOT_RECORDED, BackendKind::name))
+    }
+
+    /// Any other text (an empty string from a run stored before its first batch, "not
+    /// recorded") reads as none.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<BackendKind>, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok([BackendKind::Flex, BackendKind::Wgpu]
+            .into_iter()
+            .find(|kind| kind.name() == name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ValidationSource;
+
+    /// The backend is typed in memory and a name on disk, as config.json files and stored
+    /// runs have always carried it; a blank or "not recorded" reads as none.
+    #[test]
+    fn the_backend_is_recorded_by_name() {
+        let mut config = RunConfig {
+            train: TrainConfig::tutorial(Architecture::Plain),
+            train_samples: 1000,
+            val_samples: 200,
+            subset: Some(1000),
+            validation: ValidationSource::TestBatch,
+            backend: Some(BackendKind::Wgpu),
+        };
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(json["backend"], "wgpu");
+        assert_eq!(serde_json::from_value::<RunConfig>(json).unwrap(), config);
+        config.backend = None;
+        let mut json = serde_json::to_value(&config).unwrap();
+        assert_eq!(json["backend"], "not recorded");
+        json["backend"] = "".into();
+        assert_eq!(
+            serde_json::from_value::<RunConfig>(json).unwrap().backend,
+            None
+        );
+    }
 }

@@ -252,7 +252,7 @@ mod tests {
             val_samples: 10_000,
             subset: None,
             validation: ValidationSource::TestBatch,
-            backend: "flex".into(),
+            backend: Some(crate::backend::BackendKind::Flex),
         };
         let at = |epoch, samples_done: usize| BatchProgress {
             epoch,

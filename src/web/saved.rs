@@ -63,7 +63,7 @@ impl From<EarlierRun> for SavedRun {
                 val_samples: 0,
                 subset: None,
                 validation: ValidationSource::TestBatch,
-                backend: NOT_RECORDED.into(),
+                backend: None,
                 train: run.config.clone(),
             }),
         };
@@ -81,9 +81,6 @@ impl From<EarlierRun> for SavedRun {
         }
     }
 }
-
-/// The backend of a run kept by a version that did not record it.
-pub const NOT_RECORDED: &str = "not recorded";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SavedRunError {
@@ -180,7 +177,7 @@ mod tests {
                 val_samples: 10_000,
                 subset: Some(1000),
                 validation: ValidationSource::TestBatch,
-                backend: "flex".into(),
+                backend: Some(crate::backend::BackendKind::Flex),
             }),
             history: History::default(),
             metrics: None,
@@ -238,7 +235,7 @@ mod tests {
         assert_eq!(run.model, Architecture::Deeper.into());
         let migrated = run.config.unwrap();
         assert_eq!(migrated.train, TrainConfig::tutorial(Architecture::Deeper));
-        assert_eq!(migrated.backend, NOT_RECORDED);
+        assert_eq!(migrated.backend, None);
         assert_eq!(run.created, 0.0);
         let loaded = earlier("{\"kind\":\"loaded\",\"file\":\"d.bpk\"}");
         let run = SavedRun::from_json(&loaded).unwrap();

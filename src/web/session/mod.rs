@@ -165,7 +165,7 @@ impl Session {
     fn on_gpu(&self, name: &str) -> bool {
         self.run(name)
             .and_then(|r| r.saved.config.as_ref())
-            .is_some_and(|c| c.backend == BackendKind::Wgpu.name())
+            .is_some_and(|c| c.backend == Some(BackendKind::Wgpu))
     }
 
     fn run_mut(&mut self, name: &str) -> Option<&mut RunView> {

@@ -36,7 +36,7 @@ impl RunView {
             val_samples: 0,
             subset: request.subset,
             validation: request.validation,
-            backend: String::new(),
+            backend: None,
         };
         let mut view = Self::fresh(SavedRun {
             name,
@@ -153,7 +153,7 @@ impl RunView {
 
     pub(super) fn started(&mut self, backend: BackendKind, train: usize, validation: usize) {
         if let Some(config) = &mut self.saved.config {
-            config.backend = backend.name().into();
+            config.backend = Some(backend);
             config.train_samples = train;
             config.val_samples = validation;
         }

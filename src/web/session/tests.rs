@@ -211,8 +211,8 @@ fn a_run_trains_stops_and_frees_the_controls() {
     );
     let config = s.runs()[0].saved.config.clone().unwrap();
     assert_eq!(
-        (config.train_samples, config.backend.as_str()),
-        (50_000, "flex")
+        (config.train_samples, config.backend),
+        (50_000, Some(crate::backend::BackendKind::Flex))
     );
 
     let commands = s.update(Input::Stop);
