@@ -8,7 +8,7 @@ use burn::tensor::{Device, Shape, Tensor, TensorData, Transaction};
 
 use burn_pack::{Reader, Writer};
 
-use super::{Architecture, Cnn, ModelError, ModelSpec};
+use super::{Architecture, Cnn, ModelError, ModelSpec, Summary};
 
 /// The burnpack metadata key holding the model's spec (a preset's name or a layer list), so
 /// a file loads back into the right network without guessing.
@@ -224,11 +224,9 @@ pub fn weights_from_bytes(
 /// 20 M-parameter layer list are damaged, whatever they hold. (Weights of another model,
 /// tried against a spec the user names, are a mismatch instead, found by loading.)
 fn holds(spec: &ModelSpec, file: &str, bytes: usize) -> Result<(), WeightsError> {
-    let params = spec.shapes().iter().fold(0usize, |n, s| {
-        n.saturating_add(s.trainable)
-            .saturating_add(s.non_trainable)
-    });
-    if params.saturating_mul(4) > bytes {
+    // A checked spec stays under `MAX_PARAMS`: its total cannot overflow.
+    let params = Summary::new(spec).total_params;
+    if params * 4 > bytes {
         return Err(WeightsError::TooSmall {
             file: file.into(),
             model: spec.name().into(),

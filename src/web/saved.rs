@@ -248,23 +248,8 @@ mod tests {
     /// reaching the heatmap, the gallery or the histogram (which would index past them).
     #[test]
     fn a_damaged_run_is_refused_before_it_is_drawn() {
-        use crate::data::ClassNames;
-        use crate::eval::{ConfusionMatrix, Evaluation};
-        let confusion = ConfusionMatrix::from_labels(10, &[3, 3], &[3, 5]);
-        let evaluation = Evaluation {
-            loss: 0.9,
-            accuracy: confusion.accuracy(),
-            predictions: vec![3, 5],
-            confidence: vec![0.9, 0.6],
-            probabilities: vec![0.1; 20],
-            confusion,
-        };
         let mut run = trained();
-        run.metrics = Some(RunMetrics::new(
-            &evaluation,
-            &History::default(),
-            &ClassNames::default(),
-        ));
+        run.metrics = Some(crate::web::session::tests::metrics());
         let good: serde_json::Value = serde_json::from_str(&run.to_json()).unwrap();
         assert!(SavedRun::from_json(&good.to_string()).is_ok());
         let damaged = |change: &dyn Fn(&mut serde_json::Value)| {

@@ -21,7 +21,7 @@ mod run;
 mod run_bar;
 mod speed;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod words_tests;
 

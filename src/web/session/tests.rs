@@ -69,7 +69,9 @@ pub(super) fn said(commands: &[Command], line: Line) -> Option<&str> {
     })
 }
 
-pub(super) fn metrics() -> RunMetrics {
+/// Metrics of a two-image evaluation (a cat right, a cat taken for a dog), for any test of
+/// the web layer that needs a run with metrics.
+pub(crate) fn metrics() -> RunMetrics {
     let confusion = ConfusionMatrix::from_labels(10, &[3, 3], &[3, 5]);
     let evaluation = Evaluation {
         loss: 0.9,

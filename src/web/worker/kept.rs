@@ -77,6 +77,15 @@ pub fn confidence_of(evaluation: &Evaluation, labels: &[u8]) -> ConfidenceHistog
     )
 }
 
+/// Keeps `run`'s model; the least recently used one beyond the shelf's capacity is dropped,
+/// and the page told which.
+pub(super) fn keep(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, run: String, model: KeptModel) {
+    let dropped = worker.borrow_mut().models.put(run, Rc::new(model));
+    if !dropped.is_empty() {
+        outbox.post(&Event::Forgotten { runs: dropped });
+    }
+}
+
 /// `Request::Gallery`: a page of the images in one cell of a kept run's confusion matrix.
 pub(super) fn answer_gallery(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, cell: CellPage) {
     let run = &cell.run;

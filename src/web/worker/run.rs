@@ -9,7 +9,7 @@ use web_time::Instant;
 use std::cell::RefCell;
 
 use super::devices::choose;
-use super::kept::{KeptModel, confidence_of};
+use super::kept::{KeptModel, confidence_of, keep};
 use super::{Gpu, Outbox, Worker, yield_to_events};
 use crate::backend::BackendKind;
 use crate::data::{Cifar10, Splits};
@@ -50,16 +50,13 @@ pub(super) async fn answer(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, reques
     worker.borrow_mut().busy = Some("training");
     let name = request.run.clone();
     let result = train_run(outbox, &data, devices, request, &cancel).await;
-    let mut w = worker.borrow_mut();
-    w.checked |= result.passed_check;
-    let dropped = match result.trained {
-        Some(trained) => w.models.put(name, Rc::new(trained)),
-        None => Vec::new(),
-    };
-    w.busy = None;
-    drop(w);
-    if !dropped.is_empty() {
-        outbox.post(&Event::Forgotten { runs: dropped });
+    {
+        let mut w = worker.borrow_mut();
+        w.checked |= result.passed_check;
+        w.busy = None;
+    }
+    if let Some(trained) = result.trained {
+        keep(worker, outbox, name, trained);
     }
 }
 

@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use std::cell::RefCell;
 
 use super::devices::{choose, device_for};
-use super::kept::KeptModel;
+use super::kept::{KeptModel, keep};
 use super::{Outbox, Worker, message_of};
 use crate::data::{Cifar10, Splits, ValidationSource};
 use crate::eval::RunMetrics;
@@ -66,10 +66,7 @@ pub(super) async fn answer_load(
                 metrics: RunMetrics::new(&trained.evaluation, &History::default(), &data.classes),
                 confidence: trained.confidence(),
             });
-            let dropped = worker.borrow_mut().models.put(run, Rc::new(trained));
-            if !dropped.is_empty() {
-                outbox.post(&Event::Forgotten { runs: dropped });
-            }
+            keep(worker, outbox, run, trained);
         }
         Err(message) => outbox.post(&Event::Refused { message }),
     }
