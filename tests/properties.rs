@@ -16,9 +16,9 @@ use std::sync::LazyLock;
 use burn::tensor::Device;
 use cifar_lab::data::{BatchKind, Cifar10, EXTENSION_LIMIT, RECORD_BYTES, parse_batch};
 use cifar_lab::model::{Architecture, Cnn, WeightsError, weights_from_bytes_any, weights_to_bytes};
+use cifar_lab::web::form::FormValues;
 use cifar_lab::web::protocol::{Event, Request};
 use cifar_lab::web::saved::SavedRun;
-use cifar_lab::web::settings::FormValues;
 use proptest::prelude::*;
 use proptest::sample::Index;
 

@@ -4,7 +4,7 @@
 //!
 //! Plain Rust, tested natively: [`protocol`] (what page and worker say to each other),
 //! [`session`] (the page's state and its `update`: every decision the page makes),
-//! [`settings`], [`model_form`] and [`share`] (the training form, its checks and share links),
+//! [`form`] (the training form's fields in one table, their checks, rules and share links),
 //! [`device`] (which device a run trains on), [`estimate`] (time left), [`saved`] (a run as
 //! IndexedDB keeps it), [`shelf`] (the models the worker keeps) and [`format`] (the words the
 //! page shows). The wasm32-only web-sys layer around them: [`worker`] (fetch + cache, WebGPU,
@@ -14,13 +14,11 @@
 
 pub mod device;
 pub mod estimate;
+pub mod form;
 pub mod format;
-pub mod model_form;
 pub mod protocol;
 pub mod saved;
 pub mod session;
-pub mod settings;
-pub mod share;
 pub mod shelf;
 
 #[cfg(target_arch = "wasm32")]

@@ -54,6 +54,8 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
         Command::RevealResults => app.borrow().reveal_results(),
         Command::ShowPicture(pixels) => app.borrow().show_picture(&pixels),
         Command::ShowPrediction(top) => app.borrow().show_prediction(&top),
+        Command::FillForm(values) => app.borrow().fill_form(&values),
+        Command::ShowModel(preview) => app.borrow().show_model(&preview),
     }
 }
 

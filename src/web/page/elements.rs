@@ -1,15 +1,16 @@
 //! Handles on the page's elements (index.html), looked up once.
 
+use wasm_bindgen::JsCast;
 use web_sys::{
     Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlInputElement,
     HtmlProgressElement, HtmlSelectElement, HtmlTextAreaElement,
 };
 
 use crate::web::WebError;
-use crate::web::dom::by_id;
+use crate::web::dom::{by_id, document};
+use crate::web::form::{FIELDS, Field};
 
 pub struct Elements {
-    pub backend: HtmlSelectElement,
     pub adapter: Element,
     pub selfcheck: Element,
     pub gpu_work: Element,
@@ -27,18 +28,10 @@ pub struct Elements {
     pub compute_panel: Element,
     pub clear_cache: HtmlButtonElement,
     pub form: HtmlElement,
-    pub model: HtmlSelectElement,
-    pub layers: HtmlTextAreaElement,
+    /// The training form's fields, in [`Field`]'s order (`form::FIELDS`).
+    fields: Vec<FormControl>,
     pub layers_status: Element,
-    pub epochs: HtmlInputElement,
-    pub batch_size: HtmlInputElement,
-    pub optimizer: HtmlSelectElement,
-    pub lr: HtmlInputElement,
-    pub seed: HtmlInputElement,
-    pub subset: HtmlSelectElement,
-    pub validation: HtmlSelectElement,
     pub validation_size: Element,
-    pub augment: HtmlSelectElement,
     pub augment_strip: Element,
     pub augment_caption: Element,
     pub estimate: Element,
@@ -102,10 +95,64 @@ pub struct Elements {
     pub runs_error: HtmlElement,
 }
 
+/// A field of the training form, whichever element index.html makes it.
+pub enum FormControl {
+    Select(HtmlSelectElement),
+    Input(HtmlInputElement),
+    Text(HtmlTextAreaElement),
+}
+
+impl FormControl {
+    fn find(id: &str) -> Result<Self, WebError> {
+        let element = document()
+            .get_element_by_id(id)
+            .ok_or_else(|| WebError::MissingElement(id.to_string()))?;
+        let element = match element.dyn_into::<HtmlSelectElement>() {
+            Ok(select) => return Ok(Self::Select(select)),
+            Err(element) => element,
+        };
+        let element = match element.dyn_into::<HtmlInputElement>() {
+            Ok(input) => return Ok(Self::Input(input)),
+            Err(element) => element,
+        };
+        element
+            .dyn_into::<HtmlTextAreaElement>()
+            .map(Self::Text)
+            .map_err(|_| WebError::MissingElement(id.to_string()))
+    }
+
+    pub fn value(&self) -> String {
+        match self {
+            Self::Select(e) => e.value(),
+            Self::Input(e) => e.value(),
+            Self::Text(e) => e.value(),
+        }
+    }
+
+    pub fn set_value(&self, value: &str) {
+        match self {
+            Self::Select(e) => e.set_value(value),
+            Self::Input(e) => e.set_value(value),
+            Self::Text(e) => e.set_value(value),
+        }
+    }
+
+    pub fn element(&self) -> &Element {
+        match self {
+            Self::Select(e) => e,
+            Self::Input(e) => e,
+            Self::Text(e) => e,
+        }
+    }
+}
+
 impl Elements {
+    pub fn field(&self, field: Field) -> &FormControl {
+        &self.fields[field as usize]
+    }
+
     pub fn find() -> Result<Self, WebError> {
         Ok(Self {
-            backend: by_id("backend")?,
             adapter: by_id("adapter")?,
             selfcheck: by_id("selfcheck")?,
             gpu_work: by_id("gpu-work")?,
@@ -121,18 +168,12 @@ impl Elements {
             compute_panel: by_id("compute-panel")?,
             clear_cache: by_id("clear-cache")?,
             form: by_id("train-form")?,
-            model: by_id("model")?,
-            layers: by_id("layers")?,
+            fields: FIELDS
+                .iter()
+                .map(|f| FormControl::find(f.id))
+                .collect::<Result<_, _>>()?,
             layers_status: by_id("layers-status")?,
-            epochs: by_id("epochs")?,
-            batch_size: by_id("batch-size")?,
-            optimizer: by_id("optimizer")?,
-            lr: by_id("lr")?,
-            seed: by_id("seed")?,
-            subset: by_id("subset")?,
-            validation: by_id("validation")?,
             validation_size: by_id("validation-size")?,
-            augment: by_id("augment")?,
             augment_strip: by_id("augment-strip")?,
             augment_caption: by_id("augment-caption")?,
             estimate: by_id("estimate")?,

@@ -1,36 +1,45 @@
-//! The training form: read into [`FormValues`] (checked by `web::settings`), filled from a
-//! shared link, turned into one, and the model summary beside it.
+//! The training form on the page: its fields read into [`FormValues`] and filled in through
+//! the table of fields (`web::form`), the model's summary shown, and share links made.
+//! What an edit changes (a preset's settings, an optimizer's rate, a link's settings) is the
+//! session's to decide.
 
 use super::App;
 use crate::web::dom;
+use crate::web::form::{Field, FormValues, ModelPreview};
 use crate::web::format;
-use crate::web::model_form::{self, CUSTOM};
 use crate::web::session::Input;
-use crate::web::settings::FormValues;
 
 impl App {
     pub(super) fn form_values(&self) -> FormValues {
-        let el = &self.el;
-        FormValues {
-            backend: el.backend.value(),
-            model: el.model.value(),
-            layers: el.layers.value(),
-            epochs: el.epochs.value(),
-            batch_size: el.batch_size.value(),
-            optimizer: el.optimizer.value(),
-            lr: el.lr.value(),
-            seed: el.seed.value(),
-            subset: el.subset.value(),
-            validation: el.validation.value(),
-            augment: el.augment.value(),
+        let mut values = FormValues::default();
+        for field in Field::ALL {
+            values.set(field, self.el.field(field).value());
+        }
+        values
+    }
+
+    /// The form as the page opens, with the address's hash (a shared link's settings).
+    pub(super) fn form_opened(&self) -> Input {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        Input::FormOpened {
+            form: self.form_values(),
+            hash,
         }
     }
 
-    /// The form's augmentation and seed, for the strip of samples.
-    pub(super) fn augment_input(&self) -> Input {
-        Input::AugmentChanged {
-            augment: self.el.augment.value(),
-            seed: self.el.seed.value(),
+    /// The user changed `field`.
+    pub(super) fn form_edited(&self, field: Field) -> Input {
+        Input::FormEdited {
+            field,
+            form: self.form_values(),
+        }
+    }
+
+    pub(super) fn fill_form(&self, values: &[(Field, String)]) {
+        for (field, value) in values {
+            self.el.field(*field).set_value(value);
         }
     }
 
@@ -54,28 +63,6 @@ impl App {
         (data != page).then_some(data)
     }
 
-    /// A model chosen: a preset shows its layers and fills in its settings (the tutorial's,
-    /// or fast94's recipe).
-    pub(super) fn model_changed(&mut self) {
-        let model = self.el.model.value();
-        if let Some(layers) = model_form::preset_layers(&model) {
-            self.el.layers.set_value(&layers);
-        }
-        self.preview_model();
-        if let Some(s) = model_form::preset_settings(&model) {
-            let el = &self.el;
-            el.epochs.set_value(&s.epochs);
-            el.batch_size.set_value(&s.batch_size);
-            el.optimizer.set_value(&s.optimizer);
-            el.lr.set_value(&s.lr);
-            el.augment.set_value(&s.augment);
-        }
-    }
-
-    pub(super) fn form_input(&self) -> Input {
-        Input::FormChanged(self.form_values())
-    }
-
     /// The form was edited: a link shown for it (or the notice of one it was filled from)
     /// would now say other settings.
     pub(super) fn share_outdated(&self) {
@@ -92,17 +79,7 @@ impl App {
         }
     }
 
-    /// The layers edited: the model becomes the user's own, previewed as they type.
-    pub(super) fn layers_edited(&mut self) {
-        let shown = model_form::preset_layers(&self.el.model.value());
-        if shown.is_some_and(|preset| preset != self.el.layers.value()) {
-            self.el.model.set_value(CUSTOM);
-        }
-        self.preview_model();
-    }
-
-    fn preview_model(&self) {
-        let preview = model_form::preview(&self.el.model.value(), &self.el.layers.value());
+    pub(super) fn show_model(&self, preview: &ModelPreview) {
         dom::set_words(&self.el.layers_status, &preview.status);
         let _ = self
             .el
@@ -110,45 +87,6 @@ impl App {
             .class_list()
             .toggle_with_force("invalid", !preview.valid);
         dom::set_text(&self.el.summary, &preview.summary);
-    }
-
-    /// Fills the form from a shared link's hash, if the page was opened with one. It never
-    /// starts training: the user presses Train.
-    pub(super) fn apply_shared_link(&mut self) {
-        let hash = web_sys::window()
-            .and_then(|w| w.location().hash().ok())
-            .unwrap_or_default();
-        if hash.trim_start_matches('#').is_empty() {
-            return;
-        }
-        let notice = match FormValues::from_hash(&hash, &self.form_values()) {
-            Ok(values) => {
-                self.apply_form(&values);
-                "Settings from the shared link are filled in: press Train to run them.".to_string()
-            }
-            Err(error) => {
-                format!("The link's settings were ignored ({error}); the defaults are shown.")
-            }
-        };
-        dom::set_text(&self.el.share_notice, &notice);
-    }
-
-    fn apply_form(&mut self, v: &FormValues) {
-        self.el.model.set_value(&v.model);
-        if v.model.trim() == CUSTOM {
-            self.el.layers.set_value(&v.layers);
-        }
-        self.model_changed();
-        let el = &self.el;
-        el.backend.set_value(&v.backend);
-        el.epochs.set_value(&v.epochs);
-        el.batch_size.set_value(&v.batch_size);
-        el.optimizer.set_value(&v.optimizer);
-        el.lr.set_value(&v.lr);
-        el.seed.set_value(&v.seed);
-        el.subset.set_value(&v.subset);
-        el.validation.set_value(&v.validation);
-        el.augment.set_value(&v.augment);
     }
 
     /// Puts the settings in the address (replacing the history entry) and shows the link.

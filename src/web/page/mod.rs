@@ -4,7 +4,7 @@
 //! repaints while the worker trains.
 //!
 //! One file a job: `worker.rs` starts the training worker and relays its events, `form.rs`
-//! reads and fills the training form (and share links), `view.rs` draws the history, curves and
+//! reads and fills the training form (and makes share links), `view.rs` draws the history, curves and
 //! the confusion matrix, `runs.rs` the runs table and its storage, `gallery.rs` a matrix
 //! cell's images, `picture.rs` the user's own picture.
 
@@ -32,7 +32,6 @@ use super::WebError;
 use super::dom;
 use super::format;
 use super::session::{Input, Line, Session};
-use super::settings::field_id;
 use crate::eval::Normalization;
 use crate::plot::HeatmapLayout;
 
@@ -89,17 +88,13 @@ pub fn start() -> Result<(), WebError> {
     picture::wire_picture(&app);
     {
         let mut a = app.borrow_mut();
-        a.model_changed();
-        a.apply_shared_link();
         a.draw_matrix();
         a.draw_difference();
         a.request_frame(&app);
         a.render_runs();
     }
     dispatch(&app, Input::KeepWeights(keep_weights));
-    let augment = app.borrow().augment_input();
-    dispatch(&app, augment);
-    let form = app.borrow().form_input();
+    let form = app.borrow().form_opened();
     dispatch(&app, form);
     let foreign = query.and_then(|_| app.borrow().foreign_data_origin());
     if let Some(origin) = foreign {
@@ -133,7 +128,7 @@ impl App {
         self.el.train.set_disabled(!ready);
         let reason = self.session.train_reason().unwrap_or_default();
         dom::set_words(&self.el.train_reason, &reason);
-        let invalid = self.session.invalid_field().and_then(field_id);
+        let invalid = self.session.invalid_field().map(|field| field.id());
         if invalid != self.marked_invalid {
             for (id, on) in [(self.marked_invalid, false), (invalid, true)] {
                 if let Some(element) = id.and_then(|id| dom::document().get_element_by_id(id)) {

@@ -6,8 +6,8 @@ use web_sys::{Event as DomEvent, HtmlInputElement, KeyboardEvent, MouseEvent};
 
 use super::{Shared, dispatch, dispatch_with_file};
 use crate::eval::Normalization;
-use crate::optim::OptimizerKind;
 use crate::web::dom::{self, on};
+use crate::web::form::FIELDS;
 use crate::web::session::{Download, Input};
 
 /// The file an `<input type=file>` holds.
@@ -18,6 +18,18 @@ fn picked(e: &DomEvent) -> (Option<HtmlInputElement>, Option<web_sys::File>) {
         .and_then(|i| i.files())
         .and_then(|f| f.get(0));
     (input, file)
+}
+
+/// A handler that feeds the session what `make` reads from the page.
+fn input_for(
+    app: &Shared,
+    make: impl Fn(&super::App) -> Input + 'static,
+) -> impl FnMut(DomEvent) + 'static {
+    let app = app.clone();
+    move |_: DomEvent| {
+        let input = make(&app.borrow());
+        dispatch(&app, input);
+    }
 }
 
 fn load_archive(app: &Shared, file: web_sys::File) {
@@ -39,46 +51,17 @@ pub(super) fn wire(app: &Shared) {
         let app = app.clone();
         move |_: DomEvent| f(&app)
     };
-    on(
-        &el.model,
-        "change",
-        redraw(|app| app.borrow_mut().model_changed()),
-    );
-    // A preset's augmentation (fast94's flips and shifts) is set by `model_changed`, which
-    // fires no change of the augmentation field: the strip follows the model too.
-    let strip_fields: [&web_sys::EventTarget; 3] =
-        [el.model.as_ref(), el.augment.as_ref(), el.seed.as_ref()];
-    for field in strip_fields {
-        on(field, "change", input(|app| app.borrow().augment_input()));
-    }
-    on(
-        &el.layers,
-        "input",
-        redraw(|app| app.borrow_mut().layers_edited()),
-    );
-    // After the handlers above, so the estimate reads the fields they filled in. Typed fields
-    // update it as they are typed: on `change` (at blur) the line would move the buttons
-    // under a click that is on its way.
-    let chosen: [&web_sys::EventTarget; 6] = [
-        el.backend.as_ref(),
-        el.model.as_ref(),
-        el.optimizer.as_ref(),
-        el.subset.as_ref(),
-        el.validation.as_ref(),
-        el.augment.as_ref(),
-    ];
-    for field in chosen {
-        on(field, "change", input(|app| app.borrow().form_input()));
-    }
-    let typed: [&web_sys::EventTarget; 5] = [
-        el.epochs.as_ref(),
-        el.batch_size.as_ref(),
-        el.lr.as_ref(),
-        el.seed.as_ref(),
-        el.layers.as_ref(),
-    ];
-    for field in typed {
-        on(field, "input", input(|app| app.borrow().form_input()));
+    // Each field tells the session it changed; the session fills in what follows. Typed
+    // fields speak as they are typed: on `change` (at blur) the estimate's line would move
+    // the buttons under a click that is on its way.
+    for spec in FIELDS {
+        let event = if spec.typed { "input" } else { "change" };
+        let field = spec.field;
+        on(
+            el.field(field).element(),
+            event,
+            input_for(app, move |a| a.form_edited(field)),
+        );
     }
     // A link made before an edit no longer says what the form says.
     on(
@@ -90,16 +73,6 @@ pub(super) fn wire(app: &Shared) {
         &el.form,
         "change",
         redraw(|app| app.borrow().share_outdated()),
-    );
-    on(
-        &el.optimizer,
-        "change",
-        redraw(|app| {
-            let a = app.borrow();
-            if let Ok(kind) = a.el.optimizer.value().parse::<OptimizerKind>() {
-                a.el.lr.set_value(&kind.default_lr().to_string());
-            }
-        }),
     );
     on(
         &el.load_url,

@@ -1,13 +1,11 @@
 //! What the session does with each thing the user does, and with the stored runs.
 
-use super::{
-    Command, Data, Download, Line, Panel, PendingFile, RUN_PANELS, RunView, Session, WeightsUse,
-    run,
-};
+use super::redraw::Change;
+use super::{Command, Data, Download, Line, PendingFile, RunView, Session, WeightsUse, run};
+use crate::web::form::{Field, FormValues};
 use crate::web::format;
 use crate::web::protocol::{CellPage, Request};
 use crate::web::saved::SavedRun;
-use crate::web::settings::{FormValues, augment_named};
 
 impl Session {
     pub(super) fn start_loading(&mut self, status: String, out: &mut Vec<Command>) {
@@ -29,7 +27,7 @@ impl Session {
             return out.push(Command::Say(Line::RunError, text));
         }
         out.push(Command::Hide(Line::RunError));
-        let name = format::run_name(&form.model, &self.names());
+        let name = format::run_name(form.get(Field::Model), &self.names());
         let request = match form.to_request(name.clone()) {
             Ok(request) => request,
             Err(error) => return out.push(Command::Say(Line::RunError, error.to_string())),
@@ -45,7 +43,7 @@ impl Session {
         // A shared link's "filled in" is history once its settings train.
         out.push(Command::Say(Line::ShareNotice, String::new()));
         out.push(Command::RevealResults);
-        out.extend([Panel::Pickers, Panel::History, Panel::RunsTable].map(Command::Redraw));
+        self.changed(Change::RunAdded);
     }
 
     pub(super) fn load_weights(
@@ -64,7 +62,7 @@ impl Session {
         let run = format::run_name(&format!("{stem} (loaded)"), &self.names());
         self.pending_file = Some(PendingFile {
             file_name: file_name.clone(),
-            chosen_model: form.model.clone(),
+            chosen_model: form.get(Field::Model).to_string(),
             picked: now,
         });
         out.push(Command::Say(
@@ -145,7 +143,7 @@ impl Session {
             run: name.to_string(),
             key,
         });
-        out.extend(RUN_PANELS.map(Command::Redraw));
+        self.changed(Change::RunsListed);
     }
 
     pub(super) fn open_gallery(
@@ -239,19 +237,7 @@ impl Session {
         {
             out.push(Command::EpochProgress(newest.finished_share()));
         }
-        out.extend(RUN_PANELS.map(Command::Redraw));
-        out.push(Command::Redraw(Panel::StorageUse));
-    }
-
-    /// Asks the worker for the strip's samples when the settings make sense and the data is
-    /// there (else when it arrives: see `Event::DataReady`).
-    pub(super) fn augment_changed(&mut self, augment: &str, seed: &str, out: &mut Vec<Command>) {
-        let (Ok(augment), Ok(seed)) = (augment_named(augment), seed.trim().parse::<u64>()) else {
-            return;
-        };
-        self.augment_preview = Some((augment, seed));
-        if self.data == Data::Loaded {
-            out.push(Command::Post(Request::AugmentSamples { augment, seed }));
-        }
+        self.changed(Change::RunsListed);
+        self.changed(Change::Storage);
     }
 }

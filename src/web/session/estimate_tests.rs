@@ -1,13 +1,13 @@
 //! The time estimate under the form: unknown until a run or Measure speed has measured this
 //! device's speed, then minutes for whatever the form holds.
 
-use super::tests::{posted, ready, train, worker};
+use super::tests::{form_is, posted, ready, train, worker};
 use super::*;
 use crate::backend::BackendKind;
 use crate::model::Architecture;
 use crate::train::{BatchProgress, SpeedSample, TrainConfig};
+use crate::web::form::{Field, tutorial};
 use crate::web::protocol::{Event, SpeedRequest};
-use crate::web::settings::tutorial;
 
 fn estimate(commands: &[Command]) -> &str {
     commands
@@ -20,21 +20,15 @@ fn estimate(commands: &[Command]) -> &str {
 }
 
 fn fast94_form() -> FormValues {
-    FormValues {
-        model: "fast94".into(),
-        epochs: "10".into(),
-        batch_size: "1024".into(),
-        optimizer: "nesterov".into(),
-        lr: "1.5".into(),
-        augment: "flip-shift-2".into(),
-        ..tutorial()
-    }
+    let mut form = tutorial();
+    form.set(Field::Model, "fast94");
+    form.edited(Field::Model)
 }
 
 #[test]
 fn the_estimate_waits_for_a_measured_speed_then_gives_minutes() {
     let mut s = ready();
-    let commands = s.update(Input::FormChanged(fast94_form()));
+    let commands = s.update(form_is(fast94_form()));
     let line = estimate(&commands);
     assert!(line.contains("(CPU): not measured yet"), "{line}");
 
@@ -74,7 +68,7 @@ fn the_estimate_waits_for_a_measured_speed_then_gives_minutes() {
         },
     );
 
-    let commands = s.update(Input::FormChanged(fast94_form()));
+    let commands = s.update(form_is(fast94_form()));
     let line = estimate(&commands);
     let plain = crate::model::training_flops(&Architecture::Plain.into());
     let request = fast94_form().to_request(String::new()).unwrap();
@@ -90,11 +84,9 @@ fn the_estimate_waits_for_a_measured_speed_then_gives_minutes() {
     );
 
     // An invalid form clears the line.
-    let broken = FormValues {
-        epochs: "0".into(),
-        ..fast94_form()
-    };
-    assert_eq!(estimate(&s.update(Input::FormChanged(broken))), "");
+    let mut broken = fast94_form();
+    broken.set(Field::Epochs, "0");
+    assert_eq!(estimate(&s.update(form_is(broken))), "");
 }
 
 #[test]
@@ -113,13 +105,11 @@ fn auto_on_a_software_adapter_is_timed_on_the_cpu_as_the_worker_will_train() {
             gpu_module: true,
         },
     );
-    let line = estimate(&s.update(Input::FormChanged(tutorial()))).to_string();
+    let line = estimate(&s.update(form_is(tutorial()))).to_string();
     assert!(line.contains("(CPU)"), "{line}");
-    let asked = FormValues {
-        backend: "webgpu".into(),
-        ..tutorial()
-    };
-    let line = estimate(&s.update(Input::FormChanged(asked))).to_string();
+    let mut asked = tutorial();
+    asked.set(Field::Backend, "webgpu");
+    let line = estimate(&s.update(form_is(asked))).to_string();
     assert!(line.contains("(WebGPU)"), "{line}");
 }
 
@@ -136,7 +126,7 @@ fn timing_request(commands: &[Command]) -> &SpeedRequest {
 #[test]
 fn measure_speed_times_the_form_s_model_and_the_estimate_follows() {
     let mut s = ready();
-    s.update(Input::FormChanged(fast94_form()));
+    s.update(form_is(fast94_form()));
     assert!(s.controls().measure);
     let commands = s.update(Input::MeasureSpeed(fast94_form()));
     // On the CPU, at most CPU_TIMING_BATCH images: fast94's 1,024 would take minutes a step.
@@ -183,7 +173,7 @@ fn measure_speed_times_the_form_s_model_and_the_estimate_follows() {
     assert!(s.controls().train && s.controls().measure);
 
     // The speed serves other models too, scaled by their work.
-    let line = estimate(&s.update(Input::FormChanged(tutorial()))).to_string();
+    let line = estimate(&s.update(form_is(tutorial()))).to_string();
     assert!(line.starts_with("About "), "{line}");
 }
 
@@ -232,10 +222,8 @@ fn a_failed_or_refused_timing_says_why_and_frees_the_controls() {
 #[test]
 fn a_broken_form_is_not_timed() {
     let mut s = ready();
-    let broken = FormValues {
-        batch_size: "0".into(),
-        ..fast94_form()
-    };
+    let mut broken = fast94_form();
+    broken.set(Field::BatchSize, "0");
     let commands = s.update(Input::MeasureSpeed(broken));
     assert!(posted(&commands).is_empty());
     assert!(estimate(&commands).contains("batch"), "{commands:?}");

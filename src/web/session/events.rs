@@ -1,8 +1,9 @@
 //! What the session does with each event from the worker.
 
+use super::redraw::Change;
 use super::run_bar::Doing;
 use super::speed::device_name;
-use super::{Command, Data, GalleryShown, Line, Panel, RUN_PANELS, RunView, Session, WeightsUse};
+use super::{Command, Data, GalleryShown, Line, RunView, Session, WeightsUse};
 use crate::backend::BackendKind;
 use crate::model::{Architecture, group_thousands};
 use crate::web::format;
@@ -75,7 +76,7 @@ impl Session {
                 );
                 say(out, Line::DataStatus, text);
                 // The batches were just cached: the storage line would lag by their size.
-                out.push(Command::Redraw(Panel::StorageUse));
+                self.changed(Change::Storage);
                 if let Some((augment, seed)) = self.augment_preview {
                     out.push(Command::Post(Request::AugmentSamples { augment, seed }));
                 }
@@ -172,7 +173,7 @@ impl Session {
                         now.last = Some(progress);
                     }
                 }
-                out.push(Command::Redraw(Panel::Curves));
+                self.changed(Change::Progress);
             }
             Event::Validating { run, epoch } => {
                 if let Some(now) = self.run_mut(&run).and_then(|v| v.in_progress.as_mut()) {
@@ -195,16 +196,7 @@ impl Session {
                     out.push(Command::Persist(run));
                 }
                 self.say_estimate(out);
-                out.extend(
-                    [
-                        Panel::History,
-                        Panel::Matrix,
-                        Panel::Difference,
-                        Panel::RunsTable,
-                        Panel::Curves,
-                    ]
-                    .map(Command::Redraw),
-                );
+                self.changed(Change::Epoch);
             }
             Event::Gallery {
                 cell,
@@ -246,7 +238,7 @@ impl Session {
                 let view = RunView::loaded(run.clone(), file, picked, model);
                 let view = view.with_metrics(metrics, confidence);
                 self.runs.push(view);
-                out.extend(RUN_PANELS.map(Command::Redraw));
+                self.changed(Change::RunsListed);
                 out.push(Command::Persist(run.clone()));
                 // The matrix shows the new run: it names the picture, if one waits.
                 self.ask_about_picture(Some(&run), out);
@@ -261,7 +253,7 @@ impl Session {
                 {
                     view.in_worker = false;
                 }
-                out.push(Command::Redraw(Panel::RunsTable));
+                self.changed(Change::ModelsGone);
             }
             Event::SpeedMeasured { backend, sample } => self.speed_measured(backend, sample, out),
             Event::SpeedFailed { message } => self.speed_failed(&message, out),
@@ -282,7 +274,7 @@ impl Session {
                     self.starting = false;
                     self.runs.retain(|r| r.name() != name);
                     self.bar_note = Some(format!("{name} did not start."));
-                    out.extend(RUN_PANELS.map(Command::Redraw));
+                    self.changed(Change::RunsListed);
                 }
                 say(out, Line::RunError, message);
             }
@@ -337,7 +329,7 @@ impl Session {
         for view in &mut self.runs {
             view.in_worker = false;
         }
-        out.extend([Panel::RunsTable, Panel::Curves].map(Command::Redraw));
+        self.changed(Change::ModelsGone);
         self.worker_ready = false;
         self.queued.clear();
     }
@@ -364,7 +356,7 @@ impl Session {
             self.pending_weights.push((run.clone(), WeightsUse::Keep));
             out.push(Command::Post(Request::SaveWeights { run: run.clone() }));
         }
-        out.extend([Panel::RunsTable, Panel::History, Panel::Curves].map(Command::Redraw));
+        self.changed(Change::RunEnded);
         if has_metrics {
             // The picture that waited for this run's model.
             self.ask_about_picture(Some(&run), out);
@@ -401,7 +393,7 @@ impl Session {
         }
         if uses.contains(&WeightsUse::Keep) {
             out.push(Command::StoreWeights { run, bytes });
-            out.push(Command::Redraw(Panel::RunsTable));
+            self.changed(Change::WeightsKept);
         }
     }
 }

@@ -1,8 +1,8 @@
 //! What goes into the session and what comes out of it.
 
+use crate::web::form::{Field, FormValues, ModelPreview};
 use crate::web::protocol::{Event, GalleryImage, Request};
 use crate::web::saved::SavedRun;
-use crate::web::settings::FormValues;
 
 /// A line of text on the page that the session writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub enum Line {
     PictureCaption,
 }
 
-/// A part of the page drawn from the session's runs.
+/// A part of the page drawn from the session's runs (`redraw.rs` says when).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Panel {
     RunsTable,
@@ -55,16 +55,6 @@ pub enum Panel {
     Curves,
     StorageUse,
 }
-
-/// Every panel that shows the list of runs.
-pub(super) const RUN_PANELS: [Panel; 6] = [
-    Panel::Pickers,
-    Panel::RunsTable,
-    Panel::History,
-    Panel::Matrix,
-    Panel::Difference,
-    Panel::Curves,
-];
 
 /// What the session asks of the browser.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +106,10 @@ pub enum Command {
     ShowPicture(Vec<u8>),
     /// A model's likeliest classes for the picture, most probable first; empty clears them.
     ShowPrediction(Vec<Prediction>),
+    /// Set these fields of the training form (filled in by its rules, or a shared link).
+    FillForm(Vec<(Field, String)>),
+    /// The form's model: its summary, or what is wrong with its layers.
+    ShowModel(ModelPreview),
 }
 
 /// One of a model's likeliest classes for the user's picture.
@@ -218,16 +212,17 @@ pub enum Input {
         predicted: usize,
     },
     TurnGalleryPage(isize),
-    /// The form's augmentation or seed changed (and once as the page opens): the strip
-    /// shows what it does, once the data is loaded.
-    AugmentChanged {
-        augment: String,
-        seed: String,
-    },
     KeepWeights(bool),
-    /// A field of the training form changed (and once as the page opens): the time estimate
-    /// follows it.
-    FormChanged(FormValues),
+    /// The page opened with this form and this address hash (a shared link, or empty).
+    FormOpened {
+        form: FormValues,
+        hash: String,
+    },
+    /// The user changed a field of the training form; `form` is what it shows now.
+    FormEdited {
+        field: Field,
+        form: FormValues,
+    },
     /// A picture of the user's own was dropped or picked: its CIFAR-10 version, for the run
     /// the matrix shows (if any).
     Picture {

@@ -10,6 +10,7 @@ mod actions;
 #[cfg(test)]
 mod estimate_tests;
 mod events;
+mod form;
 mod messages;
 mod module;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod module_tests;
 mod picture;
 #[cfg(test)]
 mod picture_tests;
+mod redraw;
 mod run;
 mod run_bar;
 mod speed;
@@ -28,14 +30,12 @@ mod words_tests;
 pub use messages::{Command, Controls, Download, Input, Line, Panel, Prediction};
 pub use run::RunView;
 
-use messages::RUN_PANELS;
-
 use super::protocol::{AdapterInfo, CellPage, Request};
 use crate::backend::BackendKind;
 use crate::data::Augment;
 use crate::model::ModelSpec;
 use crate::web::estimate::Speed;
-use crate::web::settings::{FormValues, SettingsError};
+use crate::web::form::{Field, FormValues, SettingsError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Data {
@@ -117,6 +117,8 @@ pub struct Session {
     said_bar: (String, String),
     /// Says why the run bar has no run to speak of (a refused Train), until the next Train.
     bar_note: Option<String>,
+    /// What the update under way changed, for the panels to redraw (`redraw.rs`).
+    changes: Vec<redraw::Change>,
 }
 
 impl Default for Session {
@@ -148,6 +150,7 @@ impl Default for Session {
             picture: picture::OwnPicture::default(),
             said_bar: (run_bar::NO_RUN.to_string(), String::new()),
             bar_note: None,
+            changes: Vec::new(),
         }
     }
 }
@@ -239,8 +242,8 @@ impl Session {
         self.data == Data::Loaded
     }
 
-    /// The form field that keeps Train disabled, by the name its error gives it.
-    pub fn invalid_field(&self) -> Option<&'static str> {
+    /// The form field that keeps Train disabled.
+    pub fn invalid_field(&self) -> Option<Field> {
         self.form_error.as_ref().map(|e| e.field)
     }
 
@@ -302,11 +305,9 @@ impl Session {
                     self.open_gallery(cell.run, cell.truth, cell.predicted, page, &mut out);
                 }
             }
-            Input::AugmentChanged { augment, seed } => {
-                self.augment_changed(&augment, &seed, &mut out);
-            }
             Input::KeepWeights(keep) => self.keep_weights = keep,
-            Input::FormChanged(values) => self.form_changed(values, &mut out),
+            Input::FormOpened { form, hash } => self.form_opened(form, &hash, &mut out),
+            Input::FormEdited { field, form } => self.form_edited(field, form, &mut out),
             Input::Picture { name, run, pixels } => {
                 self.picture_chosen(name, run.as_deref(), pixels, &mut out);
             }
@@ -325,6 +326,8 @@ impl Session {
         }
         self.say_run_bar(&mut out);
         self.switch_module_if_needed(&mut out);
+        let changes = std::mem::take(&mut self.changes);
+        out.extend(redraw::panels(&changes).into_iter().map(Command::Redraw));
         if !self.worker_ready {
             // Held back until the worker says Ready (see `queued`).
             out.retain(|command| match command {

@@ -6,6 +6,7 @@
 
 use super::{Command, Line, Session};
 use crate::web::device::{DeviceDecision, decide};
+use crate::web::form::Field;
 use crate::web::protocol::BackendChoice;
 
 impl Session {
@@ -17,7 +18,7 @@ impl Session {
         let choice = self
             .form
             .as_ref()
-            .and_then(|form| BackendChoice::parse(&form.backend))
+            .and_then(|form| BackendChoice::parse(form.get(Field::Backend)))
             .unwrap_or(BackendChoice::Auto);
         decide(choice, self.webgpu.as_ref(), None) == DeviceDecision::WebGpu
     }

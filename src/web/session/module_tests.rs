@@ -1,10 +1,10 @@
 //! Which module the worker runs: the GPU module is asked for only when the form chooses
 //! WebGPU that the CPU-only module cannot train on, and only when the worker is idle.
 
-use super::tests::{data_ready, said, train, worker};
+use super::tests::{data_ready, form_is, said, train, worker};
 use super::*;
+use crate::web::form::{Field, tutorial};
 use crate::web::protocol::{AdapterInfo, Event};
-use crate::web::settings::tutorial;
 
 fn swiftshader() -> AdapterInfo {
     AdapterInfo {
@@ -20,8 +20,8 @@ fn cpu_module(adapter: Option<AdapterInfo>, backend: &str) -> (Session, Vec<Comm
     let mut s = Session::default();
     worker(&mut s, Event::Ready);
     let mut form = tutorial();
-    form.backend = backend.into();
-    s.update(Input::FormChanged(form));
+    form.set(Field::Backend, backend);
+    s.update(form_is(form));
     s.update(Input::Restored(Ok(Vec::new())));
     let out = worker(
         &mut s,
@@ -40,8 +40,8 @@ fn switches(out: &[Command]) -> bool {
 
 fn choose(s: &mut Session, backend: &str) -> Vec<Command> {
     let mut form = tutorial();
-    form.backend = backend.into();
-    s.update(Input::FormChanged(form))
+    form.set(Field::Backend, backend);
+    s.update(form_is(form))
 }
 
 #[test]

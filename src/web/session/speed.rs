@@ -8,9 +8,9 @@ use crate::model::training_flops;
 use crate::train::SpeedSample;
 use crate::web::device::{self, DeviceDecision};
 use crate::web::estimate::{self, CPU_TIMING_BATCH, Measured, Speed};
+use crate::web::form::FormValues;
 use crate::web::format;
 use crate::web::protocol::{Request, SpeedRequest, TrainRequest};
-use crate::web::settings::FormValues;
 
 impl Session {
     /// The backend the worker would train the form's run on. A refused WebGPU run is timed
@@ -20,22 +20,6 @@ impl Session {
             DeviceDecision::Cpu { .. } => BackendKind::Flex,
             DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => BackendKind::Wgpu,
         }
-    }
-
-    /// The form changed: its validation size, what is wrong with it, and the estimate.
-    pub(super) fn form_changed(&mut self, values: FormValues, out: &mut Vec<Command>) {
-        let request = values.to_request(String::new());
-        let size = match &request {
-            Ok(r) => format!(
-                "Validates on {}.",
-                format::validation_size(r.subset, r.validation)
-            ),
-            Err(_) => String::new(),
-        };
-        out.push(Command::Say(Line::ValidationSize, size));
-        self.form_error = request.err();
-        self.form = Some(values);
-        self.say_estimate(out);
     }
 
     /// The form's run timed at the speed its backend measured, or why it cannot be yet.

@@ -6,9 +6,9 @@ use crate::eval::{ConfidenceHistogram, ConfusionMatrix, Evaluation, RunMetrics};
 use crate::history::{EpochRecord, History};
 use crate::model::Architecture;
 use crate::train::{BatchProgress, TrainConfig};
+use crate::web::form::{Field, tutorial};
 use crate::web::protocol::{AdapterInfo, CellPage, Event, Request, RunEnding};
 use crate::web::saved::{Origin, SavedRun};
-use crate::web::settings::tutorial;
 
 pub(super) fn worker(session: &mut Session, event: Event) -> Vec<Command> {
     session.update(Input::Worker { event, bytes: None })
@@ -48,8 +48,16 @@ pub(super) fn ready() -> Session {
 
 pub(super) fn train(s: &mut Session, model: &str) -> Vec<Command> {
     let mut form = tutorial();
-    form.model = model.into();
+    form.set(Field::Model, model);
     s.update(Input::Train { form, now: 1e12 })
+}
+
+/// The form shows `form` (as the page opens with it, no link).
+pub(super) fn form_is(form: FormValues) -> Input {
+    Input::FormOpened {
+        form,
+        hash: String::new(),
+    }
 }
 
 pub(super) fn posted(commands: &[Command]) -> Vec<&Request> {
@@ -256,7 +264,7 @@ fn runs_are_numbered_per_model() {
 fn bad_settings_start_nothing_and_say_which_field() {
     let mut s = ready();
     let mut form = tutorial();
-    form.epochs = "0".into();
+    form.set(Field::Epochs, "0");
     let commands = s.update(Input::Train { form, now: 0.0 });
     assert!(posted(&commands).is_empty());
     assert!(
@@ -438,7 +446,7 @@ fn the_running_run_cannot_be_removed_and_others_are_forgotten() {
 fn loaded_weights_make_an_honest_record() {
     let mut s = ready();
     let mut form = tutorial();
-    form.model = "deeper".into();
+    form.set(Field::Model, "deeper");
     train(&mut s, "plain");
     end(&mut s, "plain", RunEnding::Completed);
     let commands = s.update(Input::LoadWeights {
@@ -807,9 +815,14 @@ fn a_failed_gpu_run_offers_the_cpu() {
 fn the_augmentation_strip_follows_the_form() {
     let mut s = Session::default();
     worker(&mut s, Event::Ready);
-    let changed = |augment: &str, seed: &str| Input::AugmentChanged {
-        augment: augment.into(),
-        seed: seed.into(),
+    let changed = |augment: &str, seed: &str| {
+        let mut form = tutorial();
+        form.set(Field::Augment, augment);
+        form.set(Field::Seed, seed);
+        Input::FormEdited {
+            field: Field::Augment,
+            form,
+        }
     };
     let flips_and_shifts = Augment {
         flip: true,

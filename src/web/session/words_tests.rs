@@ -1,11 +1,11 @@
 //! The page's words follow its state: what Train waits for, how a run ended, the validation
 //! set a form's run gets, and the progress after a reload.
 
-use super::tests::{end, epoch, ready, said, stored, train, worker};
+use super::tests::{end, epoch, form_is, ready, said, stored, train, worker};
 use super::*;
 use crate::history::{EpochRecord, History};
+use crate::web::form::{Field, tutorial};
 use crate::web::protocol::{Event, RunEnding};
-use crate::web::settings::tutorial;
 
 fn record(epoch: usize, val_acc: f64) -> EpochRecord {
     EpochRecord {
@@ -26,16 +26,16 @@ fn a_bad_field_disables_train_names_itself_and_a_good_form_frees_it() {
     assert!(s.controls().train);
     assert_eq!(s.train_reason(), None);
     let mut form = tutorial();
-    form.lr = "-1".into();
-    s.update(Input::FormChanged(form.clone()));
+    form.set(Field::LearningRate, "-1");
+    s.update(form_is(form.clone()));
     assert!(!s.controls().train);
-    assert_eq!(s.invalid_field(), Some("learning rate"));
+    assert_eq!(s.invalid_field(), Some(Field::LearningRate));
     assert_eq!(
         s.train_reason().as_deref(),
         Some("Fix the learning rate: must be a positive number first.")
     );
-    form.lr = "0.5".into();
-    s.update(Input::FormChanged(form));
+    form.set(Field::LearningRate, "0.5");
+    s.update(form_is(form));
     assert!(s.controls().train);
     assert_eq!(s.invalid_field(), None);
 }
@@ -67,14 +67,14 @@ fn train_says_what_it_waits_for() {
 fn the_form_shows_the_validation_set_its_run_gets() {
     let mut s = ready();
     let mut form = tutorial();
-    form.subset = "1000".into();
-    let out = s.update(Input::FormChanged(form.clone()));
+    form.set(Field::Subset, "1000");
+    let out = s.update(form_is(form.clone()));
     assert_eq!(
         said(&out, Line::ValidationSize),
         Some("Validates on 200 of the 10,000 test images.")
     );
-    form.validation = "0.2".into();
-    let out = s.update(Input::FormChanged(form));
+    form.set(Field::Validation, "0.2");
+    let out = s.update(form_is(form));
     assert_eq!(
         said(&out, Line::ValidationSize),
         Some("Validates on 200 held-out training images.")
@@ -167,8 +167,8 @@ fn a_speed_is_used_for_its_own_model_first() {
     use crate::train::SpeedSample;
     let mut s = ready();
     let mut form = tutorial();
-    form.backend = "cpu".into();
-    s.update(Input::FormChanged(form.clone()));
+    form.set(Field::Backend, "cpu");
+    s.update(form_is(form.clone()));
     s.update(Input::MeasureSpeed(form.clone()));
     let sample = |images_per_second| SpeedSample {
         gpu: None,
@@ -184,8 +184,8 @@ fn a_speed_is_used_for_its_own_model_first() {
             sample: sample(200.0),
         },
     );
-    form.model = "fast94".into();
-    let out = s.update(Input::FormChanged(form.clone()));
+    form.set(Field::Model, "fast94");
+    let out = s.update(form_is(form.clone()));
     let line = said(&out, Line::Estimate).unwrap();
     assert!(line.contains("Another model's speed"), "{line}");
     s.update(Input::MeasureSpeed(form.clone()));
@@ -196,12 +196,12 @@ fn a_speed_is_used_for_its_own_model_first() {
             sample: sample(20.0),
         },
     );
-    let out = s.update(Input::FormChanged(form.clone()));
+    let out = s.update(form_is(form.clone()));
     let line = said(&out, Line::Estimate).unwrap();
     assert!(!line.contains("Another model"), "{line}");
     // Back to plain: its own speed again, not fast94's newer one.
-    form.model = "plain".into();
-    let out = s.update(Input::FormChanged(form));
+    form.set(Field::Model, "plain");
+    let out = s.update(form_is(form));
     let line = said(&out, Line::Estimate).unwrap();
     assert!(line.contains("steps of `plain`"), "{line}");
 }

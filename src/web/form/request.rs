@@ -1,10 +1,11 @@
 //! The training form's values, checked and turned into a [`TrainRequest`]. Plain strings in,
 //! so the rules are tested natively; the page only reads the inputs.
 
+use super::model::model_of;
+use super::{Field, FormValues};
 use crate::data::{Augment, ValidationSource};
 use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
-use crate::web::model_form::{CUSTOM, model_of};
 use crate::web::protocol::{BackendChoice, TrainRequest};
 
 /// The training-set sizes the form offers (index.html's `#subset`), besides all 50,000. A
@@ -15,62 +16,23 @@ pub const HELD_OUT: [f64; 2] = [0.1, 0.2];
 /// The epochs field's maximum (`#epochs`).
 pub const MAX_EPOCHS: u64 = 200;
 
-/// The form's inputs, as the browser gives them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FormValues {
-    pub backend: String,
-    pub model: String,
-    pub epochs: String,
-    pub batch_size: String,
-    pub optimizer: String,
-    pub lr: String,
-    pub seed: String,
-    /// A number of training images, or `all`.
-    pub subset: String,
-    /// `test`, or the held-out fraction.
-    pub validation: String,
-    /// One of [`Augment::NAMED`]' names (empty: none, as links made before it existed).
-    pub augment: String,
-    /// The layer list, read when `model` is [`CUSTOM`].
-    pub layers: String,
-}
-
-/// Each field's name in messages and the id of its element in the form (index.html), so
-/// the page marks the field a message is about.
-pub const FIELDS: [(&str, &str); 11] = [
-    ("backend", "backend"),
-    ("model", "model"),
-    ("layers", "layers"),
-    ("epochs", "epochs"),
-    ("batch size", "batch-size"),
-    ("optimizer", "optimizer"),
-    ("learning rate", "lr"),
-    ("seed", "seed"),
-    ("training images", "subset"),
-    ("validation", "validation"),
-    ("augmentation", "augment"),
-];
-
-/// The id of the form element that field `name` (as a [`SettingsError`] names it) is.
-pub fn field_id(name: &str) -> Option<&'static str> {
-    FIELDS.iter().find(|(n, _)| *n == name).map(|(_, id)| *id)
-}
-
+/// What is wrong with the form, and in which field.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{field}: {reason}")]
+#[error("{}: {reason}", field.name())]
 pub struct SettingsError {
-    pub field: &'static str,
+    pub field: Field,
     pub reason: String,
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> SettingsError {
+fn invalid(field: Field, reason: impl Into<String>) -> SettingsError {
     SettingsError {
         field,
         reason: reason.into(),
     }
 }
 
-fn whole(field: &'static str, text: &str, low: u64, high: u64) -> Result<u64, SettingsError> {
+fn whole(form: &FormValues, field: Field, low: u64, high: u64) -> Result<u64, SettingsError> {
+    let text = form.get(field);
     let value: u64 = text
         .trim()
         .parse()
@@ -90,7 +52,7 @@ pub fn augment_named(name: &str) -> Result<Augment, SettingsError> {
             None => {
                 let offered = Augment::NAMED.map(|(n, _)| n).join(", ");
                 let reason = format!("`{name}` is not one of {offered}");
-                Err(invalid("augmentation", reason))
+                Err(invalid(Field::Augment, reason))
             }
         },
     }
@@ -98,57 +60,60 @@ pub fn augment_named(name: &str) -> Result<Augment, SettingsError> {
 
 impl FormValues {
     pub fn to_request(&self, run: String) -> Result<TrainRequest, SettingsError> {
-        let backend = BackendChoice::parse(&self.backend)
-            .ok_or_else(|| invalid("backend", format!("unknown backend `{}`", self.backend)))?;
-        let field = if self.model.trim() == CUSTOM {
-            "layers"
+        let backend_name = self.get(Field::Backend);
+        let backend = BackendChoice::parse(backend_name)
+            .ok_or_else(|| invalid(Field::Backend, format!("unknown backend `{backend_name}`")))?;
+        let field = if self.custom_model() {
+            Field::Layers
         } else {
-            "model"
+            Field::Model
         };
-        let model = model_of(&self.model, &self.layers).map_err(|e| invalid(field, e))?;
-        let optimizer: OptimizerKind = self
-            .optimizer
+        let model =
+            model_of(&self[Field::Model], &self[Field::Layers]).map_err(|e| invalid(field, e))?;
+        let optimizer: OptimizerKind =
+            self.get(Field::Optimizer)
+                .parse()
+                .map_err(|e: crate::optim::UnknownOptimizer| {
+                    invalid(Field::Optimizer, e.to_string())
+                })?;
+        let lr_text = self.get(Field::LearningRate);
+        let lr: f64 = lr_text
             .parse()
-            .map_err(|e: crate::optim::UnknownOptimizer| invalid("optimizer", e.to_string()))?;
-        let lr: f64 = self
-            .lr
-            .trim()
-            .parse()
-            .map_err(|_| invalid("learning rate", format!("`{}` is not a number", self.lr)))?;
+            .map_err(|_| invalid(Field::LearningRate, format!("`{lr_text}` is not a number")))?;
         if !(lr.is_finite() && lr > 0.0) {
-            return Err(invalid("learning rate", "must be a positive number"));
+            return Err(invalid(Field::LearningRate, "must be a positive number"));
         }
-        let subset = match self.subset.trim() {
+        let subset = match self.get(Field::Subset) {
             "all" | "" => None,
             n => match n.parse::<usize>() {
                 Ok(n) if SUBSETS.contains(&n) => Some(n),
                 _ => {
                     let offered = SUBSETS.map(|n| n.to_string()).join(", ");
                     let reason = format!("`{n}` is not one of {offered} or all");
-                    return Err(invalid("training images", reason));
+                    return Err(invalid(Field::Subset, reason));
                 }
             },
         };
-        let validation = match self.validation.trim() {
+        let validation = match self.get(Field::Validation) {
             "test" => ValidationSource::TestBatch,
             f => match f.parse::<f64>() {
                 Ok(f) if HELD_OUT.contains(&f) => ValidationSource::HeldOut(f),
                 _ => {
                     let reason = format!("`{f}` is not test, 0.1 or 0.2");
-                    return Err(invalid("validation", reason));
+                    return Err(invalid(Field::Validation, reason));
                 }
             },
         };
-        let augment = augment_named(&self.augment)?;
+        let augment = augment_named(&self[Field::Augment])?;
         // fast94 brings its recipe's tricks; the form holds the rest of its settings.
         let recipe = TrainConfig::for_model(&model).recipe;
         let config = TrainConfig {
             model,
-            epochs: whole("epochs", &self.epochs, 1, MAX_EPOCHS)? as usize,
-            batch_size: whole("batch size", &self.batch_size, 1, 4096)? as usize,
+            epochs: whole(self, Field::Epochs, 1, MAX_EPOCHS)? as usize,
+            batch_size: whole(self, Field::BatchSize, 1, 4096)? as usize,
             optimizer,
             lr,
-            seed: whole("seed", &self.seed, 0, u64::MAX)?,
+            seed: whole(self, Field::Seed, 0, u64::MAX)?,
             readback_every: 1,
             augment,
             recipe,
@@ -156,7 +121,7 @@ impl FormValues {
         config
             .model
             .check_batch(config.batch_size)
-            .map_err(|e| invalid("batch size", e.to_string()))?;
+            .map_err(|e| invalid(Field::BatchSize, e.to_string()))?;
         Ok(TrainRequest {
             run,
             config,
@@ -167,28 +132,11 @@ impl FormValues {
     }
 }
 
-/// The form as the page opens it, with the whole training set: the tutorial's settings.
-#[cfg(test)]
-pub(crate) fn tutorial() -> FormValues {
-    FormValues {
-        backend: "auto".into(),
-        model: "plain".into(),
-        epochs: "8".into(),
-        batch_size: "128".into(),
-        optimizer: "adadelta".into(),
-        lr: "1".into(),
-        seed: "42".into(),
-        subset: "all".into(),
-        validation: "test".into(),
-        augment: "none".into(),
-        layers: String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Architecture;
+    use crate::web::form::{CUSTOM, tutorial};
 
     #[test]
     fn the_tutorial_settings_make_the_tutorial_config() {
@@ -204,8 +152,8 @@ mod tests {
     #[test]
     fn subsets_and_held_out_validation() {
         let mut v = tutorial();
-        v.subset = "5000".into();
-        v.validation = "0.2".into();
+        v.set(Field::Subset, "5000");
+        v.set(Field::Validation, "0.2");
         let request = v.to_request("x".into()).unwrap();
         assert_eq!(request.subset, Some(5000));
         assert_eq!(request.validation, ValidationSource::HeldOut(0.2));
@@ -215,10 +163,10 @@ mod tests {
     fn augmentation_is_chosen_by_name() {
         let mut v = tutorial();
         assert!(v.to_request("x".into()).unwrap().config.augment.is_off());
-        v.augment = "flip-shift-2".into();
+        v.set(Field::Augment, "flip-shift-2");
         let augment = v.to_request("x".into()).unwrap().config.augment;
         assert_eq!((augment.flip, augment.translate), (true, 2));
-        v.augment = String::new();
+        v.set(Field::Augment, "");
         assert!(v.to_request("x".into()).unwrap().config.augment.is_off());
     }
 
@@ -227,7 +175,7 @@ mod tests {
     #[test]
     fn the_history_table_heads_are_the_epoch_columns() {
         use crate::history::EPOCH_COLUMNS;
-        let page = include_str!("../../index.html");
+        let page = include_str!("../../../index.html");
         let body = page.find("id=\"history-body\"").unwrap();
         let head = page[..body].rfind("<thead>").unwrap();
         let heads: Vec<&str> = page[head..body]
@@ -243,7 +191,7 @@ mod tests {
     /// and the epochs field has the same maximum.
     #[test]
     fn the_rules_match_the_page() {
-        let page = include_str!("../../index.html");
+        let page = include_str!("../../../index.html");
         let options = |id: &str| -> Vec<String> {
             let start = page.find(&format!("<select id=\"{id}\"")).unwrap();
             let end = start + page[start..].find("</select>").unwrap();
@@ -269,13 +217,6 @@ mod tests {
         assert!(page.contains(&format!(
             "id=\"epochs\" type=\"number\" min=\"1\" max=\"{MAX_EPOCHS}\""
         )));
-        // The page can mark every field a message names.
-        for (_, id) in FIELDS {
-            assert!(
-                page.contains(&format!(" id=\"{id}\"")),
-                "no #{id} in the page"
-            );
-        }
     }
 
     /// Bad values, and values the form cannot show (a shared link with `subset=777` would
@@ -283,36 +224,37 @@ mod tests {
     /// refused with their field.
     #[test]
     fn bad_values_name_their_field() {
-        type Spoil = fn(&mut FormValues);
-        let cases: [(Spoil, &str); 12] = [
-            (|v| v.subset = "777".into(), "training images"),
-            (|v| v.epochs = "500".into(), "epochs"),
-            (|v| v.validation = "0.15".into(), "validation"),
-            (|v| v.validation = "1.5".into(), "validation"),
-            (|v| v.epochs = "0".into(), "epochs"),
-            (|v| v.batch_size = "12.5".into(), "batch size"),
-            (|v| v.lr = "-1".into(), "learning rate"),
-            (|v| v.lr = "NaN".into(), "learning rate"),
-            (|v| v.model = "resnet".into(), "model"),
-            (|v| v.augment = "rotate".into(), "augmentation"),
+        use Field as F;
+        let cases: [(&[(Field, &str)], Field); 12] = [
+            (&[(F::Subset, "777")], F::Subset),
+            (&[(F::Epochs, "500")], F::Epochs),
+            (&[(F::Validation, "0.15")], F::Validation),
+            (&[(F::Validation, "1.5")], F::Validation),
+            (&[(F::Epochs, "0")], F::Epochs),
+            (&[(F::BatchSize, "12.5")], F::BatchSize),
+            (&[(F::LearningRate, "-1")], F::LearningRate),
+            (&[(F::LearningRate, "NaN")], F::LearningRate),
+            (&[(F::Model, "resnet")], F::Model),
+            (&[(F::Augment, "rotate")], F::Augment),
             (
-                |v| (v.model, v.layers) = (CUSTOM.into(), "conv 8 3, dense 10".into()),
-                "layers",
+                &[(F::Model, CUSTOM), (F::Layers, "conv 8 3, dense 10")],
+                F::Layers,
             ),
             (
-                |v| {
-                    v.model = CUSTOM.into();
-                    v.layers = "conv 512 3 same, maxpool 2, flatten, dense 10".into();
-                    v.batch_size = "4096".into();
-                },
-                "batch size",
+                &[
+                    (F::Model, CUSTOM),
+                    (F::Layers, "conv 512 3 same, maxpool 2, flatten, dense 10"),
+                    (F::BatchSize, "4096"),
+                ],
+                F::BatchSize,
             ),
         ];
         for (spoil, field) in cases {
             let mut v = tutorial();
-            spoil(&mut v);
+            for (f, value) in spoil {
+                v.set(*f, *value);
+            }
             assert_eq!(v.to_request("x".into()).unwrap_err().field, field);
-            assert!(field_id(field).is_some(), "{field} has no element");
         }
     }
 }

@@ -1,15 +1,14 @@
-//! The form's model fields: a preset select and the layer list beside it. Choosing a preset
-//! shows its layers; editing the layers makes the model the user's own. Plain Rust, so the
-//! live preview (parameter count, summary, the error naming the bad layer) is tested natively.
+//! The form's model fields: a preset select and the layer list beside it (`rules` says how
+//! they follow each other). Plain Rust, so the live preview (parameter count, summary, the
+//! error naming the bad layer) is tested natively.
 
 use crate::model::{Architecture, ModelSpec, Summary, group_thousands};
-use crate::train::TrainConfig;
 
 /// The model select's value for a layer list the user writes.
 pub const CUSTOM: &str = "custom";
 
 /// What the page shows under the model fields.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelPreview {
     /// The Keras-style summary; empty while the layers do not make a model.
     pub summary: String,
@@ -36,31 +35,6 @@ pub fn preset_layers(select: &str) -> Option<String> {
     let model = ModelSpec::preset(preset);
     let layers: Vec<String> = model.layers().iter().map(ToString::to_string).collect();
     Some(layers.join("\n"))
-}
-
-/// The form's other fields as a preset's run wants them: the tutorial's settings, or
-/// fast94's recipe.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PresetSettings {
-    pub epochs: String,
-    pub batch_size: String,
-    pub optimizer: String,
-    pub lr: String,
-    /// One of [`Augment::NAMED`](crate::data::Augment::NAMED)'s names.
-    pub augment: String,
-}
-
-pub fn preset_settings(select: &str) -> Option<PresetSettings> {
-    let preset = select.trim().parse::<Architecture>().ok()?;
-    let config = TrainConfig::for_model(&preset.into());
-    let augment = config.augment.name()?;
-    Some(PresetSettings {
-        epochs: config.epochs.to_string(),
-        batch_size: config.batch_size.to_string(),
-        optimizer: config.optimizer.name().into(),
-        lr: config.lr.to_string(),
-        augment: augment.into(),
-    })
 }
 
 pub fn preview(select: &str, layers: &str) -> ModelPreview {
@@ -94,33 +68,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn choosing_fast94_fills_in_its_recipe_and_a_tutorial_model_the_tutorials() {
-        let fast = preset_settings("fast94").unwrap();
-        assert_eq!(
-            fast,
-            PresetSettings {
-                epochs: "10".into(),
-                batch_size: "1024".into(),
-                optimizer: "nesterov".into(),
-                lr: "1.5".into(),
-                augment: "flip-shift-2".into(),
-            }
-        );
-        let plain = preset_settings("plain").unwrap();
-        assert_eq!(
-            (plain.batch_size, plain.optimizer, plain.lr, plain.augment),
-            ("128".into(), "adadelta".into(), "1".into(), "none".into())
-        );
-        assert_eq!(preset_settings(CUSTOM), None);
-    }
-
-    #[test]
-    fn a_preset_shows_its_layers_count_and_epochs() {
+    fn a_preset_shows_its_layers_and_count() {
         let p = preview("deeper", "");
         assert!(p.valid);
         assert_eq!(p.status, "12 layers, 1,250,858 parameters");
         assert!(p.summary.contains("Total params: 1,250,858"));
-        assert_eq!(preset_settings("deeper").unwrap().epochs, "15");
         let text = preset_layers("plain").unwrap();
         assert_eq!(
             text,
@@ -152,11 +104,6 @@ mod tests {
         assert!(p.valid);
         // 3·3·3·16 + 16 = 448; 15·15·16 = 3,600 inputs · 10 + 10 = 36,010.
         assert_eq!(p.status, "4 layers, 36,458 parameters");
-        assert_eq!(
-            preset_settings(CUSTOM),
-            None,
-            "a layer list keeps the form's epochs"
-        );
         let p = preview(CUSTOM, "conv 16 3 relu, maxpool 64, flatten, dense 10");
         assert!(!p.valid);
         assert_eq!(

@@ -5,23 +5,7 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
-use super::model_form::CUSTOM;
-use super::settings::{FormValues, SettingsError};
-
-/// The hash's keys, in the order links are written.
-const KEYS: [&str; 11] = [
-    "model",
-    "epochs",
-    "batch",
-    "optimizer",
-    "lr",
-    "seed",
-    "subset",
-    "validation",
-    "augment",
-    "backend",
-    "layers",
-];
+use super::{FIELDS, Field, FormValues, SettingsError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ShareError {
@@ -34,35 +18,14 @@ pub enum ShareError {
 }
 
 impl FormValues {
-    fn field(&mut self, key: &str) -> Option<&mut String> {
-        Some(match key {
-            "model" => &mut self.model,
-            "epochs" => &mut self.epochs,
-            "batch" => &mut self.batch_size,
-            "optimizer" => &mut self.optimizer,
-            "lr" => &mut self.lr,
-            "seed" => &mut self.seed,
-            "subset" => &mut self.subset,
-            "validation" => &mut self.validation,
-            "augment" => &mut self.augment,
-            "backend" => &mut self.backend,
-            "layers" => &mut self.layers,
-            _ => return None,
-        })
-    }
-
     /// The settings as a URL hash, starting with `#`.
     pub fn to_hash(&self) -> String {
-        let mut values = self.clone();
         // A preset's layers are known from its name: only the user's own travel.
-        let custom = values.model.trim() == CUSTOM;
-        let pairs: Vec<String> = KEYS
+        let custom = self.custom_model();
+        let pairs: Vec<String> = FIELDS
             .iter()
-            .filter(|key| custom || **key != "layers")
-            .map(|key| {
-                let value = values.field(key).expect("every key is a field");
-                format!("{key}={}", escape(value.trim()))
-            })
+            .filter(|spec| custom || spec.field != Field::Layers)
+            .map(|spec| format!("{}={}", spec.key, escape(self.get(spec.field))))
             .collect();
         format!("#{}", pairs.join("&"))
     }
@@ -76,10 +39,9 @@ impl FormValues {
             let (key, value) = pair
                 .split_once('=')
                 .ok_or_else(|| ShareError::Malformed(pair.to_string()))?;
-            let field = values
-                .field(key)
-                .ok_or_else(|| ShareError::UnknownKey(key.to_string()))?;
-            *field = unescape(value).ok_or_else(|| ShareError::Malformed(pair.to_string()))?;
+            let field = Field::keyed(key).ok_or_else(|| ShareError::UnknownKey(key.to_string()))?;
+            let value = unescape(value).ok_or_else(|| ShareError::Malformed(pair.to_string()))?;
+            values.set(field, value);
         }
         values.to_request(String::new())?;
         Ok(values)
@@ -109,20 +71,20 @@ fn unescape(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    use crate::web::form::CUSTOM;
+
     fn defaults() -> FormValues {
-        let mut form = crate::web::settings::tutorial();
-        form.subset = "10000".into();
-        form
+        FormValues::defaults()
     }
 
     #[test]
     fn a_link_round_trips() {
         let mut v = defaults();
-        v.model = "deeper".into();
-        v.epochs = "15".into();
-        v.lr = "0.5".into();
-        v.validation = "0.1".into();
-        v.augment = "flip-shift-2".into();
+        v.set(Field::Model, "deeper");
+        v.set(Field::Epochs, "15");
+        v.set(Field::LearningRate, "0.5");
+        v.set(Field::Validation, "0.1");
+        v.set(Field::Augment, "flip-shift-2");
         let hash = v.to_hash();
         assert_eq!(
             hash,
@@ -135,8 +97,11 @@ mod tests {
     #[test]
     fn a_link_carries_the_users_layers() {
         let mut v = defaults();
-        v.model = CUSTOM.into();
-        v.layers = "conv 32 3 same gelu, batchnorm, maxpool 2, flatten, dense 10".into();
+        v.set(Field::Model, CUSTOM);
+        v.set(
+            Field::Layers,
+            "conv 32 3 same gelu, batchnorm, maxpool 2, flatten, dense 10",
+        );
         let hash = v.to_hash();
         assert!(
             hash.ends_with(
@@ -146,21 +111,24 @@ mod tests {
             "{hash}"
         );
         let back = FormValues::from_hash(&hash, &defaults()).unwrap();
-        assert_eq!(back.layers, v.layers);
+        assert_eq!(back[Field::Layers], v[Field::Layers]);
         assert_eq!(back.to_request("x".into()), v.to_request("x".into()));
         // A link whose layers do not make a model is refused, naming the layer.
         let broken = hash.replace("maxpool%202", "maxpool%2099");
         let Err(ShareError::Invalid(error)) = FormValues::from_hash(&broken, &defaults()) else {
             panic!("a broken model was accepted");
         };
-        assert_eq!(error.field, "layers");
+        assert_eq!(error.field, Field::Layers);
         assert!(error.reason.starts_with("layer 3 `maxpool 99`"), "{error}");
     }
 
     #[test]
     fn missing_keys_keep_defaults() {
         let v = FormValues::from_hash("#model=dropout", &defaults()).unwrap();
-        assert_eq!((v.model.as_str(), v.epochs.as_str()), ("dropout", "8"));
+        assert_eq!(
+            (v.get(Field::Model), v.get(Field::Epochs)),
+            ("dropout", "8")
+        );
     }
 
     #[test]
