@@ -1,20 +1,13 @@
 //! What the session does with each thing the user does, and with the stored runs.
 
 use super::redraw::Change;
-use super::{Command, Data, Download, Line, PendingFile, RunView, Session, WeightsUse, run};
+use super::{Command, Download, Line, PendingFile, RunView, Session, WeightsUse, run};
 use crate::web::form::{Field, FormValues};
 use crate::web::format;
 use crate::web::protocol::{CellPage, Request};
 use crate::web::saved::SavedRun;
 
 impl Session {
-    pub(super) fn start_loading(&mut self, status: String, out: &mut Vec<Command>) {
-        self.data = Data::Loading;
-        out.push(Command::Hide(Line::DataError));
-        out.push(Command::Say(Line::DataStatus, status));
-        out.push(Command::DataProgress(0.0));
-    }
-
     fn names(&self) -> Vec<String> {
         self.runs.iter().map(|r| r.name().to_string()).collect()
     }
@@ -36,7 +29,7 @@ impl Session {
         self.running = Some(name.clone());
         self.starting = true;
         self.stopping = false;
-        self.bar_note = None;
+        self.bar.note = None;
         out.push(Command::Post(Request::Train(request)));
         out.push(Command::EpochProgress(0.0));
         out.push(Command::Say(Line::FirstStep, "–".into()));
@@ -157,7 +150,10 @@ impl Session {
         let Some(view) = self.run(&run) else {
             return;
         };
-        let (Some(t), Some(p)) = (self.classes.get(truth), self.classes.get(predicted)) else {
+        let (Some(t), Some(p)) = (
+            self.data.classes.get(truth),
+            self.data.classes.get(predicted),
+        ) else {
             return;
         };
         let text = if self.running.as_deref() == Some(run.as_str()) {

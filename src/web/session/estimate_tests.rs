@@ -6,7 +6,7 @@ use super::*;
 use crate::backend::BackendKind;
 use crate::model::Architecture;
 use crate::train::{BatchProgress, SpeedSample, TrainConfig};
-use crate::web::form::{Field, tutorial};
+use crate::web::form::{Field, FormValues, tutorial};
 use crate::web::protocol::{Event, SpeedRequest};
 
 fn estimate(commands: &[Command]) -> &str {

@@ -13,102 +13,13 @@ impl Session {
     pub(super) fn event(&mut self, event: Event, bytes: Option<Vec<u8>>, out: &mut Vec<Command>) {
         let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
         match event {
-            Event::Ready => {
-                self.worker_ready = true;
-                out.push(Command::Post(Request::Init));
-                out.extend(self.queued.drain(..).map(Command::Post));
-                // The batches load as the page opens, from the cache when they were fetched
-                // before: pressing Train is all that is left.
-                if self.data == Data::Missing && self.autoload {
-                    out.push(Command::LoadTypedData);
-                }
-            }
-            Event::Backend {
-                webgpu,
-                problem,
-                gpu_module,
-            } => {
-                self.gpu_module = gpu_module;
-                let text = match (&webgpu, &problem) {
-                    (Some(info), _) => info.label(),
-                    (None, Some(problem)) => {
-                        format!("not available ({problem}); training runs on the CPU")
-                    }
-                    (None, None) => "not available".to_string(),
-                };
-                say(out, Line::Adapter, text);
-                self.webgpu = webgpu;
-                self.backend_known = true;
-            }
-            Event::DataProgress {
-                loaded,
-                total,
-                seconds,
-            } => {
-                if let Some(total) = total.filter(|t| *t > 0) {
-                    out.push(Command::DataProgress(loaded as f64 / total as f64));
-                }
-                let text = format::download_line(loaded, total, seconds);
-                say(out, Line::DataProgress, text);
-            }
-            Event::DataReady {
-                source,
-                train_images,
-                test_images,
-                classes,
-                cached_files,
-                seconds,
-            } => {
-                self.data = Data::Loaded;
-                self.stopping = false;
-                self.classes = classes;
-                out.push(Command::DataProgress(1.0));
-                let cached = if cached_files > 0 {
-                    format!(", {cached_files} files from the browser's cache")
-                } else {
-                    String::new()
-                };
-                let text = format!(
-                    "Loaded {} training and {} test images from {source} in {}{cached}.",
-                    group_thousands(train_images),
-                    group_thousands(test_images),
-                    format::duration(seconds)
-                );
-                say(out, Line::DataStatus, text);
-                // The batches were just cached: the storage line would lag by their size.
-                self.changed(Change::Storage);
-                if let Some((augment, seed)) = self.augment_preview {
-                    out.push(Command::Post(Request::AugmentSamples { augment, seed }));
-                }
-            }
-            Event::AugmentSamples {
-                index,
-                class,
-                images,
-            } => {
-                let class = self.classes.get(class).map_or("?", String::as_str);
-                let what = match self.augment_preview {
-                    Some((augment, _)) if !augment.is_off() => {
-                        format!("as {} epochs see it{}", images.len(), augment.describe())
-                    }
-                    _ => "without augmentation: every epoch sees it the same".into(),
-                };
-                let text = format!("Training image #{index} (a {class}), {what}.");
-                say(out, Line::AugmentCaption, text);
-                out.push(Command::ShowAugmentSamples(images));
-            }
-            Event::DataFailed { message } => {
-                self.data = Data::Missing;
-                self.stopping = false;
-                say(out, Line::DataStatus, "The data set is not loaded.".into());
-                say(out, Line::DataError, message);
-            }
-            Event::CacheCleared { files } => {
-                let text =
-                    format!("Cleared {files} cached files; the next load downloads them again.");
-                say(out, Line::DataStatus, text);
-            }
-            Event::Notice { message } => say(out, Line::DataStatus, message),
+            Event::Ready | Event::Backend { .. } => self.worker_event(event, out),
+            Event::DataProgress { .. }
+            | Event::DataReady { .. }
+            | Event::AugmentSamples { .. }
+            | Event::DataFailed { .. }
+            | Event::CacheCleared { .. }
+            | Event::Notice { .. } => self.data_event(event, out),
             Event::Stage { stage } => self.running_does(|now| now.stage = Some(stage)),
             Event::SelfCheck { report, problem } => {
                 say(
@@ -138,8 +49,8 @@ impl Session {
                 }
                 let work = crate::model::training_flops(&config.model);
                 let model = config.model.to_string();
-                self.measuring = Some((run.clone(), backend, model, work));
-                let device = match (backend, &self.webgpu) {
+                self.speed.measuring = Some((run.clone(), backend, model, work));
+                let device = match (backend, &self.worker.webgpu) {
                     (BackendKind::Wgpu, Some(info)) => info.label(),
                     (BackendKind::Wgpu, None) => "unnamed adapter".into(),
                     (BackendKind::Flex, _) => "CPU (flex, single-threaded WebAssembly)".into(),
@@ -258,11 +169,11 @@ impl Session {
             Event::SpeedMeasured { backend, sample } => self.speed_measured(backend, sample, out),
             Event::SpeedFailed { message } => self.speed_failed(&message, out),
             Event::Refused { message } => {
-                if self.timing.is_some() {
+                if self.speed.timing.is_some() {
                     return self.speed_failed(&message, out);
                 }
-                if self.data == Data::Loading {
-                    self.data = Data::Missing;
+                if self.data.state == Data::Loading {
+                    self.data.state = Data::Missing;
                 }
                 if self.pending_file.take().is_some() {
                     return say(out, Line::RunsError, message);
@@ -273,12 +184,12 @@ impl Session {
                 {
                     self.starting = false;
                     self.runs.retain(|r| r.name() != name);
-                    self.bar_note = Some(format!("{name} did not start."));
+                    self.bar.note = Some(format!("{name} did not start."));
                     self.changed(Change::RunsListed);
                 }
                 say(out, Line::RunError, message);
             }
-            Event::Crashed { message } if self.worker_ready => self.crashed(message, out),
+            Event::Crashed { message } if self.worker.ready => self.crashed(message, out),
             // Its WebAssembly never started (a module that did not download or compile):
             // another worker would fail the same way, so no retry.
             Event::Crashed { message } => {
@@ -286,52 +197,6 @@ impl Session {
                 out.push(Command::Say(Line::RunError, text));
             }
         }
-    }
-
-    /// The worker is gone (a Rust panic it reported, or a trap it could not): keep what
-    /// the page has, mark the run in progress failed, and start a new worker.
-    pub(super) fn crashed(&mut self, message: String, out: &mut Vec<Command>) {
-        let on_gpu = self
-            .running
-            .as_deref()
-            .is_some_and(|name| self.on_gpu(name));
-        if let Some(name) = self.running.take()
-            && let Some(view) = self.run_mut(&name)
-        {
-            view.end(RunEnding::Failed {
-                message: message.clone(),
-            });
-            out.push(Command::Persist(name));
-        }
-        let mut text =
-            format!("{message}. The completed epochs are kept; the data set must be loaded again.");
-        if on_gpu {
-            text.push_str(GPU_LOST);
-        }
-        out.push(Command::Say(Line::RunError, text));
-        self.worker_replaced(out);
-        out.push(Command::RestartWorker);
-    }
-
-    /// The worker is being replaced (after a crash, or by the GPU module): nothing it held
-    /// or was asked comes back, and the new one starts from Ready without the data.
-    pub(super) fn worker_replaced(&mut self, out: &mut Vec<Command>) {
-        self.starting = false;
-        self.stopping = false;
-        self.timing = None;
-        self.data = Data::Missing;
-        self.backend_known = false;
-        // Weights and evaluations asked of the old worker will not come.
-        self.pending_weights.clear();
-        self.pending_file = None;
-        self.picture_lost(out);
-        // The new worker has no models: this session's runs are now like stored ones.
-        for view in &mut self.runs {
-            view.in_worker = false;
-        }
-        self.changed(Change::ModelsGone);
-        self.worker_ready = false;
-        self.queued.clear();
     }
 
     fn run_ended(&mut self, run: String, ending: RunEnding, out: &mut Vec<Command>) {
@@ -400,5 +265,5 @@ impl Session {
 
 /// After a run on WebGPU fails: a lost GPU (a driver reset, another page exhausting it)
 /// looks like any other device error from here.
-const GPU_LOST: &str = " If the GPU was lost or ran out of memory, choose Backend: CPU under \
+pub(super) const GPU_LOST: &str = " If the GPU was lost or ran out of memory, choose Backend: CPU under \
                         Compute and press Train: the CPU trains the same model.";

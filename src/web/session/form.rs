@@ -4,9 +4,18 @@
 //! with it (Train waits), the time estimate and the augmentation strip.
 
 use super::{Command, Data, Line, Session};
-use crate::web::form::{Field, FormValues, augment_named, model};
+use crate::web::form::{Field, FormValues, SettingsError, augment_named, model};
 use crate::web::format;
 use crate::web::protocol::Request;
+
+/// The form as the page last showed it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FormPart {
+    /// Its values, for the time estimate; none until the page opened.
+    pub(super) values: Option<FormValues>,
+    /// What is wrong with it, if anything: Train waits for a form that makes a run.
+    pub(super) error: Option<SettingsError>,
+}
 
 impl Session {
     /// The page opened with these values and this address hash (a shared link's settings,
@@ -45,7 +54,7 @@ impl Session {
         if !filled.is_empty() {
             out.push(Command::FillForm(filled));
         }
-        let before = self.form.as_ref();
+        let before = self.form.values.as_ref();
         let model_changed = before.is_none_or(|before| {
             before[Field::Model] != form[Field::Model]
                 || before[Field::Layers] != form[Field::Layers]
@@ -67,11 +76,11 @@ impl Session {
         let (Ok(augment), Ok(seed)) = (augment, seed) else {
             return;
         };
-        if self.augment_preview == Some((augment, seed)) {
+        if self.data.augment_preview == Some((augment, seed)) {
             return;
         }
-        self.augment_preview = Some((augment, seed));
-        if self.data == Data::Loaded {
+        self.data.augment_preview = Some((augment, seed));
+        if self.data.state == Data::Loaded {
             out.push(Command::Post(Request::AugmentSamples { augment, seed }));
         }
     }
@@ -87,8 +96,8 @@ impl Session {
             Err(_) => String::new(),
         };
         out.push(Command::Say(Line::ValidationSize, size));
-        self.form_error = request.err();
-        self.form = Some(values);
+        self.form.error = request.err();
+        self.form.values = Some(values);
         self.say_estimate(out);
     }
 }

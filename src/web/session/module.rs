@@ -12,15 +12,16 @@ use crate::web::protocol::BackendChoice;
 impl Session {
     /// Whether the form's choice needs WebGPU that this worker's module cannot train on.
     pub(super) fn wants_gpu_module(&self) -> bool {
-        if !self.worker_ready || !self.backend_known || self.gpu_module {
+        if !self.worker.ready || !self.worker.backend_known || self.worker.gpu_module {
             return false;
         }
         let choice = self
             .form
+            .values
             .as_ref()
             .and_then(|form| BackendChoice::parse(form.get(Field::Backend)))
             .unwrap_or(BackendChoice::Auto);
-        decide(choice, self.webgpu.as_ref(), None) == DeviceDecision::WebGpu
+        decide(choice, self.worker.webgpu.as_ref(), None) == DeviceDecision::WebGpu
     }
 
     /// Restarts the worker with the GPU module when the form needs it and the worker is idle
@@ -29,7 +30,7 @@ impl Session {
     pub(super) fn switch_module_if_needed(&mut self, out: &mut Vec<Command>) {
         let idle = self.running.is_none()
             && !self.starting
-            && self.timing.is_none()
+            && self.speed.timing.is_none()
             && self.pending_weights.is_empty()
             && self.pending_file.is_none();
         if !idle || !self.wants_gpu_module() {

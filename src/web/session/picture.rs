@@ -95,7 +95,7 @@ impl Session {
                 let top: Vec<Prediction> = top_classes(&probabilities, TOP)
                     .into_iter()
                     .filter_map(|(class, probability)| {
-                        let class = self.classes.get(class)?.clone();
+                        let class = self.data.classes.get(class)?.clone();
                         Some(Prediction { class, probability })
                     })
                     .collect();

@@ -9,6 +9,24 @@ use crate::web::protocol::{RunEnding, Stage};
 use crate::web::saved::Origin;
 use crate::web::{estimate, format};
 
+/// The bar's lines as last said, and a note that stands in for a run that never started.
+#[derive(Debug, Clone)]
+pub(super) struct RunBar {
+    /// The progress line and the status as last said.
+    said: (String, String),
+    /// Says why the bar has no run to speak of (a refused Train), until the next Train.
+    pub(super) note: Option<String>,
+}
+
+impl Default for RunBar {
+    fn default() -> Self {
+        Self {
+            said: (NO_RUN.to_string(), String::new()),
+            note: None,
+        }
+    }
+}
+
 /// What a run in progress is doing, as the worker (or Stop) last said.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Doing {
@@ -128,15 +146,15 @@ impl Session {
         // The run in progress, else the newest.
         let run = self.history_run();
         let progress = run.map_or_else(|| NO_RUN.to_string(), RunView::progress_line);
-        let status = match (&self.bar_note, run) {
+        let status = match (&self.bar.note, run) {
             // A refused Train: its run is gone, and the note says so until the next one.
             (Some(note), _) if self.running.is_none() => note.clone(),
             (_, Some(run)) => run.status_line(),
             (_, None) => String::new(),
         };
         for (line, text, said) in [
-            (Line::Progress, progress, &mut self.said_bar.0),
-            (Line::RunStatus, status, &mut self.said_bar.1),
+            (Line::Progress, progress, &mut self.bar.said.0),
+            (Line::RunStatus, status, &mut self.bar.said.1),
         ] {
             if *said != text {
                 out.push(Command::Say(line, text.clone()));

@@ -4,7 +4,7 @@
 
 use super::{Command, Line, Session};
 use crate::backend::BackendKind;
-use crate::model::training_flops;
+use crate::model::{ModelSpec, training_flops};
 use crate::train::SpeedSample;
 use crate::web::device::{self, DeviceDecision};
 use crate::web::estimate::{self, CPU_TIMING_BATCH, Measured, Speed};
@@ -12,11 +12,24 @@ use crate::web::form::FormValues;
 use crate::web::format;
 use crate::web::protocol::{Request, SpeedRequest, TrainRequest};
 
+/// How fast this device trains, as far as this session has seen.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SpeedPart {
+    /// Each backend's speed on each model, from its latest run or timing in this session
+    /// (newest last).
+    speeds: Vec<(BackendKind, Speed)>,
+    /// The model being timed by Measure speed.
+    pub(super) timing: Option<ModelSpec>,
+    /// The running run's name, backend, model and training work per image, once it has
+    /// started.
+    pub(super) measuring: Option<(String, BackendKind, String, f64)>,
+}
+
 impl Session {
     /// The backend the worker would train the form's run on. A refused WebGPU run is timed
     /// as if it had WebGPU.
     fn backend_for(&self, request: &TrainRequest) -> BackendKind {
-        match device::decide(request.backend, self.webgpu.as_ref(), None) {
+        match device::decide(request.backend, self.worker.webgpu.as_ref(), None) {
             DeviceDecision::Cpu { .. } => BackendKind::Flex,
             DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => BackendKind::Wgpu,
         }
@@ -26,6 +39,7 @@ impl Session {
     pub(super) fn say_estimate(&self, out: &mut Vec<Command>) {
         let Some(request) = self
             .form
+            .values
             .as_ref()
             .and_then(|f| f.to_request(String::new()).ok())
         else {
@@ -34,7 +48,13 @@ impl Session {
         let backend = self.backend_for(&request);
         let model = request.config.model.to_string();
         // This model's own speed here, else the latest of another model on this backend.
-        let on_backend = || self.speeds.iter().rev().filter(|(b, _)| *b == backend);
+        let on_backend = || {
+            self.speed
+                .speeds
+                .iter()
+                .rev()
+                .filter(|(b, _)| *b == backend)
+        };
         let speed = on_backend()
             .find(|(_, s)| s.model == model)
             .or_else(|| on_backend().next())
@@ -69,7 +89,7 @@ impl Session {
             }
         );
         out.push(Command::Say(Line::Estimate, text));
-        self.timing = Some(config.model.clone());
+        self.speed.timing = Some(config.model.clone());
         out.push(Command::Post(Request::MeasureSpeed(SpeedRequest {
             model: config.model,
             optimizer: config.optimizer,
@@ -84,7 +104,7 @@ impl Session {
         sample: SpeedSample,
         out: &mut Vec<Command>,
     ) {
-        let Some(model) = self.timing.take() else {
+        let Some(model) = self.speed.timing.take() else {
             return;
         };
         let work = training_flops(&model);
@@ -103,14 +123,14 @@ impl Session {
 
     /// The worker could not time the model (or refused to while busy).
     pub(super) fn speed_failed(&mut self, message: &str, out: &mut Vec<Command>) {
-        self.timing = None;
+        self.speed.timing = None;
         let text = format!("Could not measure this device's speed: {message}.");
         out.push(Command::Say(Line::Estimate, text));
     }
 
     /// A running run's images per second, as this backend's speed in FLOP/s.
     pub(super) fn measured(&mut self, run: &str, images_per_second: f64) {
-        let Some((_, backend, model, flops)) = self.measuring.as_ref().filter(|m| m.0 == run)
+        let Some((_, backend, model, flops)) = self.speed.measuring.as_ref().filter(|m| m.0 == run)
         else {
             return;
         };
@@ -129,14 +149,15 @@ impl Session {
         if !flops_per_second.is_finite() || flops_per_second <= 0.0 {
             return;
         }
-        self.speeds
+        self.speed
+            .speeds
             .retain(|(b, s)| !(*b == backend && s.model == model));
         let speed = Speed {
             flops_per_second,
             model,
             measured: how,
         };
-        self.speeds.push((backend, speed));
+        self.speed.speeds.push((backend, speed));
     }
 }
 

@@ -1,0 +1,250 @@
+//! Runs kept and let go: stored runs restored in order, weights downloaded or kept, runs
+//! removed (never the running one) and forgotten by the worker, weights files evaluated
+//! into an honest record, and a cell's images paged through.
+
+use super::tests::*;
+use super::*;
+use crate::eval::ConfidenceHistogram;
+use crate::model::Architecture;
+use crate::web::form::{Field, tutorial};
+use crate::web::protocol::{CellPage, Event, Request, RunEnding};
+use crate::web::saved::Origin;
+
+#[test]
+fn stored_runs_come_first_oldest_first_in_numeric_order() {
+    let mut s = Session::default();
+    let kept = vec![
+        Ok(stored("plain #10", 0.0)),
+        Ok(stored("deeper", 2e12)),
+        Err("from another version".to_string()),
+        Ok(stored("plain #2", 0.0)),
+        Ok(stored("plain", 1e12)),
+    ];
+    let commands = s.update(Input::Restored(Ok(kept)));
+    assert_eq!(names(&s), ["plain #2", "plain #10", "plain", "deeper"]);
+    assert_eq!(
+        said(&commands, Line::RunsError).unwrap(),
+        "A stored run could not be read, so it is not listed: from another version."
+    );
+    assert!(
+        said(&commands, Line::RunsStatus)
+            .unwrap()
+            .starts_with("4 runs")
+    );
+    assert!(s.runs().iter().all(|r| !r.in_worker));
+    // Numbering continues after the stored runs.
+    let mut s = ready_with(s);
+    train(&mut s, "plain");
+    assert_eq!(s.running(), Some("plain #3"));
+}
+
+#[test]
+fn weights_go_where_they_were_asked_for() {
+    let mut s = ready();
+    s.update(Input::KeepWeights(true));
+    train(&mut s, "plain");
+    epoch(&mut s, "plain", 1);
+    let commands = end(&mut s, "plain", RunEnding::Completed);
+    assert!(posted(&commands).contains(&&Request::SaveWeights {
+        run: "plain".into()
+    }));
+    let commands = s.update(Input::Download {
+        run: "plain".into(),
+        what: Download::Weights,
+    });
+    assert_eq!(posted(&commands).len(), 1);
+    let commands = s.update(Input::Worker {
+        event: Event::Weights {
+            run: "plain".into(),
+            model: Architecture::Plain.into(),
+        },
+        bytes: Some(vec![1, 2, 3]),
+    });
+    assert!(commands.iter().any(|c| matches!(
+        c,
+        Command::Download { file, bytes, .. } if file == "plain.bpk" && bytes.len() == 3
+    )));
+    assert!(commands.contains(&Command::StoreWeights {
+        run: "plain".into(),
+        bytes: vec![1, 2, 3],
+    }));
+    assert_eq!(s.runs()[0].saved.weights_bytes, Some(3));
+    // A restored run's weights come from the browser's storage, not the worker.
+    let mut s = Session::default();
+    let mut kept = stored("plain", 1.0);
+    kept.weights_bytes = Some(10);
+    s.update(Input::Restored(Ok(vec![Ok(kept), Ok(stored("bare", 2.0))])));
+    let commands = s.update(Input::Download {
+        run: "plain".into(),
+        what: Download::Weights,
+    });
+    assert!(matches!(&commands[..], [Command::DownloadStored { file, .. }] if file == "plain.bpk"));
+    let commands = s.update(Input::Download {
+        run: "bare".into(),
+        what: Download::Weights,
+    });
+    assert!(said(&commands, Line::RunsError).is_some());
+}
+
+#[test]
+fn the_running_run_cannot_be_removed_and_others_are_forgotten() {
+    let mut s = ready();
+    train(&mut s, "plain");
+    end(&mut s, "plain", RunEnding::Completed);
+    train(&mut s, "deeper");
+    let commands = s.update(Input::Remove {
+        run: "deeper".into(),
+    });
+    assert!(said(&commands, Line::RunsError).is_some());
+    assert_eq!(names(&s), ["plain", "deeper"]);
+    let commands = s.update(Input::Remove {
+        run: "plain".into(),
+    });
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Unstore { run, .. } if run == "plain"))
+    );
+    assert_eq!(names(&s), ["deeper"]);
+    assert_eq!(s.history_run().map(RunView::name), Some("deeper"));
+    // The running run still gets its epochs after the other one went.
+    epoch(&mut s, "deeper", 1);
+    assert_eq!(s.runs()[0].saved.history.len(), 1);
+}
+
+#[test]
+fn loaded_weights_make_an_honest_record() {
+    let mut s = ready();
+    let mut form = tutorial();
+    form.set(Field::Model, "deeper");
+    train(&mut s, "plain");
+    end(&mut s, "plain", RunEnding::Completed);
+    let commands = s.update(Input::LoadWeights {
+        file_name: "plain.bpk".into(),
+        form,
+        now: 2e12,
+    });
+    let [Request::LoadWeights { run, model, .. }] = posted(&commands)[..] else {
+        panic!("expected LoadWeights: {commands:?}");
+    };
+    assert_eq!(
+        (run.as_str(), model.clone()),
+        ("plain (loaded)", Architecture::Deeper.into())
+    );
+    let commands = worker(
+        &mut s,
+        Event::Evaluated {
+            run: run.clone(),
+            model: Architecture::Plain.into(),
+            val_images: 10_000,
+            metrics: metrics(),
+            confidence: ConfidenceHistogram::new(&[0.9], &[1], &[1], 4),
+        },
+    );
+    let text = said(&commands, Line::RunsStatus).unwrap();
+    assert!(
+        text.contains("not the `deeper` model chosen above"),
+        "{text}"
+    );
+    let saved = &s.runs()[1].saved;
+    assert_eq!(saved.config, None, "no training settings are made up");
+    assert_eq!(saved.model, Architecture::Plain.into());
+    assert!(saved.history.is_empty());
+    assert!(matches!(&saved.origin, Origin::Loaded { file } if file == "plain.bpk"));
+    // After a reload it comes back after the run trained before it.
+    let kept: Vec<_> = s.runs().iter().rev().map(|r| Ok(r.saved.clone())).collect();
+    let mut reloaded = Session::default();
+    reloaded.update(Input::Restored(Ok(kept)));
+    assert_eq!(names(&reloaded), ["plain", "plain (loaded)"]);
+}
+
+#[test]
+fn the_worker_forgets_removed_runs_and_says_which_it_dropped() {
+    let mut s = ready();
+    for _ in 0..2 {
+        train(&mut s, "plain");
+        let name = s.running().unwrap().to_string();
+        epoch(&mut s, &name, 1);
+        end(&mut s, &name, RunEnding::Completed);
+    }
+    let commands = s.update(Input::Remove {
+        run: "plain".into(),
+    });
+    assert!(posted(&commands).contains(&&Request::Forget {
+        run: "plain".into()
+    }));
+    assert!(commands.contains(&Command::Unstore {
+        run: "plain".into(),
+        key: format!("{:013.0} plain", 1e12),
+    }));
+    // The worker keeps only its most recent models: it says which went.
+    worker(
+        &mut s,
+        Event::Forgotten {
+            runs: vec!["plain #2".into()],
+        },
+    );
+    let run = s.run("plain #2").unwrap();
+    assert!(!run.in_worker && !run.has_weights());
+    let commands = s.update(Input::OpenGallery {
+        run: "plain #2".into(),
+        truth: 0,
+        predicted: 0,
+    });
+    assert!(posted(&commands).is_empty());
+    // A restored run was never in the worker: removing it asks the worker nothing.
+    let mut s = Session::default();
+    s.update(Input::Restored(Ok(vec![Ok(stored("old", 1.0))])));
+    let commands = s.update(Input::Remove { run: "old".into() });
+    assert!(posted(&commands).is_empty());
+}
+
+#[test]
+fn the_gallery_pages_through_one_cell() {
+    let mut s = ready();
+    train(&mut s, "plain");
+    epoch(&mut s, "plain", 1);
+    // The worker keeps a run's model once it ends (see words_tests for one that trains).
+    end(&mut s, "plain", RunEnding::Completed);
+    let commands = s.update(Input::OpenGallery {
+        run: "plain".into(),
+        truth: 3,
+        predicted: 5,
+    });
+    let cell = CellPage {
+        run: "plain".into(),
+        truth: 3,
+        predicted: 5,
+        page: 0,
+    };
+    assert_eq!(posted(&commands), [&Request::Gallery(cell.clone())]);
+    assert!(
+        said(&commands, Line::GalleryCaption)
+            .unwrap()
+            .contains("true cat → predicted dog")
+    );
+    let commands = worker(
+        &mut s,
+        Event::Gallery {
+            cell: cell.clone(),
+            total: 50,
+            images: Vec::new(),
+        },
+    );
+    assert_eq!(commands, [Command::ShowGallery(Vec::new())]);
+    let next = s.update(Input::TurnGalleryPage(1));
+    let page_one = CellPage { page: 1, ..cell };
+    assert_eq!(posted(&next), [&Request::Gallery(page_one)]);
+    let back = s.update(Input::TurnGalleryPage(-1));
+    assert!(matches!(
+        posted(&back)[..],
+        [Request::Gallery(CellPage { page: 0, .. })]
+    ));
+    // Removing the run closes its gallery: turning pages asks for nothing.
+    end(&mut s, "plain", RunEnding::Completed);
+    s.update(Input::Remove {
+        run: "plain".into(),
+    });
+    assert!(s.gallery().is_none());
+    assert!(posted(&s.update(Input::TurnGalleryPage(1))).is_empty());
+}
