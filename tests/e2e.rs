@@ -1,9 +1,11 @@
 //! End to end: the release build of the app in headless Chromium, driven over WebDriver by
 //! Debian's chromedriver. The app is served from a sub-path (as on GitHub Pages) with a small
-//! generated data set: train, stop, look at a cell's images, download, reload, evaluate the
-//! downloaded weights, share a link, your own picture, bad data and weights, hostile servers,
-//! WebGPU's own module and a step's GPU work, and twenty runs in a row with the worker's memory flat. Needs the trunk build and chromedriver, so it is
-//! `#[ignore]`d in plain `cargo test`; `scripts/test` builds the app and runs it with
+//! generated data set. Independent tests, each in its own browser: a run's life (train, stop,
+//! a cell's images, your own picture, downloads, reload, the weights evaluated again, a shared
+//! link, bad weights), the dashboard at three sizes, an archive from disk, bad data, hostile
+//! servers, your own model, WebGPU's own module and a step's GPU work, and twenty runs in a
+//! row with the worker's memory flat. They need the trunk build and chromedriver, so they are
+//! `#[ignore]`d in plain `cargo test`; `scripts/test` builds the app and runs them with
 //! `--ignored`.
 //!
 //! Screenshots land in `<target>/e2e/`.
@@ -91,9 +93,9 @@ open.onsuccess = () => {
 open.onerror = () => done(String(open.error));
 "#;
 
-/// Where the browser saves downloads.
-fn downloads() -> PathBuf {
-    let dir = screenshots().join("downloads");
+/// Where test `test`'s browser saves downloads.
+fn downloads(test: &str) -> PathBuf {
+    let dir = screenshots().join(format!("downloads-{test}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -678,36 +680,120 @@ async fn hostile_servers_are_bounded(client: &Client, url: &str) -> String {
     hostile
 }
 
+/// One test's own browser: a fresh Chromium (its own profile, so its own IndexedDB and
+/// cache) with its own downloads folder, on a fresh server.
+struct Page {
+    client: Client,
+    url: String,
+    downloads: PathBuf,
+    _driver: webdriver::Driver,
+}
+
+async fn open(test: &str) -> Page {
+    let url = serve();
+    let downloads = downloads(test);
+    let (driver, port) = chromedriver().await;
+    let client = browser(port, &downloads).await;
+    Page {
+        client,
+        url,
+        downloads,
+        _driver: driver,
+    }
+}
+
+/// No console error, except those `expected` matches.
+async fn clean(page: &Page, step: &str, expected: impl Fn(&str) -> bool) {
+    console::assert_clean(&page.client, step, expected).await;
+}
+
+fn none(_: &str) -> bool {
+    false
+}
+
+fn missing(message: &str) -> bool {
+    message.contains("/missing/") && message.contains("404")
+}
+
+// Each test sets up what it needs in its own browser, so a failure names its test and the
+// others still run (in parallel, as cargo runs tests). The console stays clean under the
+// server's Content-Security-Policy: a test that asks for a missing or hostile server's files
+// expects those requests' errors, and no other.
+
+/// One run's life: trained, its matrix hovered, stopped; your own picture named by it; its
+/// cells' images, downloads, a reload that keeps it, its weights evaluated again, a link.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
-async fn the_app_trains_in_headless_chromium() {
-    let url = serve();
-    let downloads = downloads();
-    let (_driver, port) = chromedriver().await;
-    let client = browser(port, &downloads).await;
-    // The console stays clean under the server's Content-Security-Policy: a step that asks
-    // for a missing or hostile server's files expects those requests' errors, and no other.
-    let none = |_: &str| false;
-    train_a_short_run_hover_and_stop(&client, &url).await;
-    console::assert_clean(&client, "a short run, hover and stop", none).await;
-    own_picture::a_picture_of_your_own_is_named(&client).await;
-    console::assert_clean(&client, "your own picture", none).await;
-    dig_keep_and_share(&client, &url, &downloads).await;
-    console::assert_clean(&client, "digging, keeping and sharing", none).await;
-    dashboard::the_dashboard_fits_the_window(&client, &url).await;
-    console::assert_clean(&client, "the dashboard at three sizes", none).await;
-    let missing = |m: &str| m.contains("/missing/") && m.contains("404");
-    archive_from_disk(&client, &url, &downloads).await;
-    console::assert_clean(&client, "reading an archive", missing).await;
-    bad_data_gives_a_clear_message(&client, &url).await;
-    console::assert_clean(&client, "bad data", missing).await;
-    let hostile = hostile_servers_are_bounded(&client, &url).await;
-    console::assert_clean(&client, "hostile servers", |m| m.contains(&hostile)).await;
-    your_own_model::augmentation_strip_and_your_own_model(&client, &url).await;
-    console::assert_clean(&client, "your own model", none).await;
-    gpu_module::webgpu_loads_its_own_module_and_counts_a_step(&client, &url).await;
-    console::assert_clean(&client, "the GPU module", none).await;
-    long_session::twenty_runs_keep_memory_flat(&client, &url).await;
-    console::assert_clean(&client, "twenty runs", none).await;
-    client.close().await.unwrap();
+async fn a_run_is_trained_dug_into_kept_and_shared() {
+    let page = open("run").await;
+    train_a_short_run_hover_and_stop(&page.client, &page.url).await;
+    clean(&page, "a short run, hover and stop", none).await;
+    own_picture::a_picture_of_your_own_is_named(&page.client).await;
+    clean(&page, "your own picture", none).await;
+    dig_keep_and_share(&page.client, &page.url, &page.downloads).await;
+    clean(&page, "digging, keeping and sharing", none).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn the_dashboard_fits_the_window_at_three_sizes() {
+    let page = open("dashboard").await;
+    dashboard::the_dashboard_fits_the_window(&page.client, &page.url).await;
+    clean(&page, "the dashboard at three sizes", none).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn an_archive_on_this_device_loads_and_a_wrong_one_is_named() {
+    let page = open("archive").await;
+    archive_from_disk(&page.client, &page.url, &page.downloads).await;
+    clean(&page, "reading an archive", missing).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn missing_and_truncated_data_and_other_sites_links_are_clear() {
+    let page = open("bad-data").await;
+    bad_data_gives_a_clear_message(&page.client, &page.url).await;
+    clean(&page, "bad data", missing).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn hostile_servers_are_bounded_and_stoppable() {
+    let page = open("hostile").await;
+    let hostile = hostile_servers_are_bounded(&page.client, &page.url).await;
+    clean(&page, "hostile servers", |m| m.contains(&hostile)).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn the_augmentation_strip_and_your_own_model() {
+    let page = open("own-model").await;
+    your_own_model::augmentation_strip_and_your_own_model(&page.client, &page.url).await;
+    clean(&page, "your own model", none).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn webgpu_loads_its_own_module_and_counts_a_step() {
+    let page = open("gpu").await;
+    gpu_module::webgpu_loads_its_own_module_and_counts_a_step(&page.client, &page.url).await;
+    clean(&page, "the GPU module", none).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn twenty_runs_keep_the_workers_memory_flat() {
+    let page = open("long").await;
+    long_session::twenty_runs_keep_memory_flat(&page.client, &page.url).await;
+    clean(&page, "twenty runs", none).await;
+    page.client.close().await.unwrap();
 }
