@@ -151,11 +151,20 @@ static WEIGHTS: LazyLock<Vec<u8>> = LazyLock::new(|| {
 
 /// A valid message of each direction and a stored run, as JSON, to mutate.
 const MESSAGES: [&str; 4] = [
-    r#"{"type":"train","run":"plain","config":{"model":"plain","epochs":8,"batch_size":128,"optimizer":"adadelta","lr":1.0,"seed":42,"readback_every":1},"backend":"auto","subset":null,"validation":"test_batch"}"#,
+    r#"{"type":"train","run":"plain","config":{"model":"plain","epochs":8,"batch_size":128,"optimizer":"adadelta","lr":1.0,"seed":42,"readback_every":1},"backend":"auto","data":{"subset":null,"validation":{"kind":"test_batch"}}}"#,
     r#"{"type":"progress","run":"plain","progress":{"epoch":1,"epochs":8,"batch":4,"batches":391,"samples_done":512,"samples_total":50000,"elapsed":2.5,"loss":"NaN","acc":0.1},"memory_bytes":59000000}"#,
     r#"{"type":"gallery","run":"plain","truth":3,"predicted":5,"page":0}"#,
     r#"{"name":"plain","created":1.0,"model":"plain","origin":{"kind":"trained"},"config":null,"history":[],"metrics":null,"confidence":null,"ending":null,"weights_bytes":null}"#,
 ];
+
+/// The messages mutated start from ones the app reads, so the mutations explore near them.
+#[test]
+fn the_messages_to_mutate_are_valid() {
+    assert!(Request::from_json(MESSAGES[0]).is_ok(), "{}", MESSAGES[0]);
+    assert!(Event::from_json(MESSAGES[1]).is_ok(), "{}", MESSAGES[1]);
+    assert!(Request::from_json(MESSAGES[2]).is_ok(), "{}", MESSAGES[2]);
+    assert!(SavedRun::from_json(MESSAGES[3]).is_ok(), "{}", MESSAGES[3]);
+}
 
 /// `bytes` with each `(position, value)` written over it, then cut at `cut` (if any).
 fn mutate(bytes: &[u8], writes: &[(Index, u8)], cut: Option<Index>) -> Vec<u8> {

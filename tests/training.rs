@@ -7,7 +7,9 @@ use std::sync::Mutex;
 
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
-use cifar_lab::data::{Augment, ImageSet, MAX_TRANSLATE, Splits, ValidationSource, synthetic};
+use cifar_lab::data::{
+    Augment, DataSpec, ImageSet, MAX_TRANSLATE, Splits, ValidationSource, synthetic,
+};
 use cifar_lab::eval::{RunMetrics, evaluate};
 use cifar_lab::history::History;
 use cifar_lab::model::{
@@ -208,7 +210,12 @@ fn augmentation_is_seeded_and_changes_the_run() {
         ..plain
     };
     let refused = run(&too_far, &splits, &mut NoObserver).end;
-    assert!(matches!(refused, RunEnd::Failed(TrainError::Config(_))));
+    assert!(matches!(
+        refused,
+        RunEnd::Failed {
+            error: TrainError::Config(_)
+        }
+    ));
 }
 
 #[test]
@@ -237,7 +244,7 @@ fn cancel_stops_within_one_batch_and_keeps_history() {
         &token,
     ));
     assert!(
-        matches!(outcome.end, RunEnd::Cancelled { epoch: 2, batch: 3 }),
+        matches!(outcome.end, RunEnd::Stopped { epoch: 2, batch: 3 }),
         "{:?}",
         outcome.end
     );
@@ -262,7 +269,10 @@ fn a_diverged_validation_ends_the_run_and_keeps_no_weights() {
         ..config(3)
     };
     let outcome = run(&config, &splits(32, 20), &mut NoObserver);
-    let RunEnd::Failed(TrainError::NonFiniteValidation { epoch, loss }) = outcome.end else {
+    let RunEnd::Failed {
+        error: TrainError::NonFiniteValidation { epoch, loss },
+    } = outcome.end
+    else {
         panic!(
             "expected a non-finite validation loss, got {:?}",
             outcome.end
@@ -288,7 +298,10 @@ fn diverging_loss_stops_with_epoch_and_batch() {
         ..config(3)
     };
     let outcome = run(&config, &splits, &mut NoObserver);
-    let RunEnd::Failed(TrainError::NonFiniteLoss { epoch, batch, loss }) = outcome.end else {
+    let RunEnd::Failed {
+        error: TrainError::NonFiniteLoss { epoch, batch, loss },
+    } = outcome.end
+    else {
         panic!("expected a non-finite loss, got {:?}", outcome.end);
     };
     assert!(!loss.is_finite());
@@ -315,7 +328,12 @@ fn invalid_settings_fail_cleanly() {
         &splits(10, 10),
         &mut NoObserver,
     );
-    assert!(matches!(outcome.end, RunEnd::Failed(TrainError::Config(_))));
+    assert!(matches!(
+        outcome.end,
+        RunEnd::Failed {
+            error: TrainError::Config(_)
+        }
+    ));
     for bad in [
         TrainConfig {
             epochs: 0,
@@ -335,7 +353,10 @@ fn invalid_settings_fail_cleanly() {
         },
     ] {
         let outcome = run(&bad, &splits(10, 10), &mut NoObserver);
-        let RunEnd::Failed(TrainError::Config(reason)) = outcome.end else {
+        let RunEnd::Failed {
+            error: TrainError::Config(reason),
+        } = outcome.end
+        else {
             panic!("{bad:?} should be refused");
         };
         assert!(reason.contains("must all be positive"), "{reason}");
@@ -350,7 +371,16 @@ fn held_out_validation_never_uses_the_test_batch() {
         labels: vec![0; 5],
         pixels: vec![255; 5 * 3072],
     };
-    let s = Splits::new(&train_set, &test, ValidationSource::HeldOut(0.2), None, 0).unwrap();
+    let s = Splits::new(
+        &train_set,
+        &test,
+        DataSpec {
+            subset: None,
+            validation: ValidationSource::HeldOut(0.2),
+        },
+        0,
+    )
+    .unwrap();
     assert_eq!(s.validation.len(), 20);
     assert!(
         !s.validation

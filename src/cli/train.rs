@@ -1,6 +1,6 @@
 use std::time::Instant;
 
-use cifar_lab::data::{Augment, Cifar10, Splits, ValidationSource};
+use cifar_lab::data::{Augment, Cifar10, DataSpec, Splits, ValidationSource};
 use cifar_lab::eval::RunMetrics;
 use cifar_lab::history::{EpochRecord, History};
 use cifar_lab::model::{Cnn, ModelSpec, Summary, weights_to_bytes};
@@ -46,11 +46,14 @@ fn stop_on_ctrl_c() -> CancelToken {
 
 pub fn run(args: TrainArgs) -> Result<(), CliError> {
     let data = load_data(&args.data)?;
-    let validation = match args.val_split {
-        Some(f) => ValidationSource::HeldOut(f),
-        None => ValidationSource::TestBatch,
+    let data_spec = DataSpec {
+        subset: args.subset,
+        validation: match args.val_split {
+            Some(f) => ValidationSource::HeldOut(f),
+            None => ValidationSource::TestBatch,
+        },
     };
-    let splits = Splits::new(&data.train, &data.test, validation, args.subset, args.seed)?;
+    let splits = Splits::new(&data.train, &data.test, data_spec, args.seed)?;
     // The model's own settings (fast94's recipe, or the tutorial's), then what was asked for.
     let base = TrainConfig::for_model(&args.model);
     let optimizer = args.optimizer.unwrap_or(base.optimizer);
@@ -77,8 +80,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         train: config.clone(),
         train_samples: splits.train.len(),
         val_samples: splits.validation.len(),
-        subset: args.subset,
-        validation,
+        data: data_spec,
         backend: Some(args.backend),
     };
     // Everything that can be refused is, before --out is touched.
@@ -160,9 +162,9 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         None => println!("No epoch completed: no weights saved"),
     }
     match outcome.end {
-        RunEnd::Failed(error) => Err(error.into()),
+        RunEnd::Failed { error } => Err(error.into()),
         end => {
-            if let RunEnd::Cancelled { epoch, batch } = end {
+            if let RunEnd::Stopped { epoch, batch } = end {
                 println!("Stopped by the user at epoch {epoch}, batch {batch}");
             }
             println!("Wrote {}", args.out.display());

@@ -161,7 +161,7 @@ pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
         out.push_str("</table>\n");
         if let Some(c) = &run.config {
             let t = &c.train;
-            let validation = match c.validation {
+            let validation = match c.data.validation {
                 crate::data::ValidationSource::TestBatch => "test batch".to_string(),
                 crate::data::ValidationSource::HeldOut(f) => {
                     format!("held-out {:.0}% of training", f * 100.0)

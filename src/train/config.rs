@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
-use crate::data::{Augment, ValidationSource};
+use crate::data::{Augment, DataSpec};
 use crate::model::{Architecture, ModelSpec};
 use crate::optim::OptimizerKind;
 use crate::train::{Recipe, TrainError};
@@ -109,8 +109,9 @@ pub struct RunConfig {
     /// Training images used (after the subset), and validation images.
     pub train_samples: usize,
     pub val_samples: usize,
-    pub subset: Option<usize>,
-    pub validation: ValidationSource,
+    /// Its images: `subset` and `validation` at the top level of the file, as always.
+    #[serde(flatten)]
+    pub data: DataSpec,
     /// Where it trained; none recorded for runs kept before it was, and until a run's first
     /// batch says. Written as the backend's name (`"flex"`, `"wgpu"`) or `"not recorded"`.
     #[serde(with = "recorded_backend")]
@@ -155,12 +156,16 @@ mod tests {
             train: TrainConfig::tutorial(Architecture::Plain),
             train_samples: 1000,
             val_samples: 200,
-            subset: Some(1000),
-            validation: ValidationSource::TestBatch,
+            data: DataSpec {
+                subset: Some(1000),
+                validation: ValidationSource::TestBatch,
+            },
             backend: Some(BackendKind::Wgpu),
         };
         let json = serde_json::to_value(&config).unwrap();
         assert_eq!(json["backend"], "wgpu");
+        assert_eq!(json["subset"], 1000);
+        assert_eq!(json["validation"]["kind"], "test_batch");
         assert_eq!(serde_json::from_value::<RunConfig>(json).unwrap(), config);
         config.backend = None;
         let mut json = serde_json::to_value(&config).unwrap();

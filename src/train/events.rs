@@ -52,6 +52,11 @@ impl BatchProgress {
     }
 }
 
+/// What the loop tells its [`Observer`] as it goes. Not the page's `web::protocol::Event`:
+/// these borrow what the loop holds (an epoch's evaluation is every validation image's
+/// probabilities) and know nothing of runs' names; the browser's observer turns them into the
+/// few `Event`s the page needs (an epoch's metrics, not its probabilities), the CLI into its
+/// progress bar.
 #[derive(Debug, Clone)]
 pub enum TrainEvent<'a> {
     Started {

@@ -41,15 +41,35 @@ pub enum TrainError {
 }
 
 /// How a run ended. Every ending keeps the history of the completed epochs.
-#[derive(Debug)]
-pub enum RunEnd {
+///
+/// A failure carries `E`: the loop's typed [`TrainError`], and its message (`RunEnd<String>`)
+/// where the page shows and stores an ending (`{"kind": "failed", "message": …}`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunEnd<E = TrainError> {
     Completed,
     /// Stopped by the user before `batch` (1-based) of `epoch`.
-    Cancelled {
+    Stopped {
         epoch: usize,
         batch: usize,
     },
-    Failed(TrainError),
+    Failed {
+        #[serde(rename = "message")]
+        error: E,
+    },
+}
+
+impl<E: std::fmt::Display> RunEnd<E> {
+    /// The same ending with its failure as the words a user reads.
+    pub fn described(self) -> RunEnd<String> {
+        match self {
+            Self::Completed => RunEnd::Completed,
+            Self::Stopped { epoch, batch } => RunEnd::Stopped { epoch, batch },
+            Self::Failed { error } => RunEnd::Failed {
+                error: error.to_string(),
+            },
+        }
+    }
 }
 
 pub struct TrainOutcome {
@@ -85,7 +105,7 @@ pub async fn train(
         end,
     };
     if let Err(error) = config.check() {
-        return end(history, None, RunEnd::Failed(error));
+        return end(history, None, RunEnd::Failed { error });
     }
     let train_set = &splits.train;
     let samples = train_set.len();
@@ -117,11 +137,11 @@ pub async fn train(
 
         for (index, chunk) in order.chunks(config.batch_size).enumerate() {
             if cancel.is_cancelled() {
-                let cancelled = RunEnd::Cancelled {
+                let stopped = RunEnd::Stopped {
                     epoch,
                     batch: index + 1,
                 };
-                return end(history, evaluated, cancelled);
+                return end(history, evaluated, stopped);
             }
             let images = augmented_images_to_tensor(
                 train_set,
@@ -163,11 +183,11 @@ pub async fn train(
                         batch: first_batch + offset,
                         loss,
                     };
-                    return end(history, evaluated, RunEnd::Failed(failed));
+                    return end(history, evaluated, RunEnd::Failed { error: failed });
                 }
                 Err(source) => {
                     let failed = TrainError::Device { epoch, source };
-                    return end(history, evaluated, RunEnd::Failed(failed));
+                    return end(history, evaluated, RunEnd::Failed { error: failed });
                 }
             }
             observer.on_event(TrainEvent::BatchDone(BatchProgress {
@@ -198,7 +218,7 @@ pub async fn train(
             Ok(v) => v,
             Err(source) => {
                 let failed = TrainError::Device { epoch, source };
-                return end(history, evaluated, RunEnd::Failed(failed));
+                return end(history, evaluated, RunEnd::Failed { error: failed });
             }
         };
         if !validation.loss.is_finite() {
@@ -206,7 +226,7 @@ pub async fn train(
                 epoch,
                 loss: validation.loss,
             };
-            return end(history, evaluated, RunEnd::Failed(failed));
+            return end(history, evaluated, RunEnd::Failed { error: failed });
         }
         observer.on_event(TrainEvent::EvaluationDone {
             epoch,

@@ -3,36 +3,16 @@
 //! batches. Before either has, the line says so and gives the model's work relative to the
 //! tutorial's `plain`, never a guessed time.
 
-use crate::data::ValidationSource;
 use crate::model::{Architecture, ModelSpec, forward_flops, group_thousands, training_flops};
 use crate::train::{BatchProgress, RunConfig, TrainConfig};
 use crate::web::format;
 use crate::web::protocol::TrainRequest;
 
-/// CIFAR-10's sizes: the training batches and the test batch.
-const TRAIN_IMAGES: usize = 50_000;
-const TEST_IMAGES: usize = 10_000;
-
-/// Training and validation images of a run, as `Splits::new` will make them.
-pub fn run_sizes(subset: Option<usize>, validation: ValidationSource) -> (usize, usize) {
-    let pool = subset.unwrap_or(TRAIN_IMAGES).min(TRAIN_IMAGES);
-    match validation {
-        ValidationSource::HeldOut(fraction) => {
-            let held = (pool as f64 * fraction).round() as usize;
-            (pool - held, held)
-        }
-        ValidationSource::TestBatch => {
-            let val = subset.map_or(TEST_IMAGES, |n| (n / 5).min(TEST_IMAGES));
-            (pool, val)
-        }
-    }
-}
-
 /// The floating-point operations of the whole run: training, every epoch's validation, and
 /// the extra five views of the last one under test-time augmentation.
 pub fn run_flops(request: &TrainRequest) -> f64 {
     let config = &request.config;
-    let (train, val) = run_sizes(request.subset, request.validation);
+    let (train, val) = request.data.cifar10_sizes();
     work_left(
         config,
         train as f64 * config.epochs as f64,
@@ -156,6 +136,7 @@ fn rounded(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{DataSpec, ValidationSource};
     use crate::web::protocol::BackendChoice;
 
     fn request(config: TrainConfig, subset: Option<usize>) -> TrainRequest {
@@ -163,25 +144,11 @@ mod tests {
             run: "r".into(),
             config,
             backend: BackendChoice::Cpu,
-            subset,
-            validation: ValidationSource::TestBatch,
+            data: DataSpec {
+                subset,
+                validation: ValidationSource::TestBatch,
+            },
         }
-    }
-
-    #[test]
-    fn sizes_follow_the_splits_rules() {
-        assert_eq!(
-            run_sizes(None, ValidationSource::TestBatch),
-            (50_000, 10_000)
-        );
-        assert_eq!(
-            run_sizes(Some(5_000), ValidationSource::TestBatch),
-            (5_000, 1_000)
-        );
-        assert_eq!(
-            run_sizes(None, ValidationSource::HeldOut(0.1)),
-            (45_000, 5_000)
-        );
     }
 
     #[test]
@@ -250,8 +217,7 @@ mod tests {
             train: request.config.clone(),
             train_samples: 50_000,
             val_samples: 10_000,
-            subset: None,
-            validation: ValidationSource::TestBatch,
+            data: DataSpec::TUTORIAL,
             backend: Some(crate::backend::BackendKind::Flex),
         };
         let at = |epoch, samples_done: usize| BatchProgress {

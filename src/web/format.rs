@@ -1,7 +1,7 @@
 //! The words and numbers the page shows, kept apart from the DOM so they are tested natively.
 
 use crate::backend::BackendKind;
-use crate::data::ValidationSource;
+use crate::data::{DataSpec, ValidationSource};
 use crate::model::group_thousands;
 use crate::train::{BatchProgress, GpuWork, ParityReport};
 use crate::web::protocol::Stage;
@@ -198,9 +198,9 @@ pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
 
 /// The validation set a run of these settings evaluates on, as the form says it beside its
 /// Validation field and the matrix in its title: `200 of the 10,000 test images`.
-pub fn validation_size(subset: Option<usize>, validation: ValidationSource) -> String {
-    let (_, images) = super::estimate::run_sizes(subset, validation);
-    match validation {
+pub fn validation_size(data: DataSpec) -> String {
+    let (_, images) = data.cifar10_sizes();
+    match data.validation {
         ValidationSource::TestBatch if images < TEST_IMAGES => format!(
             "{} of the {} test images",
             group_thousands(images),
@@ -215,8 +215,8 @@ pub fn validation_size(subset: Option<usize>, validation: ValidationSource) -> S
     }
 }
 
-/// CIFAR-10's test batch.
-const TEST_IMAGES: usize = 10_000;
+/// CIFAR-10's test batch, one batch file.
+const TEST_IMAGES: usize = crate::data::IMAGES_PER_BATCH;
 
 /// The images a run validated on, as it counted them (a data set smaller than CIFAR-10's
 /// gives fewer than the form planned): `200 test images`, `1,000 held-out images`.
@@ -301,15 +301,21 @@ mod tests {
         assert_eq!(count(3, "run"), "3 runs");
         assert_eq!(count(1024, "image"), "1,024 images");
         assert_eq!(
-            validation_size(Some(1_000), ValidationSource::TestBatch),
+            validation_size(DataSpec {
+                subset: Some(1_000),
+                validation: ValidationSource::TestBatch
+            }),
             "200 of the 10,000 test images"
         );
         assert_eq!(
-            validation_size(None, ValidationSource::TestBatch),
+            validation_size(DataSpec::TUTORIAL),
             "the 10,000 test images"
         );
         assert_eq!(
-            validation_size(Some(5_000), ValidationSource::HeldOut(0.2)),
+            validation_size(DataSpec {
+                subset: Some(5_000),
+                validation: ValidationSource::HeldOut(0.2)
+            }),
             "1,000 held-out training images"
         );
         assert_eq!(

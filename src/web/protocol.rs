@@ -6,12 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
-use crate::data::{Augment, ValidationSource};
+use crate::data::{Augment, DataSpec};
 use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::EpochRecord;
 use crate::model::ModelSpec;
 use crate::optim::OptimizerKind;
-use crate::train::{BatchProgress, ParityReport, SpeedSample, TrainConfig};
+use crate::train::{BatchProgress, ParityReport, RunEnd, SpeedSample, TrainConfig};
 
 /// Which device the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,17 +79,22 @@ pub enum Request {
     Forget {
         run: String,
     },
-    /// Evaluate weights from a file (attached as a `File`) on the validation set the form
-    /// describes. `model` is tried first, then the other architectures.
-    LoadWeights {
-        run: String,
-        file_name: String,
-        model: ModelSpec,
-        backend: BackendChoice,
-        subset: Option<usize>,
-        validation: ValidationSource,
-        seed: u64,
-    },
+    /// Evaluate weights from a file (attached as a `File`), answered by [`Event::Evaluated`].
+    LoadWeights(WeightsFile),
+}
+
+/// Weights from a file to evaluate on the validation set the form describes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsFile {
+    /// The run it becomes on the page.
+    pub run: String,
+    pub file_name: String,
+    /// Tried first, then the other architectures.
+    pub model: ModelSpec,
+    pub backend: BackendChoice,
+    /// The images to evaluate on, picked with `seed` as a run with these settings would.
+    pub data: DataSpec,
+    pub seed: u64,
 }
 
 /// What to time: the form's model, optimizer and device, at `batch_size`.
@@ -134,8 +139,7 @@ pub struct TrainRequest {
     pub run: String,
     pub config: TrainConfig,
     pub backend: BackendChoice,
-    pub subset: Option<usize>,
-    pub validation: ValidationSource,
+    pub data: DataSpec,
 }
 
 /// What the browser says about its WebGPU adapter.
@@ -182,15 +186,6 @@ pub enum Stage {
     SelfCheck,
     /// The first batch of the run is on its way.
     FirstBatch { backend: BackendKind },
-}
-
-/// How a run ended, for the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RunEnding {
-    Completed,
-    Stopped { epoch: usize, batch: usize },
-    Failed { message: String },
 }
 
 /// Worker → page.
@@ -303,7 +298,7 @@ pub enum Event {
     },
     RunEnded {
         run: String,
-        ending: RunEnding,
+        ending: RunEnd<String>,
     },
     /// Every class's probability for the picture of a [`Request::Classify`], or why the run's
     /// model could not say.

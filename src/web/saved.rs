@@ -4,12 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::ValidationSource;
+use crate::data::DataSpec;
 use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::History;
 use crate::model::ModelSpec;
+use crate::train::RunEnd;
 use crate::train::{RunConfig, TrainConfig};
-use crate::web::protocol::RunEnding;
 
 /// Where a run's model came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ pub struct SavedRun {
     pub history: History,
     pub metrics: Option<RunMetrics>,
     pub confidence: Option<ConfidenceHistogram>,
-    pub ending: Option<RunEnding>,
+    pub ending: Option<RunEnd<String>>,
     /// Size of the weights stored with the run, if they are.
     pub weights_bytes: Option<usize>,
 }
@@ -49,7 +49,7 @@ struct EarlierRun {
     history: History,
     metrics: Option<RunMetrics>,
     confidence: Option<ConfidenceHistogram>,
-    ending: Option<RunEnding>,
+    ending: Option<RunEnd<String>>,
     weights_bytes: Option<usize>,
 }
 
@@ -61,8 +61,7 @@ impl From<EarlierRun> for SavedRun {
             Origin::Trained => Some(RunConfig {
                 train_samples: 0,
                 val_samples: 0,
-                subset: None,
-                validation: ValidationSource::TestBatch,
+                data: DataSpec::TUTORIAL,
                 backend: None,
                 train: run.config.clone(),
             }),
@@ -162,6 +161,7 @@ impl SavedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::ValidationSource;
     use crate::model::Architecture;
 
     fn trained() -> SavedRun {
@@ -175,14 +175,16 @@ mod tests {
                 train,
                 train_samples: 1000,
                 val_samples: 10_000,
-                subset: Some(1000),
-                validation: ValidationSource::TestBatch,
+                data: DataSpec {
+                    subset: Some(1000),
+                    validation: ValidationSource::TestBatch,
+                },
                 backend: Some(crate::backend::BackendKind::Flex),
             }),
             history: History::default(),
             metrics: None,
             confidence: Some(ConfidenceHistogram::new(&[0.9], &[1], &[1], 4)),
-            ending: Some(RunEnding::Stopped { epoch: 2, batch: 7 }),
+            ending: Some(RunEnd::Stopped { epoch: 2, batch: 7 }),
             weights_bytes: Some(6_505_768),
         }
     }
@@ -194,6 +196,31 @@ mod tests {
         assert_eq!(run.file_stem(), "plain__2");
         assert_eq!(run.metrics_json(), "null");
         assert!(SavedRun::from_json("{\"name\": 3}").is_err());
+    }
+
+    /// Endings are stored as they always were: a kind, and a failure's message.
+    #[test]
+    fn endings_keep_their_stored_form() {
+        let stored = [
+            (RunEnd::Completed, r#"{"kind":"completed"}"#),
+            (
+                RunEnd::Stopped { epoch: 2, batch: 7 },
+                r#"{"kind":"stopped","epoch":2,"batch":7}"#,
+            ),
+            (
+                RunEnd::Failed {
+                    error: "the GPU was lost".to_string(),
+                },
+                r#"{"kind":"failed","message":"the GPU was lost"}"#,
+            ),
+        ];
+        for (ending, json) in stored {
+            assert_eq!(serde_json::to_string(&ending).unwrap(), json);
+            assert_eq!(
+                serde_json::from_str::<RunEnd<String>>(json).unwrap(),
+                ending
+            );
+        }
     }
 
     /// Keys: unique per start time (two tabs' "plain" differ), in start order, and the old

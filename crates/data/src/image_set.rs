@@ -1,4 +1,4 @@
-use super::{DataError, IMAGE_BYTES, SeededRng};
+use super::{DataError, IMAGE_BYTES, IMAGES_PER_BATCH, SeededRng, TRAIN_BATCHES};
 
 /// Labelled images kept as raw CHW bytes, as they come from the batch files.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15,6 +15,54 @@ pub enum ValidationSource {
     TestBatch,
     /// A held-out fraction of the training batches, so test data never steers training.
     HeldOut(f64),
+}
+
+/// Which images a run learns from and is judged on: how many of the training images (all
+/// when `subset` is none), and where its validation images come from. The shuffle that picks
+/// them is the run's own seed, the one its weights start from, so a run's settings name its
+/// data exactly (`Splits::new`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DataSpec {
+    pub subset: Option<usize>,
+    pub validation: ValidationSource,
+}
+
+impl DataSpec {
+    /// The tutorial's: every training image, validated on the test batch.
+    pub const TUTORIAL: Self = Self {
+        subset: None,
+        validation: ValidationSource::TestBatch,
+    };
+
+    /// Training and validation images of a run on the whole of CIFAR-10 (50,000 and 10,000).
+    pub fn cifar10_sizes(&self) -> (usize, usize) {
+        self.sizes(TRAIN_BATCHES.len() * IMAGES_PER_BATCH, IMAGES_PER_BATCH)
+    }
+
+    /// Training and validation images the split makes from a data set with `train` training
+    /// and `test` test images, without the images: what time estimates and the form count.
+    /// `subset` keeps the first N training images (and, for the test-batch validation, N/5
+    /// test images, the tutorial's 5:1 ratio, at least one and at most the whole batch); the
+    /// held-out split is taken after the subset.
+    pub fn sizes(&self, train: usize, test: usize) -> (usize, usize) {
+        let pool = self.subset.unwrap_or(train).min(train);
+        match self.validation {
+            ValidationSource::TestBatch => {
+                let val = self.subset.map_or(test, |n| (n / 5).clamp(1, test.max(1)));
+                (pool, val.min(test))
+            }
+            ValidationSource::HeldOut(fraction) => {
+                let held = ((pool as f64) * fraction).round() as usize;
+                (pool - held.min(pool), held.min(pool))
+            }
+        }
+    }
+}
+
+impl Default for DataSpec {
+    fn default() -> Self {
+        Self::TUTORIAL
+    }
 }
 
 /// The sets one training run uses.
@@ -95,30 +143,26 @@ impl ImageSet {
 }
 
 impl Splits {
-    /// Builds the train/validation sets of a run.
-    ///
-    /// `subset` keeps the first N training images after a seeded shuffle (and, for the
-    /// test-batch validation, N/5 test images, the tutorial's 5:1 ratio, unless that would be
-    /// more than there are). The held-out split is taken after the subset.
+    /// Builds the train/validation sets `data` describes (as many as [`DataSpec::sizes`]
+    /// says), each picked by a shuffle seeded with `seed`.
     pub fn new(
         train: &ImageSet,
         test: &ImageSet,
-        validation: ValidationSource,
-        subset: Option<usize>,
+        data: DataSpec,
         seed: u64,
     ) -> Result<Self, DataError> {
+        let (train_size, val_size) = data.sizes(train.len(), test.len());
         let mut order = SeededRng::derive(seed, u64::MAX).permutation(train.len());
-        if let Some(n) = subset {
+        if let Some(n) = data.subset {
             order.truncate(n);
         }
-        let splits = match validation {
+        let splits = match data.validation {
             ValidationSource::TestBatch => {
-                let (validation, picked) = match subset {
-                    Some(n) => {
-                        let take = (n / 5).clamp(1, test.len());
+                let (validation, picked) = match data.subset {
+                    Some(_) => {
                         let mut test_order =
                             SeededRng::derive(seed, u64::MAX - 1).permutation(test.len());
-                        test_order.truncate(take);
+                        test_order.truncate(val_size);
                         (test.select(&test_order), test_order)
                     }
                     None => (test.clone(), (0..test.len()).collect()),
@@ -133,8 +177,7 @@ impl Splits {
                 if !(fraction > 0.0 && fraction < 1.0) {
                     return Err(DataError::BadSplit(fraction));
                 }
-                let held = ((order.len() as f64) * fraction).round() as usize;
-                let (val_idx, train_idx) = order.split_at(held);
+                let (val_idx, train_idx) = order.split_at(order.len() - train_size);
                 Splits {
                     train: train.select(train_idx),
                     validation: train.select(val_idx),
@@ -142,7 +185,11 @@ impl Splits {
                 }
             }
         };
-        let subset = subset.unwrap_or(train.len());
+        debug_assert_eq!(
+            (splits.train.len(), splits.validation.len()),
+            (train_size, val_size)
+        );
+        let subset = data.subset.unwrap_or(train.len());
         if splits.train.is_empty() {
             return Err(DataError::EmptySet {
                 what: "training",
@@ -165,6 +212,10 @@ impl Splits {
 mod tests {
     use super::*;
 
+    fn spec(subset: Option<usize>, validation: ValidationSource) -> DataSpec {
+        DataSpec { subset, validation }
+    }
+
     fn numbered(n: usize) -> ImageSet {
         ImageSet {
             labels: (0..n).map(|i| (i % 10) as u8).collect(),
@@ -176,9 +227,27 @@ mod tests {
     fn subset_is_seeded_and_keeps_images_with_labels() {
         let train = numbered(100);
         let test = numbered(50);
-        let a = Splits::new(&train, &test, ValidationSource::TestBatch, Some(20), 1).unwrap();
-        let b = Splits::new(&train, &test, ValidationSource::TestBatch, Some(20), 1).unwrap();
-        let c = Splits::new(&train, &test, ValidationSource::TestBatch, Some(20), 2).unwrap();
+        let a = Splits::new(
+            &train,
+            &test,
+            spec(Some(20), ValidationSource::TestBatch),
+            1,
+        )
+        .unwrap();
+        let b = Splits::new(
+            &train,
+            &test,
+            spec(Some(20), ValidationSource::TestBatch),
+            1,
+        )
+        .unwrap();
+        let c = Splits::new(
+            &train,
+            &test,
+            spec(Some(20), ValidationSource::TestBatch),
+            2,
+        )
+        .unwrap();
         assert_eq!(a.train, b.train);
         assert_ne!(a.train, c.train);
         assert_eq!(a.train.len(), 20);
@@ -196,7 +265,7 @@ mod tests {
         let test = numbered(50);
         for source in [ValidationSource::TestBatch, ValidationSource::HeldOut(0.2)] {
             for subset in [None, Some(40)] {
-                let s = Splits::new(&train, &test, source, subset, 3).unwrap();
+                let s = Splits::new(&train, &test, spec(subset, source), 3).unwrap();
                 let picked = s.validation_picked.as_ref().unwrap();
                 assert_eq!(picked.len(), s.validation.len());
                 let from = picked.source(&train, &test);
@@ -205,11 +274,41 @@ mod tests {
         }
     }
 
+    /// What estimates count before any image is loaded is what the split makes.
+    #[test]
+    fn sizes_are_what_the_split_makes() {
+        let train = numbered(100);
+        let test = numbered(30);
+        for validation in [
+            ValidationSource::TestBatch,
+            ValidationSource::HeldOut(0.1),
+            ValidationSource::HeldOut(0.37),
+        ] {
+            for subset in [None, Some(3), Some(40), Some(99), Some(100), Some(500)] {
+                let data = spec(subset, validation);
+                let sizes = data.sizes(100, 30);
+                match Splits::new(&train, &test, data, 5) {
+                    Ok(s) => assert_eq!(sizes, (s.train.len(), s.validation.len()), "{data:?}"),
+                    // Too few to hold any out: the split says so, and the count is zero.
+                    Err(DataError::EmptySet { .. }) => assert_eq!(sizes.1, 0, "{data:?}"),
+                    Err(e) => panic!("{data:?}: {e}"),
+                }
+            }
+        }
+        assert_eq!(DataSpec::TUTORIAL.cifar10_sizes(), (50_000, 10_000));
+        let quarter = spec(Some(25_000), ValidationSource::HeldOut(0.1));
+        assert_eq!(quarter.cifar10_sizes(), (22_500, 2_500));
+        assert_eq!(
+            spec(Some(5_000), ValidationSource::TestBatch).cifar10_sizes(),
+            (5_000, 1_000)
+        );
+    }
+
     #[test]
     fn full_test_batch_is_validation_by_default() {
         let train = numbered(30);
         let test = numbered(12);
-        let s = Splits::new(&train, &test, ValidationSource::TestBatch, None, 0).unwrap();
+        let s = Splits::new(&train, &test, spec(None, ValidationSource::TestBatch), 0).unwrap();
         assert_eq!(s.train.len(), 30);
         assert_eq!(s.validation, test);
     }
@@ -220,8 +319,7 @@ mod tests {
         let s = Splits::new(
             &train,
             &numbered(5),
-            ValidationSource::HeldOut(0.1),
-            None,
+            spec(None, ValidationSource::HeldOut(0.1)),
             3,
         )
         .unwrap();
@@ -243,21 +341,44 @@ mod tests {
         let train = numbered(10);
         for f in [0.0, 1.0, -0.5, f64::NAN] {
             assert!(matches!(
-                Splits::new(&train, &train, ValidationSource::HeldOut(f), None, 0),
+                Splits::new(&train, &train, spec(None, ValidationSource::HeldOut(f)), 0),
                 Err(DataError::BadSplit(_))
             ));
         }
         assert!(matches!(
-            Splits::new(&train, &train, ValidationSource::HeldOut(0.01), None, 0),
+            Splits::new(
+                &train,
+                &train,
+                spec(None, ValidationSource::HeldOut(0.01)),
+                0
+            ),
             Err(DataError::EmptySet {
                 what: "validation",
                 ..
             })
         ));
         assert!(matches!(
-            Splits::new(&train, &train, ValidationSource::TestBatch, Some(0), 0),
+            Splits::new(
+                &train,
+                &train,
+                spec(Some(0), ValidationSource::TestBatch),
+                0
+            ),
             Err(DataError::EmptySet {
                 what: "training",
+                ..
+            })
+        ));
+        // A data set without test images has nothing to validate on: said, not a panic.
+        assert!(matches!(
+            Splits::new(
+                &train,
+                &numbered(0),
+                spec(Some(5), ValidationSource::TestBatch),
+                0
+            ),
+            Err(DataError::EmptySet {
+                what: "validation",
                 ..
             })
         ));

@@ -20,7 +20,7 @@ pub mod synthetic;
 pub use archive::{EXTENSION_LIMIT, UNPACKED_LIMIT, archived_files};
 pub use augment::{Augment, Choice, MAX_TRANSLATE, push_augmented};
 pub use error::DataError;
-pub use image_set::{ImageSet, Picked, Splits, ValidationSource};
+pub use image_set::{DataSpec, ImageSet, Picked, Splits, ValidationSource};
 pub use labels::{CIFAR10_CLASSES, ClassNames};
 pub use picture::{PictureError, cifar_pixels};
 pub use record::{
@@ -28,6 +28,6 @@ pub use record::{
 };
 pub use shuffle::SeededRng;
 pub use source::{
-    ARCHIVE_DIR, BatchFile, BatchKind, Cifar10, META_FILE, TEST_BATCH, TRAIN_BATCHES, batch_kind,
-    read_capped,
+    ARCHIVE_DIR, BatchFile, BatchKind, Cifar10, IMAGES_PER_BATCH, META_FILE, TEST_BATCH,
+    TRAIN_BATCHES, batch_kind, read_capped,
 };

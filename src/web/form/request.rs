@@ -3,7 +3,7 @@
 
 use super::model::model_of;
 use super::{Field, FormValues};
-use crate::data::{Augment, ValidationSource};
+use crate::data::{Augment, DataSpec, ValidationSource};
 use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
 use crate::web::protocol::{BackendChoice, TrainRequest};
@@ -126,8 +126,7 @@ impl FormValues {
             run,
             config,
             backend,
-            subset,
-            validation,
+            data: DataSpec { subset, validation },
         })
     }
 }
@@ -144,8 +143,7 @@ mod tests {
         let mut expected = TrainConfig::tutorial(Architecture::Plain);
         expected.readback_every = 1;
         assert_eq!(request.config, expected);
-        assert_eq!(request.subset, None);
-        assert_eq!(request.validation, ValidationSource::TestBatch);
+        assert_eq!(request.data, DataSpec::TUTORIAL);
         assert_eq!(request.backend, BackendChoice::Auto);
     }
 
@@ -155,8 +153,8 @@ mod tests {
         v.set(Field::Subset, "5000");
         v.set(Field::Validation, "0.2");
         let request = v.to_request("x".into()).unwrap();
-        assert_eq!(request.subset, Some(5000));
-        assert_eq!(request.validation, ValidationSource::HeldOut(0.2));
+        assert_eq!(request.data.subset, Some(5000));
+        assert_eq!(request.data.validation, ValidationSource::HeldOut(0.2));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement};
 
 use super::store::{RunStore, ask_to_persist, storage_use};
 use super::{App, Shared, dispatch};
+use crate::train::RunEnd;
 use crate::web::dom::{self, element};
-use crate::web::protocol::RunEnding;
 use crate::web::saved::Origin;
 use crate::web::session::{Download, Input, Line};
 
@@ -48,11 +48,11 @@ impl App {
             let status = match (&run.origin, &run.ending, is_running) {
                 (_, _, true) => "training".to_string(),
                 (Origin::Loaded { file }, _, _) => format!("evaluated from {file}"),
-                (_, Some(RunEnding::Completed), _) => "completed".into(),
-                (_, Some(RunEnding::Stopped { epoch, .. }), _) => {
+                (_, Some(RunEnd::Completed), _) => "completed".into(),
+                (_, Some(RunEnd::Stopped { epoch, .. }), _) => {
                     format!("stopped in epoch {epoch}")
                 }
-                (_, Some(RunEnding::Failed { .. }), _) => "failed".into(),
+                (_, Some(RunEnd::Failed { .. }), _) => "failed".into(),
                 (_, None, _) => "interrupted".into(),
             };
             let status = match run.weights_bytes {

@@ -133,7 +133,7 @@ impl App {
                     .config
                     .as_ref()
                     .filter(|c| c.val_samples > 0)
-                    .map(|c| format::validated_on(c.val_samples, c.validation));
+                    .map(|c| format::validated_on(c.val_samples, c.data.validation));
                 let epochs = r.history.len();
                 Some((r.name.clone(), epochs, r.confidence.clone(), m, validation))
             })

@@ -4,7 +4,7 @@ use super::redraw::Change;
 use super::{Command, Download, Line, PendingFile, RunView, Session, WeightsUse, run};
 use crate::web::form::{Field, FormValues};
 use crate::web::format;
-use crate::web::protocol::{CellPage, Request};
+use crate::web::protocol::{CellPage, Request, WeightsFile};
 use crate::web::saved::SavedRun;
 
 impl Session {
@@ -62,15 +62,14 @@ impl Session {
             Line::RunsStatus,
             format!("Evaluating {file_name}…"),
         ));
-        out.push(Command::Post(Request::LoadWeights {
+        out.push(Command::Post(Request::LoadWeights(WeightsFile {
             run,
             file_name,
             model: request.config.model.clone(),
             backend: request.backend,
-            subset: request.subset,
-            validation: request.validation,
+            data: request.data,
             seed: request.config.seed,
-        }));
+        })));
     }
 
     pub(super) fn download(&mut self, name: &str, what: Download, out: &mut Vec<Command>) {

@@ -6,8 +6,9 @@ use super::speed::device_name;
 use super::{Command, Data, GalleryShown, Line, RunView, Session, WeightsUse};
 use crate::backend::BackendKind;
 use crate::model::{Architecture, group_thousands};
+use crate::train::RunEnd;
 use crate::web::format;
-use crate::web::protocol::{Event, Request, RunEnding};
+use crate::web::protocol::{Event, Request};
 
 impl Session {
     pub(super) fn event(&mut self, event: Event, bytes: Option<Vec<u8>>, out: &mut Vec<Command>) {
@@ -199,9 +200,9 @@ impl Session {
         }
     }
 
-    fn run_ended(&mut self, run: String, ending: RunEnding, out: &mut Vec<Command>) {
+    fn run_ended(&mut self, run: String, ending: RunEnd<String>, out: &mut Vec<Command>) {
         // The run bar says how it ended (run_bar.rs); a failure's message goes under it.
-        if let RunEnding::Failed { message } = &ending {
+        if let RunEnd::Failed { error: message } = &ending {
             let hint = if self.on_gpu(&run) { GPU_LOST } else { "" };
             out.push(Command::Say(Line::RunError, format!("{message}{hint}")));
         }

@@ -89,10 +89,7 @@ impl Session {
     fn form_changed(&mut self, values: FormValues, out: &mut Vec<Command>) {
         let request = values.to_request(String::new());
         let size = match &request {
-            Ok(r) => format!(
-                "Validates on {}.",
-                format::validation_size(r.subset, r.validation)
-            ),
+            Ok(r) => format!("Validates on {}.", format::validation_size(r.data)),
             Err(_) => String::new(),
         };
         out.push(Command::Say(Line::ValidationSize, size));

@@ -6,8 +6,10 @@ use super::tests::*;
 use super::*;
 use crate::eval::ConfidenceHistogram;
 use crate::model::Architecture;
+use crate::train::RunEnd;
 use crate::web::form::{Field, tutorial};
-use crate::web::protocol::{CellPage, Event, Request, RunEnding};
+use crate::web::protocol::WeightsFile;
+use crate::web::protocol::{CellPage, Event, Request};
 use crate::web::saved::Origin;
 
 #[test]
@@ -44,7 +46,7 @@ fn weights_go_where_they_were_asked_for() {
     s.update(Input::KeepWeights(true));
     train(&mut s, "plain");
     epoch(&mut s, "plain", 1);
-    let commands = end(&mut s, "plain", RunEnding::Completed);
+    let commands = end(&mut s, "plain", RunEnd::Completed);
     assert!(posted(&commands).contains(&&Request::SaveWeights {
         run: "plain".into()
     }));
@@ -90,7 +92,7 @@ fn weights_go_where_they_were_asked_for() {
 fn the_running_run_cannot_be_removed_and_others_are_forgotten() {
     let mut s = ready();
     train(&mut s, "plain");
-    end(&mut s, "plain", RunEnding::Completed);
+    end(&mut s, "plain", RunEnd::Completed);
     train(&mut s, "deeper");
     let commands = s.update(Input::Remove {
         run: "deeper".into(),
@@ -118,13 +120,13 @@ fn loaded_weights_make_an_honest_record() {
     let mut form = tutorial();
     form.set(Field::Model, "deeper");
     train(&mut s, "plain");
-    end(&mut s, "plain", RunEnding::Completed);
+    end(&mut s, "plain", RunEnd::Completed);
     let commands = s.update(Input::LoadWeights {
         file_name: "plain.bpk".into(),
         form,
         now: 2e12,
     });
-    let [Request::LoadWeights { run, model, .. }] = posted(&commands)[..] else {
+    let [Request::LoadWeights(WeightsFile { run, model, .. })] = posted(&commands)[..] else {
         panic!("expected LoadWeights: {commands:?}");
     };
     assert_eq!(
@@ -165,7 +167,7 @@ fn the_worker_forgets_removed_runs_and_says_which_it_dropped() {
         train(&mut s, "plain");
         let name = s.running().unwrap().to_string();
         epoch(&mut s, &name, 1);
-        end(&mut s, &name, RunEnding::Completed);
+        end(&mut s, &name, RunEnd::Completed);
     }
     let commands = s.update(Input::Remove {
         run: "plain".into(),
@@ -205,7 +207,7 @@ fn the_gallery_pages_through_one_cell() {
     train(&mut s, "plain");
     epoch(&mut s, "plain", 1);
     // The worker keeps a run's model once it ends (see words_tests for one that trains).
-    end(&mut s, "plain", RunEnding::Completed);
+    end(&mut s, "plain", RunEnd::Completed);
     let commands = s.update(Input::OpenGallery {
         run: "plain".into(),
         truth: 3,
@@ -241,7 +243,7 @@ fn the_gallery_pages_through_one_cell() {
         [Request::Gallery(CellPage { page: 0, .. })]
     ));
     // Removing the run closes its gallery: turning pages asks for nothing.
-    end(&mut s, "plain", RunEnding::Completed);
+    end(&mut s, "plain", RunEnd::Completed);
     s.update(Input::Remove {
         run: "plain".into(),
     });

@@ -103,7 +103,7 @@ fn a_running_run_is_not_interrupted_by_the_switch() {
         &mut s,
         Event::RunEnded {
             run: name,
-            ending: crate::web::protocol::RunEnding::Stopped { epoch: 0, batch: 0 },
+            ending: crate::train::RunEnd::Stopped { epoch: 0, batch: 0 },
         },
     );
     assert!(switches(&out), "once the run has ended");

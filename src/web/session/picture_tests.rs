@@ -4,7 +4,8 @@
 use super::tests::{end, epoch, posted, ready, said, stored, train, worker};
 use super::*;
 use crate::data::IMAGE_BYTES;
-use crate::web::protocol::{Event, RunEnding};
+use crate::train::RunEnd;
+use crate::web::protocol::Event;
 
 fn pick(s: &mut Session, run: Option<&str>) -> Vec<Command> {
     s.update(Input::Picture {
@@ -59,7 +60,7 @@ fn a_picture_waits_for_a_run_and_its_model_names_it() {
         said(&out, Line::PictureCaption),
         Some("plain is training: it says what it sees in cat.png once it ends or is stopped.")
     );
-    let out = end(&mut s, "plain", RunEnding::Completed);
+    let out = end(&mut s, "plain", RunEnd::Completed);
     assert_eq!(classify_posted(&out), Some("plain"));
     assert_eq!(
         said(&out, Line::PictureCaption),
@@ -87,7 +88,7 @@ fn the_matrix_run_answers_and_an_older_answer_is_dropped() {
     for run in ["plain", "plain #2"] {
         train(&mut s, "plain");
         epoch(&mut s, run, 1);
-        end(&mut s, run, RunEnding::Completed);
+        end(&mut s, run, RunEnd::Completed);
     }
     let out = pick(&mut s, Some("plain"));
     assert_eq!(classify_posted(&out), Some("plain"));
@@ -119,7 +120,7 @@ fn a_run_without_a_model_here_says_so_and_asks_nothing() {
     // A run stopped before its first epoch has no model either.
     let mut s = ready();
     train(&mut s, "plain");
-    let out = end(&mut s, "plain", RunEnding::Stopped { epoch: 1, batch: 3 });
+    let out = end(&mut s, "plain", RunEnd::Stopped { epoch: 1, batch: 3 });
     assert_eq!(classify_posted(&out), None);
     let out = pick(&mut s, Some("plain"));
     assert_eq!(classify_posted(&out), None);
@@ -141,7 +142,7 @@ fn an_unreadable_file_and_a_lost_worker_are_named() {
     );
     train(&mut s, "plain");
     epoch(&mut s, "plain", 1);
-    end(&mut s, "plain", RunEnding::Completed);
+    end(&mut s, "plain", RunEnd::Completed);
     pick(&mut s, Some("plain"));
     let out = worker(
         &mut s,

@@ -7,9 +7,10 @@ use crate::eval::{ConfidenceHistogram, RunMetrics};
 use crate::history::{EpochRecord, History};
 use crate::model::ModelSpec;
 use crate::plot::RunningPoint;
+use crate::train::RunEnd;
 use crate::train::{BatchProgress, RunConfig};
 use crate::web::format;
-use crate::web::protocol::{RunEnding, TrainRequest};
+use crate::web::protocol::TrainRequest;
 use crate::web::saved::{Origin, SavedRun};
 
 use super::run_bar::InProgress;
@@ -34,8 +35,7 @@ impl RunView {
             train: request.config.clone(),
             train_samples: 0,
             val_samples: 0,
-            subset: request.subset,
-            validation: request.validation,
+            data: request.data,
             backend: None,
         };
         let mut view = Self::fresh(SavedRun {
@@ -114,9 +114,9 @@ impl RunView {
             return format!("{name}: weights from {file}, evaluated without training{accuracy}");
         }
         let how = match &saved.ending {
-            Some(RunEnding::Completed) => "done".to_string(),
-            Some(RunEnding::Stopped { epoch, .. }) => format!("stopped by you in epoch {epoch}"),
-            Some(RunEnding::Failed { .. }) => "failed".to_string(),
+            Some(RunEnd::Completed) => "done".to_string(),
+            Some(RunEnd::Stopped { epoch, .. }) => format!("stopped by you in epoch {epoch}"),
+            Some(RunEnd::Failed { .. }) => "failed".to_string(),
             // Stored while it trained, and the page closed before it ended.
             None => "interrupted (the page was closed while it trained)".to_string(),
         };
@@ -181,7 +181,7 @@ impl RunView {
         self.live = None;
     }
 
-    pub(super) fn end(&mut self, ending: RunEnding) {
+    pub(super) fn end(&mut self, ending: RunEnd<String>) {
         self.live = None;
         self.in_progress = None;
         self.saved.ending = Some(ending);

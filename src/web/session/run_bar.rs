@@ -5,7 +5,8 @@
 use super::{Command, Line, RunView, Session};
 use crate::model::group_thousands;
 use crate::train::BatchProgress;
-use crate::web::protocol::{RunEnding, Stage};
+use crate::train::RunEnd;
+use crate::web::protocol::Stage;
 use crate::web::saved::Origin;
 use crate::web::{estimate, format};
 
@@ -127,12 +128,12 @@ impl RunView {
             return format!("{name}: weights from {file}, evaluated without training.");
         }
         match &self.saved.ending {
-            Some(RunEnding::Completed) => format!("{name}: done."),
-            Some(RunEnding::Stopped { epoch, batch }) => format!(
+            Some(RunEnd::Completed) => format!("{name}: done."),
+            Some(RunEnd::Stopped { epoch, batch }) => format!(
                 "{name}: stopped by you in epoch {epoch} before batch {batch}; the completed \
                  epochs are kept."
             ),
-            Some(RunEnding::Failed { .. }) => {
+            Some(RunEnd::Failed { .. }) => {
                 format!("{name}: failed; the completed epochs are kept.")
             }
             None => format!("{name}: interrupted (the page was closed while it trained)."),

@@ -5,9 +5,10 @@ use crate::data::ClassNames;
 use crate::eval::{ConfidenceHistogram, ConfusionMatrix, Evaluation, RunMetrics};
 use crate::history::{EpochRecord, History};
 use crate::model::Architecture;
+use crate::train::RunEnd;
 use crate::train::{BatchProgress, TrainConfig};
 use crate::web::form::{Field, FormValues, tutorial};
-use crate::web::protocol::{AdapterInfo, Event, Request, RunEnding};
+use crate::web::protocol::{AdapterInfo, Event, Request};
 use crate::web::saved::{Origin, SavedRun};
 
 pub(super) fn worker(session: &mut Session, event: Event) -> Vec<Command> {
@@ -114,7 +115,7 @@ pub(super) fn epoch(s: &mut Session, run: &str, n: usize) -> Vec<Command> {
     )
 }
 
-pub(super) fn end(s: &mut Session, run: &str, ending: RunEnding) -> Vec<Command> {
+pub(super) fn end(s: &mut Session, run: &str, ending: RunEnd<String>) -> Vec<Command> {
     worker(
         s,
         Event::RunEnded {
@@ -134,7 +135,7 @@ pub(super) fn stored(name: &str, created: f64) -> SavedRun {
         history: History::default(),
         metrics: Some(metrics()),
         confidence: None,
-        ending: Some(RunEnding::Completed),
+        ending: Some(RunEnd::Completed),
         weights_bytes: None,
     }
 }
@@ -229,7 +230,7 @@ fn a_run_trains_stops_and_frees_the_controls() {
     assert_eq!(posted(&commands), [&Request::Stop]);
     assert!(!s.controls().stop, "Stop is pressed once");
     assert!(posted(&s.update(Input::Stop)).is_empty());
-    let commands = end(&mut s, "plain", RunEnding::Stopped { epoch: 1, batch: 7 });
+    let commands = end(&mut s, "plain", RunEnd::Stopped { epoch: 1, batch: 7 });
     assert!(commands.contains(&Command::Persist("plain".into())));
     assert!(
         said(&commands, Line::RunStatus)
@@ -246,7 +247,7 @@ fn runs_are_numbered_per_model() {
     for model in ["plain", "plain", "deeper", "plain"] {
         train(&mut s, model);
         let name = s.running().unwrap().to_string();
-        end(&mut s, &name, RunEnding::Completed);
+        end(&mut s, &name, RunEnd::Completed);
     }
     assert_eq!(names(&s), ["plain", "plain #2", "deeper", "plain #3"]);
     s.update(Input::Remove {

@@ -4,8 +4,9 @@
 use super::tests::{end, epoch, form_is, ready, said, stored, train, worker};
 use super::*;
 use crate::history::{EpochRecord, History};
+use crate::train::RunEnd;
 use crate::web::form::{Field, tutorial};
-use crate::web::protocol::{Event, RunEnding};
+use crate::web::protocol::Event;
 
 fn record(epoch: usize, val_acc: f64) -> EpochRecord {
     EpochRecord {
@@ -114,7 +115,7 @@ fn each_epoch_says_which_comes_next_and_the_end_says_how_it_went() {
         Some("plain: epoch 1 of 8 finished, val_acc 0.5000; training epoch 2…")
     );
     epoch(&mut s, "plain", 2);
-    let out = end(&mut s, "plain", RunEnding::Stopped { epoch: 3, batch: 4 });
+    let out = end(&mut s, "plain", RunEnd::Stopped { epoch: 3, batch: 4 });
     // Not the last batch's "under a minute left".
     assert_eq!(
         said(&out, Line::Progress),
@@ -237,7 +238,7 @@ fn the_run_bar_follows_the_runs_it_speaks_of() {
     for run in ["plain", "plain #2"] {
         train(&mut s, "plain");
         epoch(&mut s, run, 1);
-        end(&mut s, run, RunEnding::Completed);
+        end(&mut s, run, RunEnd::Completed);
     }
     let out = s.update(Input::Remove {
         run: "plain #2".into(),

@@ -4,7 +4,8 @@
 use super::events::GPU_LOST;
 use super::redraw::Change;
 use super::{Command, Data, Line, Session};
-use crate::web::protocol::{AdapterInfo, Event, Request, RunEnding};
+use crate::train::RunEnd;
+use crate::web::protocol::{AdapterInfo, Event, Request};
 
 /// What the page knows of the worker.
 #[derive(Debug, Clone, Default)]
@@ -95,8 +96,8 @@ impl Session {
         if let Some(name) = self.running.take()
             && let Some(view) = self.run_mut(&name)
         {
-            view.end(RunEnding::Failed {
-                message: message.clone(),
+            view.end(RunEnd::Failed {
+                error: message.clone(),
             });
             out.push(Command::Persist(name));
         }

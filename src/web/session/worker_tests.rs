@@ -4,8 +4,9 @@
 use super::tests::*;
 use super::*;
 use crate::model::Architecture;
+use crate::train::RunEnd;
 use crate::train::TrainConfig;
-use crate::web::protocol::{Event, Request, RunEnding};
+use crate::web::protocol::{Event, Request};
 
 #[test]
 fn a_crash_keeps_the_epochs_and_starts_a_new_worker() {
@@ -22,7 +23,7 @@ fn a_crash_keeps_the_epochs_and_starts_a_new_worker() {
     assert!(commands.contains(&Command::Persist("plain".into())));
     let run = &s.runs()[0];
     assert_eq!(run.saved.history.len(), 1);
-    assert!(matches!(run.saved.ending, Some(RunEnding::Failed { .. })));
+    assert!(matches!(run.saved.ending, Some(RunEnd::Failed { .. })));
     assert!(!run.in_worker, "the new worker does not have its model");
     assert!(!run.has_weights());
     assert_eq!(s.running(), None);
@@ -60,7 +61,7 @@ fn a_worker_that_traps_is_recovered_like_a_crash() {
     assert_eq!(s.running(), None);
     assert!(matches!(
         s.runs()[0].saved.ending,
-        Some(RunEnding::Failed { .. })
+        Some(RunEnd::Failed { .. })
     ));
     // A second error from the same dead worker restarts nothing more.
     let again = s.update(Input::WorkerError(
@@ -137,8 +138,8 @@ fn a_failed_gpu_run_offers_the_cpu() {
     let mut s = ready();
     train(&mut s, "plain");
     worker(&mut s, started(crate::backend::BackendKind::Wgpu));
-    let failed = RunEnding::Failed {
-        message: "the compute device failed at epoch 1".into(),
+    let failed = RunEnd::Failed {
+        error: "the compute device failed at epoch 1".into(),
     };
     let commands = end(&mut s, "plain", failed.clone());
     assert!(

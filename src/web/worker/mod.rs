@@ -172,28 +172,7 @@ async fn handle(
         }
         Request::Train(request) => run::answer(worker, outbox, request).await,
         Request::MeasureSpeed(request) => speed::answer(worker, outbox, request).await,
-        Request::LoadWeights {
-            run,
-            file_name,
-            model,
-            backend,
-            subset,
-            validation,
-            seed,
-        } => {
-            let data_choice = (subset, validation, seed);
-            weights::answer_load(
-                worker,
-                outbox,
-                file,
-                run,
-                file_name,
-                model,
-                backend,
-                data_choice,
-            )
-            .await
-        }
+        Request::LoadWeights(request) => weights::answer_load(worker, outbox, file, request).await,
         Request::SaveWeights { run } => weights::answer_save(worker, outbox, run).await,
         Request::Gallery(cell) => kept::answer_gallery(worker, outbox, cell),
         Request::Classify { run, pixels } => {

@@ -18,7 +18,7 @@ use crate::history::History;
 use crate::model::Cnn;
 use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train};
 use crate::web::device::DeviceDecision;
-use crate::web::protocol::{Event, RunEnding, Stage, TrainRequest};
+use crate::web::protocol::{Event, Stage, TrainRequest};
 
 pub struct Devices {
     pub cpu: Device,
@@ -85,7 +85,7 @@ pub async fn train_run(
     let fail = |message: String| {
         outbox.post(&Event::RunEnded {
             run: run.clone(),
-            ending: RunEnding::Failed { message },
+            ending: RunEnd::Failed { error: message },
         })
     };
     let (gpu, note) = match choose(request.backend, &devices.gpu) {
@@ -148,13 +148,7 @@ pub async fn train_run(
     let mut config = request.config.clone();
     // Reading back stalls a GPU, so it waits for a few batches there; the CPU reports each.
     config.readback_every = if gpu.is_some() { 4 } else { 1 };
-    let splits = match Splits::new(
-        &data.train,
-        &data.test,
-        request.validation,
-        request.subset,
-        config.seed,
-    ) {
+    let splits = match Splits::new(&data.train, &data.test, request.data, config.seed) {
         Ok(splits) => splits,
         Err(error) => {
             fail(error.to_string());
@@ -202,18 +196,15 @@ pub async fn train_run(
             evaluation: evaluated.evaluation,
         });
     let lost = gpu.as_ref().and_then(|_| super::gpu::loss());
+    // A lost GPU stops the loop like Stop does; it ended the run, not the user.
     let ending = match (outcome.end, lost) {
-        (RunEnd::Completed, _) => RunEnding::Completed,
-        (RunEnd::Cancelled { epoch, batch }, Some(lost)) => RunEnding::Failed {
-            message: format!("{lost}; the run ended in epoch {epoch}, batch {batch}"),
+        (RunEnd::Stopped { epoch, batch }, Some(lost)) => RunEnd::Failed {
+            error: format!("{lost}; the run ended in epoch {epoch}, batch {batch}"),
         },
-        (RunEnd::Failed(error), Some(lost)) => RunEnding::Failed {
-            message: format!("{lost}; then: {error}"),
+        (RunEnd::Failed { error }, Some(lost)) => RunEnd::Failed {
+            error: format!("{lost}; then: {error}"),
         },
-        (RunEnd::Cancelled { epoch, batch }, None) => RunEnding::Stopped { epoch, batch },
-        (RunEnd::Failed(error), None) => RunEnding::Failed {
-            message: error.to_string(),
-        },
+        (end, _) => end.described(),
     };
     outbox.post(&Event::RunEnded { run, ending });
     AfterRun {

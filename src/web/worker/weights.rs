@@ -11,13 +11,13 @@ use std::cell::RefCell;
 use super::devices::{choose, device_for};
 use super::kept::{KeptModel, keep};
 use super::{Outbox, Worker, message_of};
-use crate::data::{Cifar10, Splits, ValidationSource};
+use crate::data::{Cifar10, Splits};
 use crate::eval::RunMetrics;
 use crate::eval::evaluate;
 use crate::history::History;
 use crate::model::weights_to_bytes;
-use crate::model::{MAX_PARAMS, ModelSpec, weights_from_bytes_any};
-use crate::web::protocol::{BackendChoice, Event};
+use crate::model::{MAX_PARAMS, weights_from_bytes_any};
+use crate::web::protocol::{Event, WeightsFile};
 
 /// The largest weights file read: the largest model allowed (4 bytes a parameter) and room
 /// for the file's index. The presets' files are 5–6.5 MB.
@@ -26,16 +26,11 @@ const WEIGHTS_LIMIT: u64 = MAX_PARAMS as u64 * 4 + 1024 * 1024;
 /// `Request::LoadWeights`: the weights in `file` evaluated on the device a run on `backend`
 /// would use (the CPU where WebGPU would be refused: evaluating needs no WebGPU), then kept
 /// like a trained run's model.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn answer_load(
     worker: &Rc<RefCell<Worker>>,
     outbox: &Outbox,
     file: Option<web_sys::File>,
-    run: String,
-    file_name: String,
-    model: ModelSpec,
-    backend: BackendChoice,
-    data_choice: (Option<usize>, ValidationSource, u64),
+    request: WeightsFile,
 ) {
     let (data, gpu) = {
         let w = worker.borrow();
@@ -50,12 +45,9 @@ pub(super) async fn answer_load(
         return outbox.post(&Event::Refused { message });
     };
     worker.borrow_mut().busy = Some("evaluating weights");
-    let (_, device) = device_for(&choose(backend, &gpu), gpu.webgpu.as_ref());
-    let (subset, validation, seed) = data_choice;
-    let loaded = evaluate_file(
-        &data, &file, &file_name, &model, subset, validation, seed, &device,
-    )
-    .await;
+    let (_, device) = device_for(&choose(request.backend, &gpu), gpu.webgpu.as_ref());
+    let loaded = evaluate_file(&data, &file, &request, &device).await;
+    let run = request.run;
     worker.borrow_mut().busy = None;
     match loaded {
         Ok(trained) => {
@@ -94,19 +86,15 @@ pub(super) async fn answer_save(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, r
 }
 
 /// Reads `file` (refusing one far larger than any model's weights), finds which
-/// model its weights fit (`preferred` first) and evaluates them. Errors are the
+/// model its weights fit (`request.model` first) and evaluates them. Errors are the
 /// page's message.
-#[allow(clippy::too_many_arguments)]
 async fn evaluate_file(
     data: &Rc<Cifar10>,
     file: &web_sys::File,
-    file_name: &str,
-    preferred: &ModelSpec,
-    subset: Option<usize>,
-    validation: ValidationSource,
-    seed: u64,
+    request: &WeightsFile,
     device: &Device,
 ) -> Result<KeptModel, String> {
+    let file_name = &request.file_name;
     let size = file.size() as u64;
     if size > WEIGHTS_LIMIT {
         return Err(format!(
@@ -119,9 +107,9 @@ async fn evaluate_file(
         .await
         .map_err(|e| format!("{file_name}: could not be read ({})", message_of(&e)))?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let (spec, model) =
-        weights_from_bytes_any(preferred, file_name, bytes, device).map_err(|e| e.to_string())?;
-    let splits = Splits::new(&data.train, &data.test, validation, subset, seed)
+    let (spec, model) = weights_from_bytes_any(&request.model, file_name, bytes, device)
+        .map_err(|e| e.to_string())?;
+    let splits = Splits::new(&data.train, &data.test, request.data, request.seed)
         .map_err(|e| e.to_string())?;
     let evaluation = evaluate(&model, &splits.validation, 128, device)
         .await
