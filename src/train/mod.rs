@@ -5,6 +5,7 @@ mod events;
 mod gpu_work;
 mod parity;
 mod recipe;
+mod shard;
 mod speed;
 mod trainer;
 
@@ -13,5 +14,6 @@ pub use events::{BatchProgress, CancelToken, NoObserver, Observer, TrainEvent};
 pub use gpu_work::{GpuCounts, GpuWork, ReadMeter, StepMeter};
 pub use parity::{ParityError, ParityReport, step_parity};
 pub use recipe::{LOOKAHEAD_EVERY, Lookahead, Recipe, Schedule};
+pub use shard::{GradientLayout, ShardError, ShardGradients, shards};
 pub use speed::{RandomSteps, SpeedBudget, SpeedSample, measure_speed};
 pub use trainer::{Evaluated, RunEnd, TrainError, TrainOutcome, train};
