@@ -46,6 +46,8 @@ fn train_then_evaluate_from_an_archive() {
         "--flip",
         "--translate",
         "2",
+        "--shards",
+        "2",
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -55,6 +57,7 @@ fn train_then_evaluate_from_an_archive() {
         stdout.contains("flipped and shifted by up to 2 px"),
         "{stdout}"
     );
+    assert!(stdout.contains("(batch 16 in 2 parts, "), "{stdout}");
     assert!(
         stdout.contains("Train on 64 samples, validate on 12 samples"),
         "{stdout}"
@@ -77,6 +80,10 @@ fn train_then_evaluate_from_an_archive() {
     assert_eq!((config.train_samples, config.val_samples), (64, 12));
     let augment = config.train.augment;
     assert!(augment.flip && augment.translate == 2, "{augment:?}");
+    assert_eq!(
+        config.train.shards, 2,
+        "the batches were computed in two parts"
+    );
     assert!(out.join("model.bpk").exists());
     let report = read("report.html");
     assert!(report.starts_with("<!doctype html>"));

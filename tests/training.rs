@@ -180,6 +180,47 @@ fn same_seed_same_run() {
     assert_ne!(strip(&a), strip(&c));
 }
 
+/// A batch's gradient computed in parts, as the page's CPU workers will, trains the same
+/// model as the whole batch at once (no dropout or batch norm, which draw per part), up to
+/// float rounding; the parts' losses and accuracies add up to the batch's.
+#[test]
+fn a_batch_in_shards_trains_as_the_whole_batch() {
+    let _turn = take_turn();
+    let splits = splits(60, 20);
+    let whole = TrainConfig {
+        model: ModelSpec::parse("conv 8 3 relu, maxpool 2, conv 8 3 relu, flatten, dense 10")
+            .unwrap(),
+        batch_size: 20,
+        ..config(2)
+    };
+    let epochs = |config: &TrainConfig| -> Vec<[f64; 4]> {
+        let outcome = run(config, &splits, &mut NoObserver);
+        assert!(
+            matches!(outcome.end, RunEnd::Completed),
+            "{:?}",
+            config.shards
+        );
+        let history = outcome.history.epochs;
+        history
+            .iter()
+            .map(|e| [e.loss, e.acc, e.val_loss, e.val_acc])
+            .collect()
+    };
+    let reference = epochs(&whole);
+    assert_ne!(reference[0], reference[1], "the model trains");
+    for shards in [2, 3, 7] {
+        let sharded = epochs(&TrainConfig {
+            shards,
+            ..whole.clone()
+        });
+        for (a, b) in reference.iter().zip(&sharded) {
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-4, "{shards} shards: {b:?} vs {a:?}");
+            }
+        }
+    }
+}
+
 /// Augmented runs are as reproducible as plain ones, and the augmentation does change what
 /// the network sees (the validation images never are).
 #[test]
@@ -349,6 +390,10 @@ fn invalid_settings_fail_cleanly() {
         },
         TrainConfig {
             readback_every: 0,
+            ..config(1)
+        },
+        TrainConfig {
+            shards: 0,
             ..config(1)
         },
     ] {

@@ -82,6 +82,10 @@ pub struct TrainArgs {
     /// Batches between read-backs of the running loss and accuracy.
     #[arg(long, default_value_t = 10)]
     pub readback_every: usize,
+    /// Compute each batch's gradient in N parts and combine them, as N CPU workers in the page
+    /// do: the same training without batch norm or dropout, which draw per part.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub shards: usize,
     /// Where to write history.json/.csv, confusion.csv, metrics.json, config.json, model.bpk.
     /// A new or empty folder; the history is rewritten after every epoch.
     #[arg(long)]

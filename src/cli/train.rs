@@ -75,6 +75,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             asked_augment
         },
         recipe: base.recipe,
+        shards: args.shards,
     };
     let run_config = RunConfig {
         train: config.clone(),
@@ -91,11 +92,15 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     out.write(RunFiles::CONFIG_JSON, config_json.as_bytes())?;
     device.seed(config.seed);
     println!(
-        "Training `{}` for {} epochs on {} (batch {}, {} lr {}{})",
+        "Training `{}` for {} epochs on {} (batch {}{}, {} lr {}{})",
         config.model.name(),
         config.epochs,
         args.backend,
         config.batch_size,
+        match config.shards {
+            1 => String::new(),
+            n => format!(" in {n} parts"),
+        },
         config.optimizer,
         config.lr,
         config.augment.describe()

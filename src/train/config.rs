@@ -28,6 +28,20 @@ pub struct TrainConfig {
     /// in the tutorial's runs and in settings saved before they existed).
     #[serde(default)]
     pub recipe: Recipe,
+    /// How many parts each batch's gradient is computed in, one per CPU worker in the page
+    /// (`train::shard`); their combination is the batch's, but dropout's masks and batch
+    /// norm's statistics are drawn per part, so a run repeats for a given count. Settings
+    /// saved before it existed, and written without it, are one.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub shards: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 impl TrainConfig {
@@ -36,13 +50,14 @@ impl TrainConfig {
         if self.epochs == 0
             || self.batch_size == 0
             || self.readback_every == 0
+            || self.shards == 0
             || !self.lr.is_finite()
             || self.lr <= 0.0
         {
             return Err(TrainError::Config(format!(
-                "epochs {}, batch size {}, read-back every {} batches and learning rate {} \
-                 must all be positive",
-                self.epochs, self.batch_size, self.readback_every, self.lr
+                "epochs {}, batch size {}, read-back every {} batches, shards {} and learning \
+                 rate {} must all be positive",
+                self.epochs, self.batch_size, self.readback_every, self.shards, self.lr
             )));
         }
         self.augment.check().map_err(TrainError::Config)?;
@@ -64,6 +79,7 @@ impl TrainConfig {
             readback_every: 10,
             augment: Augment::default(),
             recipe: Recipe::default(),
+            shards: 1,
         }
     }
 
@@ -84,6 +100,7 @@ impl TrainConfig {
                 translate: 2,
             },
             recipe: Recipe::airbench(),
+            shards: 1,
         }
     }
 

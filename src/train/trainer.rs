@@ -7,6 +7,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, ExecutionError, Int, Tensor, Transaction};
 use web_time::Instant;
 
+use super::shard::{GradientLayout, ShardGradients, shards};
 use super::{BatchProgress, CancelToken, Lookahead, Observer, TrainConfig, TrainEvent};
 use crate::data::{SeededRng, Splits, augmented_images_to_tensor, labels_to_tensor};
 use crate::eval::{Evaluation, evaluate_views};
@@ -121,6 +122,8 @@ pub async fn train(
         trainable_params: model.trainable_params(),
     });
     let mut optimizer = config.optimizer.init(&model);
+    // Batches split across shards are combined through the flat layout the workers send.
+    let layout = (config.shards > 1).then(|| GradientLayout::of(&model));
     let smoothing = config.recipe.label_smoothing;
     let loss_fn = CrossEntropyLossConfig::new()
         .with_smoothing((smoothing > 0.0).then_some(smoothing as f32))
@@ -143,24 +146,55 @@ pub async fn train(
                 };
                 return end(history, evaluated, stopped);
             }
-            let images = augmented_images_to_tensor(
-                train_set,
-                chunk,
-                config.augment,
-                config.seed,
-                epoch,
-                device,
-            );
-            let targets = labels_to_tensor(train_set, chunk, device);
-            let logits = model.forward(images);
-            let loss = loss_fn.forward(logits.clone(), targets.clone());
-            let correct = logits.detach().argmax(1).flatten::<1>(0, 1).equal(targets);
-            pending.push((
-                loss.clone().detach().mul_scalar(chunk.len() as f64),
-                correct.int().sum(),
-                chunk.len(),
-            ));
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            // The batch's loss and gradient, in `config.shards` parts as that many workers
+            // would compute them (one part: the whole batch at once).
+            let mut batch_totals: Option<(Tensor<1>, Tensor<1, Int>)> = None;
+            let mut parts = Vec::new();
+            let mut whole = None;
+            for range in shards(chunk.len(), config.shards) {
+                let part = &chunk[range];
+                let images = augmented_images_to_tensor(
+                    train_set,
+                    part,
+                    config.augment,
+                    config.seed,
+                    epoch,
+                    device,
+                );
+                let targets = labels_to_tensor(train_set, part, device);
+                let logits = model.forward(images);
+                let loss = loss_fn.forward(logits.clone(), targets.clone());
+                let correct = logits.detach().argmax(1).flatten::<1>(0, 1).equal(targets);
+                let loss_sum = loss.clone().detach().mul_scalar(part.len() as f64);
+                let correct = correct.int().sum();
+                batch_totals = Some(match batch_totals {
+                    None => (loss_sum, correct),
+                    Some((l, c)) => (l + loss_sum, c + correct),
+                });
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                match &layout {
+                    None => whole = Some(grads),
+                    Some(layout) => match layout.flatten(&grads, device).await {
+                        Ok(values) => parts.push(ShardGradients {
+                            values,
+                            images: part.len(),
+                        }),
+                        Err(source) => {
+                            let failed = TrainError::Device { epoch, source };
+                            return end(history, evaluated, RunEnd::Failed { error: failed });
+                        }
+                    },
+                }
+            }
+            let (loss_sum, correct) = batch_totals.expect("a batch has images");
+            pending.push((loss_sum, correct, chunk.len()));
+            let grads = match (&layout, whole) {
+                (Some(layout), _) => layout
+                    .combine(&parts)
+                    .and_then(|combined| layout.unflatten(&combined, device))
+                    .expect("every shard's gradients are in the model's layout"),
+                (None, grads) => grads.expect("one shard without a layout"),
+            };
             let step = (epoch - 1) * batches + index;
             lr = config.lr * config.recipe.schedule.factor(step, total_steps);
             model = optimizer.step(lr, model, grads);

@@ -117,6 +117,7 @@ impl FormValues {
             readback_every: 1,
             augment,
             recipe,
+            shards: 1,
         };
         config
             .model
