@@ -20,8 +20,11 @@ use crate::model::Cnn;
 /// ranges whose sizes differ by at most one, the larger first; no empty shard, so a batch
 /// smaller than the worker count gives fewer shards.
 pub fn shards(batch: usize, workers: usize) -> Vec<Range<usize>> {
-    let count = workers.clamp(1, batch.max(1)).min(batch);
-    let (base, extra) = (batch / count.max(1), batch % count.max(1));
+    if batch == 0 {
+        return Vec::new();
+    }
+    let count = workers.clamp(1, batch);
+    let (base, extra) = (batch / count, batch % count);
     let mut start = 0;
     (0..count)
         .map(|i| {

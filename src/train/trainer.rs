@@ -146,13 +146,9 @@ pub async fn train(
                 };
                 return end(history, evaluated, stopped);
             }
-            // The batch's loss and gradient, in `config.shards` parts as that many workers
-            // would compute them (one part: the whole batch at once).
-            let mut batch_totals: Option<(Tensor<1>, Tensor<1, Int>)> = None;
-            let mut parts = Vec::new();
-            let mut whole = None;
-            for range in shards(chunk.len(), config.shards) {
-                let part = &chunk[range];
+            // The batch's loss and gradient: at once, or in `config.shards` parts as that
+            // many workers would compute them, combined through the flat layout they send.
+            let mut forward = |part: &[usize]| {
                 let images = augmented_images_to_tensor(
                     train_set,
                     part,
@@ -165,35 +161,43 @@ pub async fn train(
                 let logits = model.forward(images);
                 let loss = loss_fn.forward(logits.clone(), targets.clone());
                 let correct = logits.detach().argmax(1).flatten::<1>(0, 1).equal(targets);
-                let loss_sum = loss.clone().detach().mul_scalar(part.len() as f64);
-                let correct = correct.int().sum();
-                batch_totals = Some(match batch_totals {
-                    None => (loss_sum, correct),
-                    Some((l, c)) => (l + loss_sum, c + correct),
-                });
-                let grads = GradientsParams::from_grads(loss.backward(), &model);
-                match &layout {
-                    None => whole = Some(grads),
-                    Some(layout) => match layout.flatten(&grads, device).await {
-                        Ok(values) => parts.push(ShardGradients {
-                            values,
-                            images: part.len(),
-                        }),
-                        Err(source) => {
-                            let failed = TrainError::Device { epoch, source };
-                            return end(history, evaluated, RunEnd::Failed { error: failed });
+                pending.push((
+                    loss.clone().detach().mul_scalar(part.len() as f64),
+                    correct.int().sum(),
+                    part.len(),
+                ));
+                GradientsParams::from_grads(loss.backward(), &model)
+            };
+            let grads = match &layout {
+                None => forward(chunk),
+                Some(layout) => {
+                    let mut parts = Vec::new();
+                    for range in shards(chunk.len(), config.shards) {
+                        let part = &chunk[range];
+                        match layout.flatten(&forward(part), device).await {
+                            Ok(values) => parts.push(ShardGradients {
+                                values,
+                                images: part.len(),
+                            }),
+                            Err(source) => {
+                                let failed = TrainError::Device { epoch, source };
+                                return end(history, evaluated, RunEnd::Failed { error: failed });
+                            }
                         }
-                    },
+                    }
+                    // The parts' read-back totals are one batch's.
+                    let (loss, correct) = pending
+                        .split_off(pending.len() - parts.len())
+                        .into_iter()
+                        .map(|(loss, correct, _)| (loss, correct))
+                        .reduce(|(l, c), (loss, correct)| (l + loss, c + correct))
+                        .expect("a batch has images");
+                    pending.push((loss, correct, chunk.len()));
+                    layout
+                        .combine(&parts)
+                        .and_then(|combined| layout.unflatten(&combined, device))
+                        .expect("every shard's gradients are in the model's layout")
                 }
-            }
-            let (loss_sum, correct) = batch_totals.expect("a batch has images");
-            pending.push((loss_sum, correct, chunk.len()));
-            let grads = match (&layout, whole) {
-                (Some(layout), _) => layout
-                    .combine(&parts)
-                    .and_then(|combined| layout.unflatten(&combined, device))
-                    .expect("every shard's gradients are in the model's layout"),
-                (None, grads) => grads.expect("one shard without a layout"),
             };
             let step = (epoch - 1) * batches + index;
             lr = config.lr * config.recipe.schedule.factor(step, total_steps);
