@@ -3,10 +3,10 @@
 //! generated data set. Independent tests, each in its own browser: a run's life (train, stop,
 //! a cell's images, your own picture, downloads, reload, the weights evaluated again, a shared
 //! link, bad weights), the dashboard at three sizes, an archive from disk, bad data, hostile
-//! servers, your own model, WebGPU's own module and a step's GPU work, and twenty runs in a
-//! row with the worker's memory flat. They need the trunk build and chromedriver, so they are
-//! `#[ignore]`d in plain `cargo test`; `scripts/test` builds the app and runs them with
-//! `--ignored`.
+//! servers, your own model, WebGPU's own module and a step's GPU work, twenty runs in a row
+//! with the worker's memory flat, and a run in one CPU worker and in two. They need the trunk
+//! build and chromedriver, so they are `#[ignore]`d in plain `cargo test`; `scripts/test`
+//! builds the app and runs them with `--ignored`.
 //!
 //! Screenshots land in `<target>/e2e/`.
 
@@ -16,6 +16,8 @@
 mod common;
 #[path = "common/console.rs"]
 mod console;
+#[path = "e2e_steps/cpu_workers.rs"]
+mod cpu_workers;
 #[path = "e2e_steps/dashboard.rs"]
 mod dashboard;
 #[path = "e2e_steps/gpu_module.rs"]
@@ -795,5 +797,14 @@ async fn twenty_runs_keep_the_workers_memory_flat() {
     let page = open("long").await;
     long_session::twenty_runs_keep_memory_flat(&page.client, &page.url).await;
     clean(&page, "twenty runs", none).await;
+    page.client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the trunk build and chromedriver: scripts/test runs it"]
+async fn one_and_two_cpu_workers_train_alike() {
+    let page = open("workers").await;
+    cpu_workers::one_and_two_workers_train_alike(&page.client, &page.url).await;
+    clean(&page, "CPU workers", none).await;
     page.client.close().await.unwrap();
 }

@@ -1,6 +1,7 @@
 //! The page's own training speed in headless Chromium, for `scripts/bench`: the release build
-//! served with generated data, a run of each model on the CPU backend (WebAssembly) and of
-//! `plain` on WebGPU (SwiftShader here), reading what the page shows. Before each run, Measure
+//! served with generated data, a run of each model on the CPU backend (WebAssembly; `plain`,
+//! `deeper` and `fast94` in one worker and in two) and of `plain` on WebGPU (SwiftShader
+//! here), reading what the page shows. Before each run, Measure
 //! speed times the model, so the estimate's speed can be set beside the run's. Prints one
 //! JSON line per run in `cifar-lab bench --json`'s fields. `#[ignore]`d: it needs the trunk build and
 //! chromedriver, and it measures rather than tests.
@@ -87,12 +88,18 @@ async fn measure_speed(client: &Client, model: &str) -> f64 {
 
 /// Trains `model` on `backend` until `batches` batches are done (or the epoch ends), then
 /// reads the speed between batch 2 and the last batch, and the time to the first step.
-async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches: usize) -> Value {
+async fn measure(
+    client: &Client,
+    url: &str,
+    (model, backend, workers): (&str, &str, usize),
+    batches: usize,
+) -> Value {
     client.goto(url).await.unwrap();
     train_enabled(client, "the data set to load", 120).await;
     let answered = "!document.getElementById('adapter').textContent.includes('looking')";
     wait_for(client, "the WebGPU answer", answered, 60).await;
     choose(client, "backend", backend).await;
+    choose(client, "cpu-workers", &workers.to_string()).await;
     choose(client, "model", model).await;
     choose(client, "subset", "1000").await;
     fill(client, "epochs", "1").await;
@@ -159,11 +166,16 @@ async fn measure(client: &Client, url: &str, model: &str, backend: &str, batches
     };
     json!({
         "model": model,
-        "backend": format!("page, {}", if backend == "cpu" { "CPU (wasm)" } else { "WebGPU" }),
+        "backend": match (backend, workers) {
+            ("cpu", 1) => "page, CPU (wasm)".to_string(),
+            ("cpu", n) => format!("page, CPU (wasm), {n} workers"),
+            _ => "page, WebGPU".to_string(),
+        },
+        "workers": workers,
         "batch_size": BATCH,
         "first_step_seconds": first.trim_end_matches(" s").parse::<f64>().unwrap_or(f64::NAN),
         "images_per_second": steady,
-        // The worker's WebAssembly memory, which only grows: its peak.
+        // The workers' WebAssembly memory, which only grows: its peak.
         "peak_rss_mib": memory_mb.map(|mb| mb * 1e6 / (1024.0 * 1024.0)),
         "first_step_parts": first_step_parts(pressed, &stages, points.first().map(|p| p.0)),
         "page_shows": shown,
@@ -178,19 +190,23 @@ async fn page_training_speed() {
     let url = serve();
     let (_driver, port) = chromedriver().await;
     let client = browser(port, &screenshots()).await;
+    // One CPU worker and two side by side (this machine has two cores), model by model.
     let mut runs = vec![
-        ("plain", "cpu", 8),
-        ("dropout", "cpu", 8),
-        ("deeper", "cpu", 8),
-        ("deeper-bn", "cpu", 8),
-        ("fast94", "cpu", 8),
+        (("plain", "cpu", 1), 8),
+        (("plain", "cpu", 2), 8),
+        (("dropout", "cpu", 1), 8),
+        (("deeper", "cpu", 1), 8),
+        (("deeper", "cpu", 2), 8),
+        (("deeper-bn", "cpu", 1), 8),
+        (("fast94", "cpu", 1), 8),
+        (("fast94", "cpu", 2), 8),
     ];
     if std::env::var_os("CIFAR_LAB_PAGE_BENCH_WEBGPU").is_some() {
         // WebGPU reports every 4 batches: 8 give two progress lines to time between.
-        runs.push(("plain", "webgpu", 8));
+        runs.push((("plain", "webgpu", 1), 8));
     }
-    for (model, backend, batches) in runs {
-        let result = measure(&client, &url, model, backend, batches).await;
+    for (what, batches) in runs {
+        let result = measure(&client, &url, what, batches).await;
         println!("{result}");
     }
     client.close().await.unwrap();

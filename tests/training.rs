@@ -18,8 +18,9 @@ use cifar_lab::model::{
 };
 use cifar_lab::optim::OptimizerKind;
 use cifar_lab::train::{
-    BatchProgress, CancelToken, NoObserver, Observer, RunEnd, TrainConfig, TrainError, TrainEvent,
-    TrainOutcome, train,
+    BatchProgress, CancelToken, InProcess, ModelState, NoObserver, Observer, RunEnd, ShardBatch,
+    ShardError, ShardPool, ShardResult, TrainConfig, TrainError, TrainEvent, TrainOutcome, train,
+    train_in_parts,
 };
 use futures_lite::future::block_on;
 
@@ -219,6 +220,91 @@ fn a_batch_in_shards_trains_as_the_whole_batch() {
             }
         }
     }
+}
+
+/// Helpers that work for a while and then one fails (a worker that crashed): the run ends
+/// there as a failure naming the worker, and keeps the epochs it completed.
+struct FailingHelpers {
+    helpers: InProcess,
+    steps_left: usize,
+}
+
+impl ShardPool for FailingHelpers {
+    fn helpers(&self) -> usize {
+        self.helpers.helpers()
+    }
+
+    fn send(&mut self, state: ModelState, parts: Vec<ShardBatch>) -> Result<(), ShardError> {
+        self.helpers.send(state, parts)
+    }
+
+    async fn receive(&mut self) -> Result<Vec<ShardResult>, ShardError> {
+        if self.steps_left == 0 {
+            return Err(ShardError::Helper {
+                worker: 2,
+                workers: 2,
+                message: "it crashed: unreachable executed".into(),
+            });
+        }
+        self.steps_left -= 1;
+        self.helpers.receive().await
+    }
+}
+
+#[test]
+fn a_helper_that_fails_ends_the_run_and_keeps_its_epochs() {
+    let _turn = take_turn();
+    let splits = splits(60, 20);
+    let config = TrainConfig {
+        model: ModelSpec::parse("conv 8 3 relu, maxpool 2, flatten, dense 10").unwrap(),
+        batch_size: 20,
+        shards: 2,
+        ..config(3)
+    };
+    let device = device();
+    device.seed(config.seed);
+    let model = Cnn::new(&config.model, &device);
+    // Three batches an epoch: the fifth step is epoch 2's second batch.
+    let mut pool = FailingHelpers {
+        helpers: InProcess::new(1, &config.model, 0.0, &device),
+        steps_left: 4,
+    };
+    let outcome = block_on(train_in_parts(
+        &config,
+        model,
+        &splits,
+        &device,
+        &mut NoObserver,
+        &CancelToken::new(),
+        &mut pool,
+    ));
+    let RunEnd::Failed { error } = &outcome.end else {
+        panic!("{:?}", outcome.end.described());
+    };
+    assert_eq!(
+        error.to_string(),
+        "at epoch 2: training worker 2 of 2 failed: it crashed: unreachable executed"
+    );
+    assert_eq!(outcome.history.epochs.len(), 1);
+    assert_eq!(outcome.evaluated.map(|e| e.epoch), Some(1));
+    // A pool of the wrong size is refused before any step.
+    let mut three = InProcess::new(2, &config.model, 0.0, &device);
+    let model = Cnn::new(&config.model, &device);
+    let refused = block_on(train_in_parts(
+        &config,
+        model,
+        &splits,
+        &device,
+        &mut NoObserver,
+        &CancelToken::new(),
+        &mut three,
+    ));
+    assert!(matches!(
+        refused.end,
+        RunEnd::Failed {
+            error: TrainError::Config(_)
+        }
+    ));
 }
 
 /// Augmented runs are as reproducible as plain ones, and the augmentation does change what

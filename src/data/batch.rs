@@ -23,10 +23,33 @@ pub fn augmented_images_to_tensor(
     epoch: usize,
     device: &Device,
 ) -> Tensor<4> {
-    if augment.is_off() {
-        return images_to_tensor(set, indices, device);
+    let values = augmented_values(set, indices, augment, seed, epoch);
+    Tensor::from_data(TensorData::new(values, batch_shape(indices.len())), device)
+}
+
+/// The values of [`augmented_images_to_tensor`]'s tensor (NCHW, in [0, 1]): what a training
+/// worker sends another to compute its shard of a batch on.
+pub fn augmented_values(
+    set: &ImageSet,
+    indices: &[usize],
+    augment: Augment,
+    seed: u64,
+    epoch: usize,
+) -> Vec<f32> {
+    let mut values = Vec::with_capacity(indices.len() * super::IMAGE_BYTES);
+    for &i in indices {
+        if augment.is_off() {
+            values.extend(set.image(i).iter().map(|&p| p as f32 / 255.0));
+        } else {
+            push_augmented(set.image(i), augment.choice(seed, epoch, i), &mut values);
+        }
     }
-    transformed(set, indices, device, |i| augment.choice(seed, epoch, i))
+    values
+}
+
+/// The shape of a batch of `images` images.
+pub fn batch_shape(images: usize) -> [usize; 4] {
+    [images, IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE]
 }
 
 /// As [`images_to_tensor`], every image transformed the same way (a test-time view).

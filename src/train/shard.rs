@@ -58,6 +58,22 @@ pub enum ShardError {
     Length { got: usize, expected: usize },
     #[error("no shard sent gradients")]
     NoShards,
+    #[error("a helper was sent {values} values for {tensors} tensors: not its model's")]
+    State { values: usize, tensors: usize },
+    #[error("a shard of {labels} labels came with {values} image values")]
+    Batch { values: usize, labels: usize },
+    #[error("{parts} parts for {helpers} helpers")]
+    TooManyParts { parts: usize, helpers: usize },
+    #[error("the device failed: {0}")]
+    Device(String),
+    /// A helper worker crashed, trapped or could not start.
+    #[error("training worker {worker} of {workers} failed: {message}")]
+    Helper {
+        /// 1-based; the loop's own worker is 1, so helpers are 2 and up.
+        worker: usize,
+        workers: usize,
+        message: String,
+    },
 }
 
 impl GradientLayout {
@@ -94,6 +110,14 @@ impl GradientLayout {
         self.len == 0
     }
 
+    /// The trainable parameters' shapes, in order (their ids differ from model to model).
+    pub fn shapes(&self) -> Vec<&[usize]> {
+        self.params
+            .iter()
+            .map(|(_, shape)| shape.as_slice())
+            .collect()
+    }
+
     /// `grads` as one flat array in this layout (zeros for a parameter without a gradient),
     /// read back once.
     pub async fn flatten(
@@ -101,6 +125,18 @@ impl GradientLayout {
         grads: &GradientsParams,
         device: &Device,
     ) -> Result<Vec<f32>, ExecutionError> {
+        if self.params.is_empty() {
+            return Ok(Vec::new());
+        }
+        let data = self.flat(grads, device).into_data_async().await?;
+        Ok(data
+            .try_into_vec_as::<f32>()
+            .expect("float gradients convert to f32"))
+    }
+
+    /// `grads` as one flat tensor in this layout, not yet read back (a layout without
+    /// parameters gives an empty tensor).
+    pub fn flat(&self, grads: &GradientsParams, device: &Device) -> Tensor<1> {
         let inner = device.clone().inner();
         let pieces: Vec<Tensor<1>> = self
             .params
@@ -111,12 +147,9 @@ impl GradientLayout {
             })
             .collect();
         if pieces.is_empty() {
-            return Ok(Vec::new());
+            return Tensor::zeros([0], &inner);
         }
-        let data = Tensor::cat(pieces, 0).into_data_async().await?;
-        Ok(data
-            .try_into_vec_as::<f32>()
-            .expect("float gradients convert to f32"))
+        Tensor::cat(pieces, 0)
     }
 
     /// A flat array in this layout as gradients to hand the optimizer, on `device`.

@@ -5,11 +5,13 @@
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Distribution, ExecutionError, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use web_time::Instant;
 
 use super::gpu_work::{GpuWork, StepMeter};
-use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES};
+use super::replica::{InProcess, PartsError, ShardBatch, ShardPool, gradients_in_parts};
+use super::shard::shards;
+use crate::data::{IMAGE_BYTES, NUM_CLASSES, SeededRng, batch_shape};
 use crate::model::{Cnn, ModelSpec};
 use crate::optim::OptimizerKind;
 
@@ -22,6 +24,9 @@ pub struct RandomSteps {
     images: Tensor<4>,
     labels: Tensor<1, Int>,
     batch_size: usize,
+    /// The images and labels as the host has them, for helpers' parts.
+    values: Vec<f32>,
+    classes: Vec<u8>,
 }
 
 impl RandomSteps {
@@ -34,25 +39,79 @@ impl RandomSteps {
         device: &Device,
     ) -> Self {
         let network = Cnn::new(model, device);
-        let images = Tensor::<4>::random(
-            [batch_size, IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE],
-            Distribution::Uniform(0.0, 1.0),
-            device,
-        );
-        let classes = Distribution::Uniform(0.0, NUM_CLASSES as f64);
+        let mut rng = SeededRng::new(batch_size as u64);
+        let values: Vec<f32> = (0..batch_size * IMAGE_BYTES)
+            .map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32)
+            .collect();
+        let classes: Vec<u8> = (0..batch_size)
+            .map(|_| rng.below(NUM_CLASSES) as u8)
+            .collect();
+        let images = TensorData::new(values.clone(), batch_shape(batch_size));
+        let labels: Vec<i64> = classes.iter().map(|&c| i64::from(c)).collect();
         Self {
             optimizer: optimizer.init(&network),
             network: Some(network),
             lr: optimizer.default_lr(),
             loss_fn: CrossEntropyLossConfig::new().init(device),
-            images,
-            labels: Tensor::<1, Int>::random([batch_size], classes, device),
+            images: Tensor::from_data(images, device),
+            labels: Tensor::from_data(TensorData::new(labels, [batch_size]), device),
             batch_size,
+            values,
+            classes,
         }
     }
 
     pub fn batch_size(&self) -> usize {
         self.batch_size
+    }
+
+    /// One step with the batch in `pool.helpers() + 1` parts, the loop's own first (as
+    /// `train_in_parts` steps); its summed loss, still on the device.
+    pub async fn step_in_parts(
+        &mut self,
+        pool: &mut impl ShardPool,
+    ) -> Result<Tensor<1>, PartsError> {
+        let network = self
+            .network
+            .take()
+            .expect("a step always puts the network back");
+        let parts = shards(self.batch_size, pool.helpers() + 1);
+        let own = parts[0].clone();
+        let others = parts[1..]
+            .iter()
+            .map(|range| ShardBatch {
+                images: self.values[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES].to_vec(),
+                labels: self.classes[range.clone()].to_vec(),
+            })
+            .collect();
+        let (images, labels) = match parts.len() {
+            1 => (self.images.clone(), self.labels.clone()),
+            _ => (
+                self.images.clone().slice([own.clone()]),
+                self.labels.clone().slice([own]),
+            ),
+        };
+        let device = self.images.device();
+        let computed = gradients_in_parts(
+            &network,
+            &self.loss_fn,
+            images,
+            labels,
+            others,
+            pool,
+            &device,
+        )
+        .await;
+        match computed {
+            Ok(step) => {
+                self.network = Some(self.optimizer.step(self.lr, network, step.grads));
+                Ok(step.loss_sum)
+            }
+            Err(error) => {
+                self.network = Some(network);
+                Err(error)
+            }
+        }
     }
 
     /// One step; its loss, still on the device. Reading the loss back waits for the whole
@@ -108,10 +167,20 @@ impl SpeedBudget {
 pub async fn measure_speed(
     steps: &mut RandomSteps,
     budget: SpeedBudget,
+    meter: Option<&mut StepMeter<'_>>,
+) -> Result<SpeedSample, PartsError> {
+    measure_speed_in_parts(steps, budget, meter, &mut InProcess::default()).await
+}
+
+/// As [`measure_speed`], each step's batch in parts, the others computed by `pool`'s helpers.
+pub async fn measure_speed_in_parts(
+    steps: &mut RandomSteps,
+    budget: SpeedBudget,
     mut meter: Option<&mut StepMeter<'_>>,
-) -> Result<SpeedSample, ExecutionError> {
+    pool: &mut impl ShardPool,
+) -> Result<SpeedSample, PartsError> {
     let started = Instant::now();
-    steps.step().into_data_async().await?;
+    steps.step_in_parts(pool).await?.into_data_async().await?;
     let first_step_seconds = started.elapsed().as_secs_f64();
     if let Some(meter) = meter.as_deref_mut() {
         meter.step_done();
@@ -121,7 +190,7 @@ pub async fn measure_speed(
     while done < budget.max_steps.max(1)
         && (done < budget.min_steps.max(1) || timed.elapsed().as_secs_f64() < budget.seconds)
     {
-        steps.step().into_data_async().await?;
+        steps.step_in_parts(pool).await?.into_data_async().await?;
         if let Some(meter) = meter.as_deref_mut() {
             meter.step_done();
         }

@@ -2,14 +2,17 @@
 //! read the running loss and accuracy back every few batches, then evaluate on the
 //! validation set and record the epoch.
 
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
 use burn::tensor::{Device, ExecutionError, Int, Tensor, Transaction};
 use web_time::Instant;
 
-use super::shard::{GradientLayout, ShardGradients, shards};
+use super::replica::{
+    InProcess, PartsError, ShardBatch, ShardPool, gradients_in_parts, loss_function,
+};
+use super::shard::{ShardError, shards};
 use super::{BatchProgress, CancelToken, Lookahead, Observer, TrainConfig, TrainEvent};
-use crate::data::{SeededRng, Splits, augmented_images_to_tensor, labels_to_tensor};
+use crate::data::{
+    ImageSet, SeededRng, Splits, augmented_images_to_tensor, augmented_values, labels_to_tensor,
+};
 use crate::eval::{Evaluation, evaluate_views};
 use crate::history::{EpochRecord, History};
 use crate::model::Cnn;
@@ -39,6 +42,13 @@ pub enum TrainError {
     NonFiniteValidation { epoch: usize, loss: f64 },
     #[error("invalid training settings: {0}")]
     Config(String),
+    /// A batch's parts could not be computed or combined (a helper worker failed).
+    #[error("at epoch {epoch}: {source}")]
+    Shard {
+        epoch: usize,
+        #[source]
+        source: ShardError,
+    },
 }
 
 /// How a run ended. Every ending keeps the history of the completed epochs.
@@ -89,7 +99,9 @@ pub struct Evaluated {
     pub evaluation: Evaluation,
 }
 
-/// Trains `model` (built on the autodiff `device`) on `splits`, reporting to `observer`.
+/// Trains `model` (built on the autodiff `device`) on `splits`, reporting to `observer`. A
+/// batch in `config.shards` parts computes the parts after the first here, one after another
+/// (see [`train_in_parts`] for helpers elsewhere).
 pub async fn train(
     config: &TrainConfig,
     model: Cnn,
@@ -97,6 +109,23 @@ pub async fn train(
     device: &Device,
     observer: &mut impl Observer,
     cancel: &CancelToken,
+) -> TrainOutcome {
+    let helpers = config.shards.saturating_sub(1);
+    let smoothing = config.recipe.label_smoothing;
+    let mut pool = InProcess::new(helpers, &config.model, smoothing, device);
+    train_in_parts(config, model, splits, device, observer, cancel, &mut pool).await
+}
+
+/// As [`train`], the parts of each batch after the first computed by `pool`'s helpers while
+/// the loop computes the first; `config.shards` must be the helpers and the loop.
+pub async fn train_in_parts(
+    config: &TrainConfig,
+    model: Cnn,
+    splits: &Splits,
+    device: &Device,
+    observer: &mut impl Observer,
+    cancel: &CancelToken,
+    pool: &mut impl ShardPool,
 ) -> TrainOutcome {
     let mut history = History::default();
     let mut evaluated = None;
@@ -106,6 +135,14 @@ pub async fn train(
         end,
     };
     if let Err(error) = config.check() {
+        return end(history, None, RunEnd::Failed { error });
+    }
+    if pool.helpers() + 1 != config.shards {
+        let error = TrainError::Config(format!(
+            "{} parts a batch, but {} workers to compute them",
+            config.shards,
+            pool.helpers() + 1
+        ));
         return end(history, None, RunEnd::Failed { error });
     }
     let train_set = &splits.train;
@@ -122,12 +159,7 @@ pub async fn train(
         trainable_params: model.trainable_params(),
     });
     let mut optimizer = config.optimizer.init(&model);
-    // Batches split across shards are combined through the flat layout the workers send.
-    let layout = (config.shards > 1).then(|| GradientLayout::of(&model));
-    let smoothing = config.recipe.label_smoothing;
-    let loss_fn = CrossEntropyLossConfig::new()
-        .with_smoothing((smoothing > 0.0).then_some(smoothing as f32))
-        .init(device);
+    let loss_fn = loss_function(config.recipe.label_smoothing, device);
     let mut lr = config.lr;
 
     for epoch in 1..=config.epochs {
@@ -146,57 +178,33 @@ pub async fn train(
                 };
                 return end(history, evaluated, stopped);
             }
-            // The batch's loss and gradient: at once, or in `config.shards` parts as that
-            // many workers would compute them, combined through the flat layout they send.
-            let mut forward = |part: &[usize]| {
-                let images = augmented_images_to_tensor(
-                    train_set,
-                    part,
-                    config.augment,
-                    config.seed,
-                    epoch,
-                    device,
-                );
-                let targets = labels_to_tensor(train_set, part, device);
-                let logits = model.forward(images);
-                let loss = loss_fn.forward(logits.clone(), targets.clone());
-                let correct = logits.detach().argmax(1).flatten::<1>(0, 1).equal(targets);
-                pending.push((
-                    loss.clone().detach().mul_scalar(part.len() as f64),
-                    correct.int().sum(),
-                    part.len(),
-                ));
-                GradientsParams::from_grads(loss.backward(), &model)
-            };
-            let grads = match &layout {
-                None => forward(chunk),
-                Some(layout) => {
-                    let mut parts = Vec::new();
-                    for range in shards(chunk.len(), config.shards) {
-                        let part = &chunk[range];
-                        match layout.flatten(&forward(part), device).await {
-                            Ok(values) => parts.push(ShardGradients {
-                                values,
-                                images: part.len(),
-                            }),
-                            Err(source) => {
-                                let failed = TrainError::Device { epoch, source };
-                                return end(history, evaluated, RunEnd::Failed { error: failed });
-                            }
-                        }
-                    }
-                    // The parts' read-back totals are one batch's.
-                    let (loss, correct) = pending
-                        .split_off(pending.len() - parts.len())
-                        .into_iter()
-                        .map(|(loss, correct, _)| (loss, correct))
-                        .reduce(|(l, c), (loss, correct)| (l + loss, c + correct))
-                        .expect("a batch has images");
-                    pending.push((loss, correct, chunk.len()));
-                    layout
-                        .combine(&parts)
-                        .and_then(|combined| layout.unflatten(&combined, device))
-                        .expect("every shard's gradients are in the model's layout")
+            // The batch's loss and gradient: at once, or in `config.shards` parts, the first
+            // computed here while the pool's helpers compute the others.
+            let parts = shards(chunk.len(), config.shards);
+            let own = &chunk[parts[0].clone()];
+            let others = parts[1..]
+                .iter()
+                .map(|range| shard_batch(config, train_set, epoch, &chunk[range.clone()]))
+                .collect();
+            let images = augmented_images_to_tensor(
+                train_set,
+                own,
+                config.augment,
+                config.seed,
+                epoch,
+                device,
+            );
+            let targets = labels_to_tensor(train_set, own, device);
+            let computed =
+                gradients_in_parts(&model, &loss_fn, images, targets, others, pool, device).await;
+            let grads = match computed {
+                Ok(step) => {
+                    pending.push((step.loss_sum, step.correct, chunk.len()));
+                    step.grads
+                }
+                Err(error) => {
+                    let failed = error.at(epoch);
+                    return end(history, evaluated, RunEnd::Failed { error: failed });
                 }
             };
             let step = (epoch - 1) * batches + index;
@@ -291,6 +299,23 @@ pub async fn train(
         observer.pause().await;
     }
     end(history, evaluated, RunEnd::Completed)
+}
+
+impl PartsError {
+    fn at(self, epoch: usize) -> TrainError {
+        match self {
+            Self::Device(source) => TrainError::Device { epoch, source },
+            Self::Shard(source) => TrainError::Shard { epoch, source },
+        }
+    }
+}
+
+/// The images of a batch's part that a helper computes, as the loop would feed them.
+fn shard_batch(config: &TrainConfig, set: &ImageSet, epoch: usize, images: &[usize]) -> ShardBatch {
+    ShardBatch {
+        images: augmented_values(set, images, config.augment, config.seed, epoch),
+        labels: images.iter().map(|&i| set.labels[i]).collect(),
+    }
 }
 
 #[derive(Default)]

@@ -148,6 +148,7 @@ mod tests {
                 subset,
                 validation: ValidationSource::TestBatch,
             },
+            workers: Default::default(),
         }
     }
 

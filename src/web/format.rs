@@ -170,6 +170,14 @@ pub fn data_base(query_value: Option<&str>) -> String {
 pub const DEFAULT_DATA_BASE: &str = "data/cifar-10-batches-bin/";
 
 /// `1 run`, `3 runs`, `1,024 images`.
+/// The CPU device of a run in `workers` WebAssembly workers.
+pub fn cpu_workers_label(workers: usize) -> String {
+    match workers {
+        1 => "CPU (flex WebAssembly, one worker)".into(),
+        n => format!("CPU (flex WebAssembly, {n} workers, a core each)"),
+    }
+}
+
 pub fn count(n: usize, noun: &str) -> String {
     let s = if n == 1 { "" } else { "s" };
     format!("{} {noun}{s}", group_thousands(n))

@@ -6,7 +6,8 @@
 //! [`session`] (the page's state and its `update`: every decision the page makes),
 //! [`form`] (the training form's fields in one table, their checks, rules and share links),
 //! [`device`] (which device a run trains on), [`estimate`] (time left), [`saved`] (a run as
-//! IndexedDB keeps it), [`shelf`] (the models the worker keeps) and [`format`] (the words the
+//! IndexedDB keeps it), [`shelf`] (the models the worker keeps), [`workers`] (how many train a CPU run, and what
+//! they say to each other) and [`format`] (the words the
 //! page shows). The wasm32-only web-sys layer around them: [`worker`] (fetch + cache, WebGPU,
 //! the training loop's observer), `page` (DOM events in, the session's commands applied,
 //! IndexedDB), [`canvas`] (the plot module on a canvas), [`adapter`] and [`gpu_meter`]
@@ -20,6 +21,7 @@ pub mod protocol;
 pub mod saved;
 pub mod session;
 pub mod shelf;
+pub mod workers;
 
 #[cfg(target_arch = "wasm32")]
 pub mod adapter;
@@ -52,7 +54,11 @@ pub fn start() {
     use wasm_bindgen::JsCast;
     let global = js_sys::global();
     if let Some(scope) = global.dyn_ref::<web_sys::DedicatedWorkerGlobalScope>() {
-        worker::start(scope.clone());
+        if scope.name() == worker::HELPER_NAME {
+            worker::helper::start(scope.clone());
+        } else {
+            worker::start(scope.clone());
+        }
     } else {
         // A panic ends the module; without this the page would just stop answering.
         std::panic::set_hook(Box::new(|info| {

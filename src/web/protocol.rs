@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::workers::CpuWorkers;
 use crate::backend::BackendKind;
 use crate::data::{Augment, DataSpec};
 use crate::eval::{ConfidenceHistogram, RunMetrics};
@@ -104,6 +105,9 @@ pub struct SpeedRequest {
     pub optimizer: OptimizerKind,
     pub batch_size: usize,
     pub backend: BackendChoice,
+    /// Workers, if the CPU is timed.
+    #[serde(default)]
+    pub workers: CpuWorkers,
 }
 
 /// The training image the augmentation strip shows (a clear, off-centre subject).
@@ -137,9 +141,13 @@ pub struct GalleryImage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainRequest {
     pub run: String,
+    /// `shards` is set by the worker: the workers a run on the CPU gets, else 1.
     pub config: TrainConfig,
     pub backend: BackendChoice,
     pub data: DataSpec,
+    /// Workers for a run on the CPU.
+    #[serde(default)]
+    pub workers: CpuWorkers,
 }
 
 /// What the browser says about its WebGPU adapter.
@@ -315,6 +323,9 @@ pub enum Event {
     SpeedMeasured {
         backend: BackendKind,
         sample: SpeedSample,
+        /// The workers that trained (1 on WebGPU).
+        #[serde(default = "one")]
+        workers: usize,
     },
     SpeedFailed {
         message: String,
@@ -328,6 +339,10 @@ pub enum Event {
     Crashed {
         message: String,
     },
+}
+
+fn one() -> usize {
+    1
 }
 
 #[derive(Debug, thiserror::Error)]

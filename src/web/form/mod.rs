@@ -36,6 +36,7 @@ pub enum Field {
     Validation,
     Augment,
     Backend,
+    CpuWorkers,
     Layers,
 }
 
@@ -74,7 +75,7 @@ const fn spec(
 }
 
 /// Every field, in [`Field`]'s order, which is the order a share link writes them.
-pub const FIELDS: [FieldSpec; 11] = [
+pub const FIELDS: [FieldSpec; 12] = [
     spec(Field::Model, "model", "model", "model", "plain", false),
     spec(Field::Epochs, "epochs", "epochs", "epochs", "8", true),
     spec(
@@ -127,12 +128,20 @@ pub const FIELDS: [FieldSpec; 11] = [
         "auto",
         false,
     ),
+    spec(
+        Field::CpuWorkers,
+        "cpu-workers",
+        "workers",
+        "CPU workers",
+        "auto",
+        false,
+    ),
     // Filled in from the model as the page opens (see `rules`).
     spec(Field::Layers, "layers", "layers", "layers", "", true),
 ];
 
 impl Field {
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
         Field::Model,
         Field::Epochs,
         Field::BatchSize,
@@ -143,6 +152,7 @@ impl Field {
         Field::Validation,
         Field::Augment,
         Field::Backend,
+        Field::CpuWorkers,
         Field::Layers,
     ];
 

@@ -7,6 +7,7 @@ use crate::data::{Augment, DataSpec, ValidationSource};
 use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
 use crate::web::protocol::{BackendChoice, TrainRequest};
+use crate::web::workers::CpuWorkers;
 
 /// The training-set sizes the form offers (index.html's `#subset`), besides all 50,000. A
 /// shared link can only ask for what the form can show.
@@ -128,6 +129,8 @@ impl FormValues {
             config,
             backend,
             data: DataSpec { subset, validation },
+            workers: CpuWorkers::parse(self.get(Field::CpuWorkers))
+                .map_err(|reason| invalid(Field::CpuWorkers, reason))?,
         })
     }
 }

@@ -85,10 +85,11 @@ mod tests {
         v.set(Field::LearningRate, "0.5");
         v.set(Field::Validation, "0.1");
         v.set(Field::Augment, "flip-shift-2");
+        v.set(Field::CpuWorkers, "3");
         let hash = v.to_hash();
         assert_eq!(
             hash,
-            "#model=deeper&epochs=15&batch=128&optimizer=adadelta&lr=0.5&seed=42&subset=10000&validation=0.1&augment=flip-shift-2&backend=auto"
+            "#model=deeper&epochs=15&batch=128&optimizer=adadelta&lr=0.5&seed=42&subset=10000&validation=0.1&augment=flip-shift-2&backend=auto&workers=3"
         );
         let back = FormValues::from_hash(&hash, &defaults()).unwrap();
         assert_eq!(back.to_request("x".into()), v.to_request("x".into()));
@@ -105,7 +106,7 @@ mod tests {
         let hash = v.to_hash();
         assert!(
             hash.ends_with(
-                "&backend=auto&layers=conv%2032%203%20same%20gelu%2C%20batchnorm%2C%20maxpool\
+                "&backend=auto&workers=auto&layers=conv%2032%203%20same%20gelu%2C%20batchnorm%2C%20maxpool\
                  %202%2C%20flatten%2C%20dense%2010"
             ),
             "{hash}"

@@ -12,6 +12,7 @@ mod apply;
 mod elements;
 mod form;
 mod gallery;
+mod machine;
 mod picture;
 mod runs;
 mod store;
@@ -69,9 +70,11 @@ pub fn start() -> Result<(), WebError> {
         .and_then(|p| p.get("data"));
     el.data_url.set_value(&format::data_base(query.as_deref()));
     let keep_weights = el.keep_weights.checked();
+    let mut session = Session::default();
+    session.set_machine(machine::describe());
     let app = Rc::new(RefCell::new(App {
         el,
-        session: Session::default(),
+        session,
         worker: None,
         worker_generation: 0,
         gpu_module: false,

@@ -6,6 +6,7 @@ use crate::web::form::{Field, FormValues};
 use crate::web::format;
 use crate::web::protocol::{CellPage, Request, WeightsFile};
 use crate::web::saved::SavedRun;
+use crate::web::workers::CpuWorkers;
 
 impl Session {
     fn names(&self) -> Vec<String> {
@@ -21,10 +22,12 @@ impl Session {
         }
         out.push(Command::Hide(Line::RunError));
         let name = format::run_name(form.get(Field::Model), &self.names());
-        let request = match form.to_request(name.clone()) {
+        let mut request = match form.to_request(name.clone()) {
             Ok(request) => request,
             Err(error) => return out.push(Command::Say(Line::RunError, error.to_string())),
         };
+        // The worker is told a count: Auto is this machine's.
+        request.workers = CpuWorkers::Count(request.workers.count(self.speed.machine));
         self.runs.push(RunView::new(name.clone(), &request, now));
         self.running = Some(name.clone());
         self.starting = true;

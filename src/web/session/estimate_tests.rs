@@ -153,7 +153,12 @@ fn measure_speed_times_the_form_s_model_and_the_estimate_follows() {
         images_per_second: 100.0,
     };
     let backend = BackendKind::Flex;
-    let line = estimate(&worker(&mut s, Event::SpeedMeasured { backend, sample })).to_string();
+    let measured = Event::SpeedMeasured {
+        backend,
+        sample,
+        workers: 1,
+    };
+    let line = estimate(&worker(&mut s, measured)).to_string();
     let work = crate::model::training_flops(&Architecture::Fast94.into());
     let request = fast94_form().to_request(String::new()).unwrap();
     let hours = crate::web::estimate::run_flops(&request) / (100.0 * work) / 3600.0;
@@ -228,4 +233,50 @@ fn a_broken_form_is_not_timed() {
     assert!(posted(&commands).is_empty());
     assert!(estimate(&commands).contains("batch"), "{commands:?}");
     assert!(s.controls().measure);
+}
+
+/// Four cores: Auto is three workers. Runs and timings are asked for with that count, and a
+/// speed is kept for its count: one worker's speed does not time three.
+#[test]
+fn speeds_are_kept_for_each_count_of_cpu_workers() {
+    let mut s = ready();
+    s.set_machine(crate::web::workers::Machine {
+        cores: Some(4),
+        memory_gb: None,
+    });
+    let mut form = crate::web::form::tutorial();
+    form.set(Field::Backend, "cpu");
+    s.update(form_is(form.clone()));
+    let commands = s.update(Input::MeasureSpeed(form.clone()));
+    let asked = timing_request(&commands);
+    assert_eq!(asked.workers, crate::web::workers::CpuWorkers::Count(3));
+    // A part of the tutorial's 128 images a worker, as one worker is timed on 64.
+    assert_eq!(asked.batch_size, 128);
+    let line = estimate(&commands);
+    assert!(line.contains("(CPU, 3 workers)"), "{line}");
+    let sample = SpeedSample {
+        gpu: None,
+        batch_size: 128,
+        steps: 5,
+        first_step_seconds: 1.0,
+        images_per_second: 600.0,
+    };
+    let measured = Event::SpeedMeasured {
+        backend: BackendKind::Flex,
+        sample,
+        workers: 3,
+    };
+    let line = estimate(&worker(&mut s, measured)).to_string();
+    assert!(line.starts_with("About "), "{line}");
+    assert!(line.contains("(CPU, 3 workers)"), "{line}");
+    form.set(Field::CpuWorkers, "1");
+    let out = s.update(form_is(form.clone()));
+    let line = estimate(&out);
+    assert!(line.contains("not measured yet"), "{line}");
+    form.set(Field::CpuWorkers, "auto");
+    let commands = train(&mut s, "plain");
+    let [Request::Train(request)] = posted(&commands)[..] else {
+        panic!("one train request: {commands:?}");
+    };
+    assert_eq!(request.workers, crate::web::workers::CpuWorkers::Count(3));
 }

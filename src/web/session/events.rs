@@ -40,7 +40,7 @@ impl Session {
             } => {
                 self.starting = false;
                 if let Some(view) = self.run_mut(&run) {
-                    view.started(backend, train_images, val_images);
+                    view.started(backend, config.shards, train_images, val_images);
                     if let Some(now) = &mut view.in_progress {
                         now.doing = Doing::Started {
                             batches_per_epoch,
@@ -50,11 +50,12 @@ impl Session {
                 }
                 let work = crate::model::training_flops(&config.model);
                 let model = config.model.to_string();
-                self.speed.measuring = Some((run.clone(), backend, model, work));
+                let workers = config.shards.max(1);
+                self.speed.measuring = Some((run.clone(), (backend, workers), model, work));
                 let device = match (backend, &self.worker.webgpu) {
                     (BackendKind::Wgpu, Some(info)) => info.label(),
                     (BackendKind::Wgpu, None) => "unnamed adapter".into(),
-                    (BackendKind::Flex, _) => "CPU (flex, single-threaded WebAssembly)".into(),
+                    (BackendKind::Flex, _) => format::cpu_workers_label(workers),
                 };
                 say(out, Line::Backend, device_name(backend).into());
                 say(out, Line::Device, device);
@@ -167,7 +168,11 @@ impl Session {
                 }
                 self.changed(Change::ModelsGone);
             }
-            Event::SpeedMeasured { backend, sample } => self.speed_measured(backend, sample, out),
+            Event::SpeedMeasured {
+                backend,
+                sample,
+                workers,
+            } => self.speed_measured((backend, workers), sample, out),
             Event::SpeedFailed { message } => self.speed_failed(&message, out),
             Event::Refused { message } => {
                 if self.speed.timing.is_some() {

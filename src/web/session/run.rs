@@ -151,9 +151,17 @@ impl RunView {
         self.saved.metrics.is_some() && (self.in_worker || self.saved.weights_bytes.is_some())
     }
 
-    pub(super) fn started(&mut self, backend: BackendKind, train: usize, validation: usize) {
+    /// The worker started the run on `backend`, in `shards` workers.
+    pub(super) fn started(
+        &mut self,
+        backend: BackendKind,
+        shards: usize,
+        train: usize,
+        validation: usize,
+    ) {
         if let Some(config) = &mut self.saved.config {
             config.backend = Some(backend);
+            config.train.shards = shards;
             config.train_samples = train;
             config.val_samples = validation;
         }

@@ -11,27 +11,41 @@ use crate::web::estimate::{self, CPU_TIMING_BATCH, Measured, Speed};
 use crate::web::form::FormValues;
 use crate::web::format;
 use crate::web::protocol::{Request, SpeedRequest, TrainRequest};
+use crate::web::workers::{CpuWorkers, Machine};
+
+/// Where a run trains: a backend, and how many workers (on WebGPU, one). Speeds are kept
+/// for each: four CPU workers are not one.
+pub(super) type Place = (BackendKind, usize);
 
 /// How fast this device trains, as far as this session has seen.
 #[derive(Debug, Clone, Default)]
 pub(super) struct SpeedPart {
-    /// Each backend's speed on each model, from its latest run or timing in this session
+    /// Each place's speed on each model, from its latest run or timing in this session
     /// (newest last).
-    speeds: Vec<(BackendKind, Speed)>,
+    speeds: Vec<(Place, Speed)>,
     /// The model being timed by Measure speed.
     pub(super) timing: Option<ModelSpec>,
-    /// The running run's name, backend, model and training work per image, once it has
+    /// The running run's name, place, model and training work per image, once it has
     /// started.
-    pub(super) measuring: Option<(String, BackendKind, String, f64)>,
+    pub(super) measuring: Option<(String, Place, String, f64)>,
+    /// The machine, as the browser describes it: how many workers *Auto* means.
+    pub(super) machine: Machine,
 }
 
 impl Session {
-    /// The backend the worker would train the form's run on. A refused WebGPU run is timed
-    /// as if it had WebGPU.
-    fn backend_for(&self, request: &TrainRequest) -> BackendKind {
+    /// The machine the page runs on (the page says so as it opens).
+    pub fn set_machine(&mut self, machine: Machine) {
+        self.speed.machine = machine;
+    }
+
+    /// Where the worker would train the form's run. A refused WebGPU run is timed as if it
+    /// had WebGPU.
+    fn place_for(&self, request: &TrainRequest) -> Place {
         match device::decide(request.backend, self.worker.webgpu.as_ref(), None) {
-            DeviceDecision::Cpu { .. } => BackendKind::Flex,
-            DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => BackendKind::Wgpu,
+            DeviceDecision::Cpu { .. } => {
+                (BackendKind::Flex, request.workers.count(self.speed.machine))
+            }
+            DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => (BackendKind::Wgpu, 1),
         }
     }
 
@@ -45,21 +59,15 @@ impl Session {
         else {
             return out.push(Command::Say(Line::Estimate, String::new()));
         };
-        let backend = self.backend_for(&request);
+        let place = self.place_for(&request);
         let model = request.config.model.to_string();
-        // This model's own speed here, else the latest of another model on this backend.
-        let on_backend = || {
-            self.speed
-                .speeds
-                .iter()
-                .rev()
-                .filter(|(b, _)| *b == backend)
-        };
-        let speed = on_backend()
+        // This model's own speed here, else the latest of another model at this place.
+        let at_place = || self.speed.speeds.iter().rev().filter(|(p, _)| *p == place);
+        let speed = at_place()
             .find(|(_, s)| s.model == model)
-            .or_else(|| on_backend().next())
+            .or_else(|| at_place().next())
             .map(|s| &s.1);
-        let text = estimate::estimate_line(&request, speed, device_name(backend));
+        let text = estimate::estimate_line(&request, speed, &place_name(place));
         out.push(Command::Say(Line::Estimate, text));
     }
 
@@ -72,17 +80,19 @@ impl Session {
             Ok(request) => request,
             Err(error) => return out.push(Command::Say(Line::Estimate, error.to_string())),
         };
-        let backend = self.backend_for(&request);
+        let place = self.place_for(&request);
+        let backend = place.0;
         let config = request.config;
         let batch_size = match backend {
-            BackendKind::Flex => config.batch_size.min(CPU_TIMING_BATCH),
+            // As many images a worker as one worker is timed on.
+            BackendKind::Flex => config.batch_size.min(CPU_TIMING_BATCH * place.1),
             BackendKind::Wgpu => config.batch_size,
         };
         let text = format!(
             "Timing `{}` on this device ({}): one warm-up step{}, then a few seconds of steps \
              on {batch_size} random images…",
             config.model,
-            device_name(backend),
+            place_name(place),
             match backend {
                 BackendKind::Wgpu => " (it compiles the GPU kernels)",
                 BackendKind::Flex => "",
@@ -95,12 +105,13 @@ impl Session {
             optimizer: config.optimizer,
             batch_size,
             backend: request.backend,
+            workers: CpuWorkers::Count(place.1),
         })));
     }
 
     pub(super) fn speed_measured(
         &mut self,
-        backend: BackendKind,
+        place: Place,
         sample: SpeedSample,
         out: &mut Vec<Command>,
     ) {
@@ -117,7 +128,7 @@ impl Session {
             let text = format::gpu_work_line(&model.to_string(), sample.batch_size, gpu);
             out.push(Command::Say(Line::GpuWork, text));
         }
-        self.remember_speed(backend, model.to_string(), flops, measured);
+        self.remember_speed(place, model.to_string(), flops, measured);
         self.say_estimate(out);
     }
 
@@ -130,18 +141,18 @@ impl Session {
 
     /// A running run's images per second, as this backend's speed in FLOP/s.
     pub(super) fn measured(&mut self, run: &str, images_per_second: f64) {
-        let Some((_, backend, model, flops)) = self.speed.measuring.as_ref().filter(|m| m.0 == run)
+        let Some((_, place, model, flops)) = self.speed.measuring.as_ref().filter(|m| m.0 == run)
         else {
             return;
         };
-        let (backend, model) = (*backend, model.clone());
-        self.remember_speed(backend, model, images_per_second * flops, Measured::InRun);
+        let (place, model) = (*place, model.clone());
+        self.remember_speed(place, model, images_per_second * flops, Measured::InRun);
     }
 
-    /// The latest speed of `model` on `backend` (newest last).
+    /// The latest speed of `model` at `place` (newest last).
     fn remember_speed(
         &mut self,
-        backend: BackendKind,
+        place: Place,
         model: String,
         flops_per_second: f64,
         how: Measured,
@@ -151,13 +162,21 @@ impl Session {
         }
         self.speed
             .speeds
-            .retain(|(b, s)| !(*b == backend && s.model == model));
+            .retain(|(p, s)| !(*p == place && s.model == model));
         let speed = Speed {
             flops_per_second,
             model,
             measured: how,
         };
-        self.speed.speeds.push((backend, speed));
+        self.speed.speeds.push((place, speed));
+    }
+}
+
+/// A place as the page names it: "WebGPU", "CPU", "CPU, 3 workers".
+pub(super) fn place_name((backend, workers): Place) -> String {
+    match workers {
+        1 => device_name(backend).to_string(),
+        n => format!("{}, {n} workers", device_name(backend)),
     }
 }
 

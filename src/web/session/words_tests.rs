@@ -183,6 +183,7 @@ fn a_speed_is_used_for_its_own_model_first() {
         Event::SpeedMeasured {
             backend: crate::backend::BackendKind::Flex,
             sample: sample(200.0),
+            workers: 1,
         },
     );
     form.set(Field::Model, "fast94");
@@ -195,6 +196,7 @@ fn a_speed_is_used_for_its_own_model_first() {
         Event::SpeedMeasured {
             backend: crate::backend::BackendKind::Flex,
             sample: sample(20.0),
+            workers: 1,
         },
     );
     let out = s.update(form_is(form.clone()));

@@ -6,6 +6,8 @@ mod data;
 mod devices;
 mod fetch;
 mod gpu;
+pub mod helper;
+mod helpers;
 mod kept;
 mod load;
 mod loaded;
@@ -23,6 +25,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 #[cfg(feature = "wgpu")]
 pub use gpu::open_webgpu;
 pub use gpu::{WebGpu, device_lost};
+pub use helper::HELPER_NAME;
 pub use loaded::LoadError;
 
 use super::envelope;

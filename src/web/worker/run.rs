@@ -6,9 +6,10 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use web_time::Instant;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use super::devices::choose;
+use super::helpers::Helpers;
 use super::kept::{KeptModel, confidence_of, keep};
 use super::{Gpu, Outbox, Worker, yield_to_events};
 use crate::backend::BackendKind;
@@ -16,9 +17,10 @@ use crate::data::{Cifar10, Splits};
 use crate::eval::{Evaluation, RunMetrics};
 use crate::history::History;
 use crate::model::Cnn;
-use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train};
+use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train, train_in_parts};
 use crate::web::device::DeviceDecision;
 use crate::web::protocol::{Event, Stage, TrainRequest};
+use crate::web::workers::Machine;
 
 pub struct Devices {
     pub cpu: Device,
@@ -148,6 +150,11 @@ pub async fn train_run(
     let mut config = request.config.clone();
     // Reading back stalls a GPU, so it waits for a few batches there; the CPU reports each.
     config.readback_every = if gpu.is_some() { 4 } else { 1 };
+    // The CPU trains in as many workers as asked for (a batch a part each); WebGPU in one.
+    config.shards = match gpu {
+        Some(_) => 1,
+        None => request.workers.count(Machine::default()),
+    };
     let splits = match Splits::new(&data.train, &data.test, request.data, config.seed) {
         Ok(splits) => splits,
         Err(error) => {
@@ -155,6 +162,22 @@ pub async fn train_run(
             return nothing(passed);
         }
     };
+    let helpers_memory = Rc::new(Cell::new(0));
+    let mut helpers = None;
+    if config.shards > 1 {
+        let smoothing = config.recipe.label_smoothing;
+        let (count, memory) = (config.shards - 1, helpers_memory.clone());
+        match Helpers::start(count, &config.model, smoothing, config.seed, memory).await {
+            Ok(started) => helpers = Some(started),
+            Err(error) => {
+                fail(format!(
+                    "could not start the run's {} workers: {error}",
+                    config.shards
+                ));
+                return nothing(passed);
+            }
+        }
+    }
     device.seed(config.seed);
     let model = Cnn::new(&config.model, &device);
     outbox.post(&Event::RunStarted {
@@ -180,8 +203,25 @@ pub async fn train_run(
         first_step_sent: false,
         last_yield: Instant::now(),
         stop_if_gpu_lost: gpu.as_ref().map(|_| cancel.clone()),
+        helpers_memory,
     };
-    let outcome = train(&config, model, &splits, &device, &mut observer, cancel).await;
+    let outcome = match &mut helpers {
+        Some(pool) => {
+            train_in_parts(
+                &config,
+                model,
+                &splits,
+                &device,
+                &mut observer,
+                cancel,
+                pool,
+            )
+            .await
+        }
+        None => train(&config, model, &splits, &device, &mut observer, cancel).await,
+    };
+    // The helpers end with the run; the next run starts a fresh set.
+    drop(helpers);
     // The model of the last completed epoch, the one the page shows the metrics of.
     let trained = outcome
         .evaluated
@@ -227,10 +267,12 @@ struct Poster {
     last_yield: Instant,
     /// The run's own Stop, pulled (in `pause`) when the GPU it trains on is lost.
     stop_if_gpu_lost: Option<CancelToken>,
+    /// The helper workers' memory, summed (0 without helpers).
+    helpers_memory: Rc<Cell<u64>>,
 }
 
 /// The size of this worker's WebAssembly memory.
-fn wasm_memory_bytes() -> u64 {
+pub(super) fn wasm_memory_bytes() -> u64 {
     use wasm_bindgen::JsCast;
     wasm_bindgen::memory()
         .unchecked_into::<js_sys::WebAssembly::Memory>()
@@ -256,7 +298,7 @@ impl Observer for Poster {
                 self.outbox.post(&Event::Progress {
                     run,
                     progress,
-                    memory_bytes: Some(wasm_memory_bytes()),
+                    memory_bytes: Some(wasm_memory_bytes() + self.helpers_memory.get()),
                 });
             }
             TrainEvent::ValidationStarted { epoch } => {

@@ -1,16 +1,18 @@
 //! Timing the form's model on this device before any run has: a warm-up step and a few
 //! seconds of steps on random images, on the device a run would use.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::devices::{choose, device_for};
+use super::helpers::Helpers;
 use super::{Outbox, WebGpu, Worker};
 use crate::backend::BackendKind;
-use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed};
+use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed, measure_speed_in_parts};
 use crate::web::device::DeviceDecision;
 use crate::web::gpu_meter;
 use crate::web::protocol::{Event, SpeedRequest};
+use crate::web::workers::Machine;
 
 /// `Request::MeasureSpeed`: times the form's model where a run of it would train.
 pub(super) async fn answer(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, request: SpeedRequest) {
@@ -50,10 +52,30 @@ async fn measure(
         request.batch_size,
         &device,
     );
-    let event = match measure_speed(&mut steps, budget, meter.as_mut()).await {
-        Ok(sample) => Event::SpeedMeasured { backend, sample },
+    // The CPU is timed with the workers a run would have (WebGPU trains in one).
+    let workers = match backend {
+        BackendKind::Flex => request.workers.count(Machine::default()),
+        BackendKind::Wgpu => 1,
+    };
+    let timed = if workers > 1 {
+        let memory = Rc::new(Cell::new(0));
+        match Helpers::start(workers - 1, &request.model, 0.0, 0, memory).await {
+            Ok(mut helpers) => {
+                measure_speed_in_parts(&mut steps, budget, meter.as_mut(), &mut helpers).await
+            }
+            Err(error) => Err(error.into()),
+        }
+    } else {
+        measure_speed(&mut steps, budget, meter.as_mut()).await
+    };
+    let event = match timed {
+        Ok(sample) => Event::SpeedMeasured {
+            backend,
+            sample,
+            workers,
+        },
         Err(error) => Event::SpeedFailed {
-            message: format!("the device failed while timing training steps: {error}"),
+            message: format!("timing training steps failed: {error}"),
         },
     };
     outbox.post(&event);

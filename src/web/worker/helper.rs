@@ -1,0 +1,124 @@
+//! A helper worker: the page's module started by a training worker under the name
+//! [`HELPER_NAME`]. It computes one shard of each step the lead sends (forward and backward
+//! on the lead's model values, `train::ShardWorker`) and sends the gradients back; it keeps
+//! nothing else, and the lead ends it with the run.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::data::SeededRng;
+use crate::train::{ModelState, ShardBatch, ShardWorker};
+use crate::web::workers::{HelperEvent, HelperRequest};
+
+/// The name a training worker gives its helpers (`new Worker(…, {name})`), by which the
+/// module knows which side it is.
+pub const HELPER_NAME: &str = "cifar-lab-helper";
+
+/// A message's JSON text and its typed arrays.
+pub(super) const JSON: &str = "json";
+pub(super) const VALUES: &str = "values";
+pub(super) const IMAGES: &str = "images";
+pub(super) const GRADIENTS: &str = "gradients";
+
+pub fn start(scope: DedicatedWorkerGlobalScope) {
+    let post = Poster(scope.clone());
+    let on_panic = post.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = format!("it crashed: {info}");
+        on_panic.post(&HelperEvent::Crashed { message }, None);
+    }));
+    let worker: Rc<RefCell<Option<ShardWorker>>> = Rc::default();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        receive(&worker, &post, message.data());
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    Poster(scope).post(&HelperEvent::Ready, None);
+}
+
+#[derive(Clone)]
+struct Poster(DedicatedWorkerGlobalScope);
+
+impl Poster {
+    /// `event`, with `gradients` transferred beside it.
+    fn post(&self, event: &HelperEvent, gradients: Option<&[f32]>) {
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &JSON.into(), &event.to_json().into());
+        let transfer = js_sys::Array::new();
+        if let Some(values) = gradients {
+            let array = js_sys::Float32Array::from(values);
+            let _ = js_sys::Reflect::set(&message, &GRADIENTS.into(), &array);
+            transfer.push(&array.buffer());
+        }
+        let _ = self.0.post_message_with_transfer(&message, &transfer);
+    }
+
+    fn fail(&self, message: String) {
+        self.post(&HelperEvent::Failed { message }, None);
+    }
+}
+
+/// A typed array of a message, copied into this module's memory.
+pub(super) fn floats(message: &JsValue, key: &str) -> Option<Vec<f32>> {
+    js_sys::Reflect::get(message, &key.into())
+        .ok()?
+        .dyn_into::<js_sys::Float32Array>()
+        .ok()
+        .map(|array| array.to_vec())
+}
+
+fn receive(worker: &Rc<RefCell<Option<ShardWorker>>>, post: &Poster, message: JsValue) {
+    let json = js_sys::Reflect::get(&message, &JSON.into())
+        .ok()
+        .and_then(|v| v.as_string());
+    let request = match json.as_deref().map(HelperRequest::from_json) {
+        Some(Ok(request)) => request,
+        Some(Err(error)) => return post.fail(format!("a malformed request: {error}")),
+        None => return post.fail("a request without its JSON text".into()),
+    };
+    match request {
+        HelperRequest::Start {
+            model,
+            label_smoothing,
+            seed,
+            worker: index,
+        } => {
+            let device = Device::flex().autodiff();
+            // Its own dropout stream, a function of the run's seed and its place.
+            device.seed(SeededRng::derive(seed, 0x5348_4152_4400 + index as u64).next_u64());
+            *worker.borrow_mut() = Some(ShardWorker::new(&model, label_smoothing, &device));
+        }
+        HelperRequest::Step { trainable, labels } => {
+            let (Some(values), Some(images)) = (floats(&message, VALUES), floats(&message, IMAGES))
+            else {
+                return post.fail("a step without its model values or images".into());
+            };
+            let Some(mut shard) = worker.borrow_mut().take() else {
+                return post.fail("a step before the run's model, or during another".into());
+            };
+            let (worker, post) = (worker.clone(), post.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let state = ModelState { values, trainable };
+                let batch = ShardBatch { images, labels };
+                match shard.step(&state, &batch).await {
+                    Ok(result) => {
+                        let done = HelperEvent::Done {
+                            images: result.gradients.images,
+                            loss_sum: result.loss_sum,
+                            correct: result.correct,
+                            memory_bytes: super::run::wasm_memory_bytes(),
+                        };
+                        post.post(&done, Some(&result.gradients.values));
+                    }
+                    Err(error) => post.fail(error.to_string()),
+                }
+                *worker.borrow_mut() = Some(shard);
+            });
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Training on several CPU cores in the page: how many WebAssembly workers a run uses, and
+//! what the training worker (the lead) and its helper workers say to each other.
+//!
+//! The lead owns the data, the model and the optimizer; every step it sends each helper the
+//! model's values and a shard of the batch, and combines their gradients with its own
+//! (`train::replica`). Each helper is its own instance of the page's module: no shared memory,
+//! so no cross-origin isolation and no nightly toolchain (docs/BENCHMARKS.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ModelSpec;
+
+/// The most workers the form offers (`#cpu-workers`).
+pub const MAX_CPU_WORKERS: usize = 16;
+
+/// Memory a worker is counted with when the browser tells the device's memory: the
+/// module, its model and a shard's activations, with room (a `plain` worker peaks near 200 MB).
+const GB_PER_WORKER: f64 = 0.5;
+
+/// How many workers train a run on the CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CpuWorkers {
+    /// As many as the machine offers (see [`Machine::auto_workers`]).
+    #[default]
+    Auto,
+    Count(usize),
+}
+
+impl CpuWorkers {
+    /// The form's value: `auto` (or empty, as links made before the field) or 1 to
+    /// [`MAX_CPU_WORKERS`].
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "auto" | "" => Ok(Self::Auto),
+            n => match n.parse::<usize>() {
+                Ok(n) if (1..=MAX_CPU_WORKERS).contains(&n) => Ok(Self::Count(n)),
+                _ => Err(format!("`{n}` is not auto or 1 to {MAX_CPU_WORKERS}")),
+            },
+        }
+    }
+
+    /// The workers on `machine`.
+    pub fn count(self, machine: Machine) -> usize {
+        match self {
+            Self::Auto => machine.auto_workers(),
+            Self::Count(n) => n.clamp(1, MAX_CPU_WORKERS),
+        }
+    }
+}
+
+/// What the browser says about the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Machine {
+    /// `navigator.hardwareConcurrency`: logical cores.
+    pub cores: Option<usize>,
+    /// `navigator.deviceMemory` (Chromium only; rounded, at most 8): gigabytes.
+    pub memory_gb: Option<f64>,
+}
+
+impl Machine {
+    /// Every core but one, which the page and the browser keep; no more than the memory
+    /// holds; at least one.
+    pub fn auto_workers(self) -> usize {
+        let cores = self.cores.unwrap_or(1).saturating_sub(1);
+        let memory = self
+            .memory_gb
+            .filter(|gb| gb.is_finite() && *gb > 0.0)
+            .map_or(usize::MAX, |gb| (gb / GB_PER_WORKER) as usize);
+        cores.min(memory).clamp(1, MAX_CPU_WORKERS)
+    }
+}
+
+/// Lead → helper. A step's model values and images travel beside the JSON as transferred
+/// `Float32Array`s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HelperRequest {
+    /// Build the run's model; `worker` (2 and up) seeds the helper's dropout.
+    Start {
+        model: ModelSpec,
+        label_smoothing: f64,
+        seed: u64,
+        worker: usize,
+    },
+    /// Forward and backward on a shard: which of the model's tensors train, and the
+    /// shard's labels.
+    Step {
+        trainable: Vec<bool>,
+        labels: Vec<u8>,
+    },
+}
+
+/// Helper → lead. A step's gradients travel beside the JSON as a transferred `Float32Array`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HelperEvent {
+    /// The module runs and listens.
+    Ready,
+    Done {
+        images: usize,
+        loss_sum: f64,
+        correct: usize,
+        /// The helper's WebAssembly memory.
+        memory_bytes: u64,
+    },
+    /// The step could not be computed.
+    Failed { message: String },
+    /// The helper panicked, or its module did not start (www/worker.js says so in the same
+    /// words as to the page).
+    Crashed { message: String },
+}
+
+impl HelperRequest {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("requests are plain data")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+impl HelperEvent {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("events are plain data")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_leaves_a_core_and_fits_the_memory() {
+        let machine = |cores, memory_gb| Machine { cores, memory_gb };
+        assert_eq!(machine(Some(8), None).auto_workers(), 7);
+        assert_eq!(machine(Some(2), None).auto_workers(), 1);
+        assert_eq!(machine(Some(1), None).auto_workers(), 1);
+        assert_eq!(machine(None, None).auto_workers(), 1);
+        assert_eq!(machine(Some(64), Some(8.0)).auto_workers(), MAX_CPU_WORKERS);
+        assert_eq!(machine(Some(16), Some(2.0)).auto_workers(), 4);
+        assert_eq!(machine(Some(16), Some(0.25)).auto_workers(), 1);
+        assert_eq!(machine(Some(4), Some(f64::NAN)).auto_workers(), 3);
+    }
+
+    #[test]
+    fn the_form_offers_auto_and_one_to_the_maximum() {
+        assert_eq!(CpuWorkers::parse("auto"), Ok(CpuWorkers::Auto));
+        assert_eq!(CpuWorkers::parse(""), Ok(CpuWorkers::Auto));
+        assert_eq!(CpuWorkers::parse(" 3 "), Ok(CpuWorkers::Count(3)));
+        for bad in ["0", "17", "two", "-1"] {
+            let error = CpuWorkers::parse(bad).unwrap_err();
+            assert!(error.contains("not auto or 1 to 16"), "{error}");
+        }
+        let eight = Machine {
+            cores: Some(8),
+            memory_gb: None,
+        };
+        assert_eq!(CpuWorkers::Count(3).count(eight), 3);
+        assert_eq!(CpuWorkers::Auto.count(eight), 7);
+    }
+
+    /// www/worker.js reports a module that did not start in the page's words; a helper's
+    /// lead reads them as a crash.
+    #[test]
+    fn a_module_that_did_not_start_reads_as_a_crash() {
+        let json = r#"{"type":"crashed","message":"the worker's WebAssembly did not start"}"#;
+        assert!(matches!(
+            HelperEvent::from_json(json),
+            Ok(HelperEvent::Crashed { .. })
+        ));
+        let step = HelperRequest::Step {
+            trainable: vec![true, false],
+            labels: vec![3, 9],
+        };
+        assert_eq!(HelperRequest::from_json(&step.to_json()).unwrap(), step);
+    }
+}

@@ -1,0 +1,104 @@
+//! Every core in the page: the same run in one CPU worker and in two (the training worker and
+//! a helper it starts) gives the same losses and accuracies, epoch by epoch, for a model
+//! without dropout or batch norm; the page says how many workers train, records the count
+//! with the run, and counts every worker's memory.
+
+use fantoccini::Client;
+use serde_json::Value;
+
+use super::webdriver::{choose, click, fill, text, train_enabled, wait_for};
+
+/// Every stored run's name, settings and history, from the page's IndexedDB.
+const STORED_RUNS: &str = r#"
+const done = arguments[0];
+const open = indexedDB.open('cifar-lab', 1);
+open.onsuccess = () => {
+  const all = open.result.transaction('runs').objectStore('runs').getAll();
+  all.onsuccess = () => done(all.result.map(text => {
+    const run = JSON.parse(text);
+    return { name: run.name, config: run.config, history: run.history };
+  }));
+  all.onerror = () => done(String(all.error));
+};
+open.onerror = () => done(String(open.error));
+"#;
+
+async fn train_with(client: &Client, workers: &str, run: usize) -> Value {
+    choose(client, "cpu-workers", workers).await;
+    let status = "document.getElementById('run-status').textContent";
+    let before = client.execute(&format!("return {status};"), vec![]).await;
+    let before = serde_json::to_string(&before.unwrap()).unwrap();
+    click(client, "train").await;
+    let ended = format!("{status} !== {before} && {status}.endsWith(': done.')");
+    wait_for(
+        client,
+        &format!("the run in {workers} workers to end"),
+        &ended,
+        180,
+    )
+    .await;
+    train_enabled(client, "Train to be enabled again", 30).await;
+    let device = text(client, "tp-adapter").await;
+    let expected = match workers {
+        "1" => "one worker".to_string(),
+        n => format!("{n} workers"),
+    };
+    assert!(
+        device.contains(&expected),
+        "the device line reads {device:?}"
+    );
+    let runs = client.execute_async(STORED_RUNS, vec![]).await.unwrap();
+    let runs = runs
+        .as_array()
+        .unwrap_or_else(|| panic!("stored runs: {runs}"));
+    assert_eq!(runs.len(), run, "{runs:?}");
+    runs.iter()
+        .max_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()))
+        .cloned()
+        .unwrap()
+}
+
+pub async fn one_and_two_workers_train_alike(client: &Client, url: &str) {
+    client.goto(url).await.unwrap();
+    train_enabled(client, "the data set to load", 120).await;
+    let auto = client
+        .execute(
+            "return document.querySelector('#cpu-workers option[value=auto]').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        auto.as_str().is_some_and(|t| t.starts_with("Auto (")),
+        "the Auto option names its count: {auto}"
+    );
+    choose(client, "backend", "cpu").await;
+    choose(client, "model", "plain").await;
+    fill(client, "epochs", "2").await;
+    fill(client, "batch-size", "25").await;
+    let one = train_with(client, "1", 1).await;
+    let two = train_with(client, "2", 2).await;
+    assert_ne!(one["name"], two["name"]);
+    // Written only when not 1, as config.json does.
+    let shards = |run: &Value| run["config"]["train"]["shards"].as_u64().unwrap_or(1);
+    assert_eq!(
+        (shards(&one), shards(&two)),
+        (1, 2),
+        "recorded: {one} {two}"
+    );
+    let epochs = |run: &Value| run["history"].as_array().unwrap().clone();
+    let (one, two) = (epochs(&one), epochs(&two));
+    assert_eq!(one.len(), 2);
+    assert_eq!(one.len(), two.len());
+    for (a, b) in one.iter().zip(&two) {
+        for column in ["loss", "acc", "val_loss", "val_acc"] {
+            let (x, y) = (a[column].as_f64().unwrap(), b[column].as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-4 * x.abs().max(1.0),
+                "epoch {}: {column} {x} in one worker, {y} in two",
+                a["epoch"]
+            );
+        }
+    }
+    println!("one worker: {one:?}\ntwo workers: {two:?}");
+}
