@@ -16,14 +16,15 @@ open.onsuccess = () => {
   const all = open.result.transaction('runs').objectStore('runs').getAll();
   all.onsuccess = () => done(all.result.map(text => {
     const run = JSON.parse(text);
-    return { name: run.name, config: run.config, history: run.history };
+    return { name: run.name, created: run.created, config: run.config, history: run.history };
   }));
   all.onerror = () => done(String(all.error));
 };
 open.onerror = () => done(String(open.error));
 "#;
 
-async fn train_with(client: &Client, workers: &str, run: usize) -> Value {
+/// Trains the form's run in `workers` workers to its end; the run as stored.
+async fn train_with(client: &Client, workers: &str) -> Value {
     choose(client, "cpu-workers", workers).await;
     let status = "document.getElementById('run-status').textContent";
     let before = client.execute(&format!("return {status};"), vec![]).await;
@@ -51,9 +52,9 @@ async fn train_with(client: &Client, workers: &str, run: usize) -> Value {
     let runs = runs
         .as_array()
         .unwrap_or_else(|| panic!("stored runs: {runs}"));
-    assert_eq!(runs.len(), run, "{runs:?}");
+    let created = |run: &Value| run["created"].as_f64().unwrap_or(0.0);
     runs.iter()
-        .max_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()))
+        .max_by(|a, b| created(a).total_cmp(&created(b)))
         .cloned()
         .unwrap()
 }
@@ -76,8 +77,8 @@ pub async fn one_and_two_workers_train_alike(client: &Client, url: &str) {
     choose(client, "model", "plain").await;
     fill(client, "epochs", "2").await;
     fill(client, "batch-size", "25").await;
-    let one = train_with(client, "1", 1).await;
-    let two = train_with(client, "2", 2).await;
+    let one = train_with(client, "1").await;
+    let two = train_with(client, "2").await;
     assert_ne!(one["name"], two["name"]);
     // Written only when not 1, as config.json does.
     let shards = |run: &Value| run["config"]["train"]["shards"].as_u64().unwrap_or(1);
@@ -101,4 +102,25 @@ pub async fn one_and_two_workers_train_alike(client: &Client, url: &str) {
         }
     }
     println!("one worker: {one:?}\ntwo workers: {two:?}");
+
+    // Stop reaches a run in two workers before its next batch, and the next run starts its
+    // own helper (the stopped run's ended with it).
+    fill(client, "epochs", "50").await;
+    click(client, "train").await;
+    let training = "document.getElementById('progress-line').textContent.startsWith('Epoch 1/50')";
+    wait_for(client, "the long run's progress", training, 60).await;
+    let memory = text(client, "tp-memory").await;
+    click(client, "stop").await;
+    let stopped = "(() => { const s = document.getElementById('run-status').textContent; \
+                   return s.includes('stopped by you') && s; })()";
+    wait_for(client, "the run in two workers to stop", stopped, 30).await;
+    train_enabled(client, "Train to be enabled again", 10).await;
+    println!("memory of both workers while the long run trained: {memory}");
+    fill(client, "epochs", "1").await;
+    let after = train_with(client, "2").await;
+    assert_eq!(
+        after["history"].as_array().map(Vec::len),
+        Some(1),
+        "{after}"
+    );
 }
