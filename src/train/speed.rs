@@ -66,11 +66,15 @@ impl RandomSteps {
     }
 
     /// One step with the batch in `pool.helpers() + 1` parts, the loop's own first (as
-    /// `train_in_parts` steps); its summed loss, still on the device.
+    /// `train_in_parts` steps); its loss, still on the device (without helpers, [`Self::step`]).
     pub async fn step_in_parts(
         &mut self,
         pool: &mut impl ShardPool,
     ) -> Result<Tensor<1>, PartsError> {
+        // Without helpers, the plain step: no running totals, so no more GPU work than it.
+        if pool.helpers() == 0 {
+            return Ok(self.step());
+        }
         let network = self
             .network
             .take()
