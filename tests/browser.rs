@@ -32,6 +32,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MessageChannel, Messa
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "browser/helpers.rs"]
+mod helpers;
 #[path = "browser/store.rs"]
 mod store;
 

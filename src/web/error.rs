@@ -35,3 +35,12 @@ pub fn js_message(value: &JsValue) -> String {
         format!("{value:?}")
     }
 }
+
+/// What a worker's `error` event says. A script that throws gives an `ErrorEvent` with its
+/// message; one that is not found (offline, a stale cache) a plain `Event` without one.
+pub fn worker_error_message(event: &web_sys::Event) -> String {
+    match event.dyn_ref::<web_sys::ErrorEvent>() {
+        Some(error) => format!("it stopped: {}", error.message()),
+        None => "its script did not load (is the page offline?)".to_string(),
+    }
+}

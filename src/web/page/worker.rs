@@ -9,7 +9,7 @@ use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::{App, Shared, dispatch};
 use crate::web::envelope;
-use crate::web::error::js_message;
+use crate::web::error::{js_message, worker_error_message};
 use crate::web::protocol::Request;
 use crate::web::session::Input;
 use crate::web::{WebError, adapter};
@@ -74,11 +74,11 @@ fn spawn(app: &Shared) -> Result<(), WebError> {
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     let shared = app.clone();
-    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         if !current(&shared) {
             return;
         }
-        let message = format!("the training worker failed: {}", e.message());
+        let message = format!("the training worker failed: {}", worker_error_message(&e));
         dispatch(&shared, Input::WorkerError(message));
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

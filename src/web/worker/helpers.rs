@@ -12,13 +12,18 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
-use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::helper::{GRADIENTS, HELPER_NAME, IMAGES, JSON, VALUES, floats};
 use super::message_of;
 use crate::model::ModelSpec;
 use crate::train::{ModelState, ShardBatch, ShardError, ShardGradients, ShardPool, ShardResult};
+use crate::web::error::worker_error_message;
 use crate::web::workers::{HelperEvent, HelperRequest};
+
+/// The helpers' script, relative to the training worker's: the page's module
+/// (www/worker.js).
+pub const HELPER_SCRIPT: &str = "./worker.js";
 
 pub struct Helpers {
     workers: Vec<Worker>,
@@ -26,7 +31,7 @@ pub struct Helpers {
     /// The helpers' WebAssembly memory, summed (the run's memory adds it to the lead's).
     memory: Rc<Cell<u64>>,
     _on_message: Vec<Closure<dyn FnMut(MessageEvent)>>,
-    _on_error: Vec<Closure<dyn FnMut(ErrorEvent)>>,
+    _on_error: Vec<Closure<dyn FnMut(Event)>>,
 }
 
 /// What the helpers have said, as their messages arrive.
@@ -45,8 +50,10 @@ struct Inbox {
 }
 
 impl Helpers {
-    /// Starts `count` helpers and gives each the run's model; returns once all listen.
+    /// Starts `count` helpers of `script` and gives each the run's model; returns once all
+    /// listen.
     pub async fn start(
+        script: &str,
         count: usize,
         model: &ModelSpec,
         label_smoothing: f64,
@@ -70,8 +77,7 @@ impl Helpers {
             let options = WorkerOptions::new();
             options.set_type(WorkerType::Module);
             options.set_name(HELPER_NAME);
-            // Relative to this worker's script: the page's module (www/worker.js).
-            let worker = Worker::new_with_options("./worker.js", &options).map_err(|e| {
+            let worker = Worker::new_with_options(script, &options).map_err(|e| {
                 helpers.failure(index, format!("it did not start: {}", message_of(&e)))
             })?;
             let (heard_by, memory) = (inbox.clone(), helpers.memory.clone());
@@ -80,9 +86,9 @@ impl Helpers {
             });
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             let inbox = inbox.clone();
-            let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            let on_error = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
                 e.prevent_default();
-                fail(&inbox, index, format!("it stopped: {}", e.message()));
+                fail(&inbox, index, worker_error_message(&e));
             });
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             helpers.workers.push(worker);

@@ -26,6 +26,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 pub use gpu::open_webgpu;
 pub use gpu::{WebGpu, device_lost};
 pub use helper::HELPER_NAME;
+pub use helpers::{HELPER_SCRIPT, Helpers};
 pub use loaded::LoadError;
 
 use super::envelope;

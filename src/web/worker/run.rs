@@ -9,7 +9,7 @@ use web_time::Instant;
 use std::cell::{Cell, RefCell};
 
 use super::devices::choose;
-use super::helpers::Helpers;
+use super::helpers::{HELPER_SCRIPT, Helpers};
 use super::kept::{KeptModel, confidence_of, keep};
 use super::{Gpu, Outbox, Worker, yield_to_events};
 use crate::backend::BackendKind;
@@ -167,7 +167,16 @@ pub async fn train_run(
     if config.shards > 1 {
         let smoothing = config.recipe.label_smoothing;
         let (count, memory) = (config.shards - 1, helpers_memory.clone());
-        match Helpers::start(count, &config.model, smoothing, config.seed, memory).await {
+        match Helpers::start(
+            HELPER_SCRIPT,
+            count,
+            &config.model,
+            smoothing,
+            config.seed,
+            memory,
+        )
+        .await
+        {
             Ok(started) => helpers = Some(started),
             Err(error) => {
                 fail(format!(

@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::devices::{choose, device_for};
-use super::helpers::Helpers;
+use super::helpers::{HELPER_SCRIPT, Helpers};
 use super::{Outbox, WebGpu, Worker};
 use crate::backend::BackendKind;
 use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed, measure_speed_in_parts};
@@ -59,7 +59,7 @@ async fn measure(
     };
     let timed = if workers > 1 {
         let memory = Rc::new(Cell::new(0));
-        match Helpers::start(workers - 1, &request.model, 0.0, 0, memory).await {
+        match Helpers::start(HELPER_SCRIPT, workers - 1, &request.model, 0.0, 0, memory).await {
             Ok(mut helpers) => {
                 measure_speed_in_parts(&mut steps, budget, meter.as_mut(), &mut helpers).await
             }
