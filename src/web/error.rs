@@ -40,7 +40,7 @@ pub fn js_message(value: &JsValue) -> String {
 /// message; one that is not found (offline, a stale cache) a plain `Event` without one.
 pub fn worker_error_message(event: &web_sys::Event) -> String {
     match event.dyn_ref::<web_sys::ErrorEvent>() {
-        Some(error) => format!("it stopped: {}", error.message()),
+        Some(error) => error.message(),
         None => "its script did not load (is the page offline?)".to_string(),
     }
 }
