@@ -6,7 +6,7 @@
 //! → [`optim`] (Adadelta, Adam, SGD, Nesterov SGD) → [`eval`] (a model
 //! judged on a data set: loss, confusion matrix, per-class metrics, overfitting diagnosis) →
 //! [`train`] (the loop, which validates through `eval` after every epoch) → [`plot`] (curves
-//! and heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, native).
+//! and heatmaps, on any plotters backend) → [`report`] (a self-contained HTML report, written natively and in the page).
 //! Beside them, used by all: [`backend`] picks the device and reads tensors back, [`history`]
 //! is a run's per-epoch record (written by `train`, read by `eval`, `plot` and `report`),
 //! [`serde_float`] carries NaN and infinity through JSON, and
@@ -25,7 +25,6 @@ pub mod kernels;
 pub mod model;
 pub mod optim;
 pub mod plot;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod report;
 pub mod serde_float;
 /// The app's static server, a crate of its own so that it builds without burn.

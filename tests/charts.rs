@@ -239,6 +239,59 @@ fn heatmap_has_every_label_cell_and_count() {
     assert_eq!(cells, 100);
 }
 
+/// A matrix in a small box (a 1024-px window, a phone) keeps its text readable: the values
+/// that would not fit their cells at 11 px are left to the tooltip, never shrunk below it.
+#[test]
+fn a_small_matrix_leaves_out_values_rather_than_shrink_them() {
+    let names = ClassNames::default().0;
+    let m = matrix(0);
+    let draw = |width, height| {
+        let mut layout = None;
+        let out = svg(width, height, |area| {
+            draw_confusion(area, &m, &names, Normalization::Counts, "confusion").map(|l| {
+                let labels = l.angled_labels.clone();
+                layout = Some(l);
+                labels
+            })
+        })
+        .unwrap();
+        (out, layout.unwrap())
+    };
+    // The sizes `value` is written at, in pixels (plotters writes SVG font sizes over 1.24).
+    let font_size = |svg: &str, value: &str| -> Vec<f64> {
+        svg.match_indices("<text")
+            .filter_map(|(i, _)| {
+                let tag_end = i + svg[i..].find('>').unwrap();
+                let close = tag_end + svg[tag_end..].find("</text>").unwrap();
+                if svg[tag_end + 1..close].trim() != value {
+                    return None;
+                }
+                let tag = &svg[i..tag_end];
+                let at = tag.find("font-size=\"")? + "font-size=\"".len();
+                let size: f64 = tag[at..].split('"').next()?.parse().ok()?;
+                Some(size * 1.24)
+            })
+            .collect()
+    };
+    // 329×297 CSS px: the matrix's box at 1024 px wide before the layout stacked it.
+    let (small, layout) = draw(329, 297);
+    assert!(layout.cell < 20.0, "cell {}", layout.cell);
+    let diagonal = m.counts[0][0].to_string();
+    assert!(
+        font_size(&small, &diagonal).is_empty(),
+        "{diagonal} drawn in a {:.0}-px cell",
+        layout.cell
+    );
+    // Roomy: every value, none below 11 px.
+    let (large, layout) = draw(700, 632);
+    assert!(layout.cell > 40.0);
+    let sizes = font_size(&large, &diagonal);
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|s| *s >= 10.99),
+        "{sizes:?}"
+    );
+}
+
 #[test]
 fn recall_and_precision_modes_show_shares() {
     let m = matrix(0);

@@ -1,6 +1,7 @@
 # Installs what the browser app needs to build and be tested, where it is missing: the wasm
 # target (rust-toolchain.toml), trunk, wasm-bindgen-cli matching Cargo.lock, wasm-pack, npm's
-# binaryen (wasm-opt), Chromium and chromedriver, Firefox ESR and geckodriver. Sourced by
+# binaryen (wasm-opt), Chromium and chromedriver, Firefox ESR and geckodriver, WebKitGTK's
+# MiniBrowser and WebKitWebDriver with Xvfb. Sourced by
 # scripts/run and scripts/test; everything comes from package registries (crates.io, npm,
 # Debian): no binary downloads.
 
@@ -64,10 +65,15 @@ install_test_tools() {
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     apt_install chromium chromium-driver
   fi
-  # The second browser of the end-to-end test (tests/firefox.rs): Debian's Firefox ESR, and
+  # The second browser of the end-to-end test (tests/engines.rs): Debian's Firefox ESR, and
   # Mozilla's WebDriver server for it from crates.io.
   if ! command -v firefox-esr >/dev/null; then
     apt_install firefox-esr
+  fi
+  # The third engine (tests/engines.rs): WebKit, Safari's, as Debian's WebKitGTK MiniBrowser
+  # and its WebDriver server, in an X server of its own (xvfb-run).
+  if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null; then
+    apt_install webkit2gtk-driver xvfb
   fi
   if ! geckodriver --version 2>/dev/null | grep -q "^geckodriver $GECKODRIVER_VERSION"; then
     echo "-- compiling geckodriver $GECKODRIVER_VERSION from crates.io (once)"

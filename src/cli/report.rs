@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use cifar_lab::eval::Normalization;
+use cifar_lab::plot::render::EmbeddedFont;
 use cifar_lab::plot::render::png;
 use cifar_lab::plot::{CurveRun, draw_confusion, draw_curves};
 use cifar_lab::report::{RunSummary, report_html};
@@ -14,7 +15,7 @@ pub fn run(args: ReportArgs) -> Result<(), CliError> {
         .iter()
         .map(|dir| RunSummary::load(dir))
         .collect::<Result<Vec<_>, _>>()?;
-    let html = report_html(&runs)?;
+    let html = report_html(&runs, &EmbeddedFont)?;
     std::fs::write(&args.out, html).map_err(|source| CliError::Io {
         path: args.out.display().to_string(),
         source,

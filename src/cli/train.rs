@@ -11,6 +11,7 @@ use super::CliError;
 use super::args::TrainArgs;
 use super::progress::ConsoleProgress;
 use super::run_dir::RunDir;
+use cifar_lab::plot::render::EmbeddedFont;
 use cifar_lab::report::{RunFiles, RunSummary, report_html};
 
 pub fn load_data(path: &std::path::Path) -> Result<Cifar10, CliError> {
@@ -155,7 +156,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         history: outcome.history.clone(),
         metrics,
     };
-    out.write(RunFiles::REPORT_HTML, report_html(&[summary])?.as_bytes())?;
+    out.write(
+        RunFiles::REPORT_HTML,
+        report_html(&[summary], &EmbeddedFont)?.as_bytes(),
+    )?;
     // The weights of the last completed epoch: the ones the metrics describe (a stopped or
     // diverged run keeps them too, never its mid-epoch or NaN model).
     match &outcome.evaluated {

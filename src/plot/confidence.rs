@@ -3,10 +3,10 @@ use plotters::prelude::*;
 
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::DrawError;
 use super::curves::draw_empty_state;
 use super::legend::{Entry, Legend, Swatch};
 use super::palette::run_colour;
+use super::{DrawError, labels_that_fit};
 use crate::eval::ConfidenceHistogram;
 
 /// The confidence histogram: for each bin of top probability, the share of right answers
@@ -47,6 +47,7 @@ pub fn draw_confidence<DB: DrawingBackend>(
     )?;
     let (legend_area, plot) = rest.split_vertically(legend.height());
     legend.draw(&legend_area)?;
+    let (plot_w, plot_h) = plot.dim_in_pixel();
     let mut chart = ChartBuilder::on(&plot)
         .margin(12)
         .margin_top(4)
@@ -57,7 +58,8 @@ pub fn draw_confidence<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("top predicted probability")
         .y_desc("share of the answers")
-        .x_labels(11)
+        .x_labels(labels_that_fit(plot_w.saturating_sub(79), 34, 11))
+        .y_labels(labels_that_fit(plot_h.saturating_sub(56), 22, 10))
         .x_label_formatter(&|x| format!("{x:.1}"))
         .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
         .label_style(("sans-serif", 13))

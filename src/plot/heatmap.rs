@@ -88,6 +88,9 @@ pub fn cell_tooltip(
     )
 }
 
+/// The smallest text in a cell, in pixels (CSS pixels on the page).
+const CELL_TEXT_MIN: f64 = 11.0;
+
 /// Space around the grid for labels, the colour bar and the title.
 const TITLE: i32 = 30;
 const RIGHT: i32 = 78;
@@ -237,7 +240,7 @@ fn draw_grid<DB: DrawingBackend>(
         title_style,
     ))?;
 
-    let font_size = (layout.cell * 0.32).clamp(7.0, 13.0);
+    let font_size = (layout.cell * 0.32).clamp(CELL_TEXT_MIN, 13.0);
     for (t, row) in cells.iter().enumerate() {
         for (p, (colour, text)) in row.iter().enumerate() {
             let (x0, y0, x1, y1) = layout.cell_bounds(t, p);
@@ -247,6 +250,12 @@ fn draw_grid<DB: DrawingBackend>(
                 .into_font()
                 .color(&ink)
                 .pos(Pos::new(HPos::Center, VPos::Center));
+            // A value that would overflow its cell is left to the tooltip: smaller text would
+            // be unreadable, and overlapping text is worse than none.
+            let (text_w, _) = area.estimate_text_size(text, &style)?;
+            if text_w as i32 > x1 - x0 - 4 || (y1 - y0) < font_size.ceil() as i32 + 6 {
+                continue;
+            }
             area.draw(&Text::new(
                 text.clone(),
                 ((x0 + x1) / 2, (y0 + y1) / 2),

@@ -6,17 +6,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::labels::{AngledLabel, TextAnchor};
+use super::measured::{Font, TextMeasure};
+use super::svg::SvgArea;
 
 /// DejaVu Sans cut down to Latin-1 and a few symbols (see assets/fonts/README.md).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
 
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    #[error("drawing the chart failed: {0}")]
-    Draw(String),
-    #[error("encoding the PNG failed: {0}")]
-    Png(#[from] png::EncodingError),
-}
+pub use super::RenderError;
 
 /// plotters measures (and, in bitmaps, draws) text with a registered font.
 fn register_font() {
@@ -28,31 +24,31 @@ fn register_font() {
     });
 }
 
-fn draw_error(e: impl std::fmt::Display) -> RenderError {
-    RenderError::Draw(e.to_string())
+/// Text measured with the embedded font, as plotters draws it into bitmaps.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddedFont;
+
+impl TextMeasure for EmbeddedFont {
+    fn measure(&self, text: &str, font: Font<'_>) -> (u32, u32) {
+        register_font();
+        let desc = FontDesc::new(FontFamily::from(font.family), font.size, font.style.into());
+        match desc.layout_box(text) {
+            Ok(((x0, y0), (x1, y1))) => ((x1 - x0).max(0) as u32, (y1 - y0).max(0) as u32),
+            // Only a font that failed to parse; the chart tests catch it.
+            Err(_) => (0, 0),
+        }
+    }
 }
 
-/// Draws into a `width`×`height` SVG. `draw` returns the labels plotters cannot draw (tilted
-/// ones), which are added as `<text>` elements.
+/// Draws into a `width`×`height` SVG, its text measured with the embedded font. `draw`
+/// returns the labels plotters cannot draw (tilted ones), which are added as `<text>`
+/// elements.
 pub fn svg<E: std::fmt::Display>(
     width: u32,
     height: u32,
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<Vec<AngledLabel>, E>,
+    draw: impl FnOnce(&SvgArea<'_, EmbeddedFont>) -> Result<Vec<AngledLabel>, E>,
 ) -> Result<String, RenderError> {
-    register_font();
-    let mut out = String::new();
-    let labels = {
-        let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        let labels = draw(&area).map_err(draw_error)?;
-        area.present().map_err(draw_error)?;
-        labels
-    };
-    if !labels.is_empty() {
-        let extra: String = labels.iter().map(|l| l.to_svg() + "\n").collect();
-        let end = out.rfind("</svg>").unwrap_or(out.len());
-        out.insert_str(end, &extra);
-    }
-    Ok(out)
+    super::svg::svg(width, height, EmbeddedFont, draw)
 }
 
 /// Draws into a `width`×`height` RGB bitmap and encodes it as PNG.
@@ -80,8 +76,8 @@ pub fn bitmap<E: std::fmt::Display>(
     let mut pixels = vec![255u8; (width * height * 3) as usize];
     let labels = {
         let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        let labels = draw(&area).map_err(draw_error)?;
-        area.present().map_err(draw_error)?;
+        let labels = draw(&area).map_err(RenderError::draw)?;
+        area.present().map_err(RenderError::draw)?;
         labels
     };
     for label in &labels {

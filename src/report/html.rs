@@ -5,8 +5,9 @@ use crate::backend::BackendKind;
 use crate::eval::Normalization;
 use crate::history::{EPOCH_COLUMNS, EpochColumn};
 use crate::plot::escape_xml as escape;
-use crate::plot::render::{RenderError, svg};
-use crate::plot::{CurveRun, draw_confusion, draw_curves};
+use crate::plot::measured::TextMeasure;
+use crate::plot::svg::svg;
+use crate::plot::{CurveRun, RenderError, draw_confusion, draw_curves};
 
 const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1180px;
@@ -25,8 +26,9 @@ fn number(v: f64) -> String {
     format!("{v:.3}")
 }
 
-/// The whole report as one HTML document.
-pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
+/// The whole report as one HTML document, its charts' text measured by `text` (the embedded
+/// font natively, the canvas in the page).
+pub fn report_html(runs: &[RunSummary], text: &dyn TextMeasure) -> Result<String, RenderError> {
     let mut out = String::new();
     let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
     let _ = write!(
@@ -63,7 +65,7 @@ pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
     }
     out.push_str("</table>\n<h2>Accuracy and loss</h2>\n");
     let curves: Vec<CurveRun<'_>> = runs.iter().map(RunSummary::curves).collect();
-    out.push_str(&svg(1100, 430, |area| {
+    out.push_str(&svg(1100, 430, text, |area| {
         draw_curves(area, &curves).map(|_| vec![])
     })?);
 
@@ -86,7 +88,7 @@ pub fn report_html(runs: &[RunSummary]) -> Result<String, RenderError> {
                         "confusion matrix (recall: share of each true class)",
                     ),
                 ] {
-                    let chart = svg(540, 520, |area| {
+                    let chart = svg(540, 520, text, |area| {
                         draw_confusion(area, &m.confusion, classes, mode, title)
                             .map(|layout| layout.angled_labels)
                     })?;

@@ -1,5 +1,11 @@
 //! The plot module on a `<canvas>`: plotters-canvas draws, and the heatmap's 45° labels, which
 //! plotters cannot turn, are painted here with the 2D context's own rotation.
+//!
+//! Each chart is drawn for the box the page shows it in: its bitmap is that CSS box times
+//! `devicePixelRatio`, and the context is scaled so that the plot module lays out and writes
+//! in CSS pixels. Text keeps its size whatever the width, and is sharp on a 2× screen (a fixed
+//! bitmap shrunk or stretched by CSS made labels 5 px high at 1024 px, and blurred them on
+//! Retina screens). The page draws the charts again when their box or the ratio changes.
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -7,21 +13,87 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::WebError;
-use super::measured_canvas::MeasuredCanvas;
+use super::canvas_text::CanvasText;
 use crate::data::{IMAGE_BYTES, IMAGE_SIDE};
 use crate::eval::{ConfidenceHistogram, ConfusionMatrix, Normalization};
+use crate::plot::measured::Measured;
 use crate::plot::{
     AngledLabel, CurveRun, HeatmapLayout, Metric, TextAnchor, draw_confidence, draw_confusion,
     draw_difference, draw_metric,
 };
 
-/// plotters on `canvas`, measuring its text with the canvas (see `measured_canvas`).
+/// A canvas whose bitmap fits its box, with its context drawing in CSS pixels.
+struct Fitted {
+    context: CanvasRenderingContext2d,
+    /// The drawing's size in CSS pixels.
+    size: (u32, u32),
+}
+
+/// The canvas's content box (inside its border) in CSS pixels, or `None` while it is not
+/// laid out (hidden).
+pub fn content_box(canvas: &HtmlCanvasElement) -> Option<(f64, f64)> {
+    let rect = canvas.get_bounding_client_rect();
+    // The border: the canvas has no padding and no scroll bar.
+    let border_x = (canvas.offset_width() - canvas.client_width()) as f64;
+    let border_y = (canvas.offset_height() - canvas.client_height()) as f64;
+    let (w, h) = (rect.width() - border_x, rect.height() - border_y);
+    (w >= 1.0 && h >= 1.0).then_some((w, h))
+}
+
+fn device_pixel_ratio() -> f64 {
+    web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .unwrap_or(1.0)
+}
+
+/// The bitmap `canvas` should have: its box times the pixel ratio (`None` while hidden).
+fn bitmap_for_box(canvas: &HtmlCanvasElement) -> Option<((u32, u32), f64, (f64, f64))> {
+    let (w, h) = content_box(canvas)?;
+    let ratio = device_pixel_ratio();
+    let bitmap = ((w * ratio).round() as u32, (h * ratio).round() as u32);
+    Some((bitmap, ratio, (w, h)))
+}
+
+/// Whether `canvas`'s bitmap was drawn for its box as it is now (a hidden canvas does).
+pub fn fits_its_box(canvas: &HtmlCanvasElement) -> bool {
+    bitmap_for_box(canvas).is_none_or(|(bitmap, _, _)| bitmap == (canvas.width(), canvas.height()))
+}
+
+/// Sizes `canvas`'s bitmap for its box at the screen's pixel ratio and scales its context to
+/// CSS pixels. A canvas that is not laid out keeps its bitmap, drawn at ratio 1.
+fn fit(canvas: &HtmlCanvasElement) -> Result<Fitted, WebError> {
+    let (ratio, size) = match bitmap_for_box(canvas) {
+        Some((bitmap, ratio, (w, h))) => {
+            // Setting a size clears the bitmap even when it is the same: only when it changed.
+            if canvas.width() != bitmap.0 {
+                canvas.set_width(bitmap.0);
+            }
+            if canvas.height() != bitmap.1 {
+                canvas.set_height(bitmap.1);
+            }
+            (ratio, (w.round() as u32, h.round() as u32))
+        }
+        None => (1.0, (canvas.width(), canvas.height())),
+    };
+    let context = context(canvas)?;
+    context
+        .set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)
+        .map_err(|e| WebError::js("scaling the canvas", e))?;
+    Ok(Fitted { context, size })
+}
+
+/// plotters on a canvas, measuring its text with the canvas (see `canvas_text`).
+type MeasuredCanvas = Measured<CanvasBackend, CanvasText>;
+
+/// plotters on `canvas`, fitted to its box.
 fn backend(canvas: &HtmlCanvasElement) -> Result<MeasuredCanvas, WebError> {
+    let Fitted { context, size } = fit(canvas)?;
     let inner = CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| WebError::Js {
         context: "drawing a chart".into(),
         message: "the canvas has no 2D context".into(),
     })?;
-    Ok(MeasuredCanvas::new(inner, context(canvas)?))
+    Ok(Measured::with_size(inner, CanvasText(context), size))
 }
 
 fn draw_failed(error: impl std::fmt::Display) -> WebError {
@@ -92,6 +164,16 @@ pub fn paint_confidence(
     area.present().map_err(draw_failed)
 }
 
+/// Text measured as the page draws it, for charts drawn elsewhere (a report's SVG): on a
+/// canvas of its own, never shown.
+pub fn text_measure() -> Result<CanvasText, WebError> {
+    let canvas: HtmlCanvasElement = super::dom::document()
+        .create_element("canvas")
+        .map_err(|e| WebError::js("measuring text", e))?
+        .unchecked_into();
+    Ok(CanvasText(context(&canvas)?))
+}
+
 /// One CIFAR-10 image (CHW bytes, as stored) on a canvas of its own size.
 pub fn paint_image(canvas: &HtmlCanvasElement, chw: &[u8]) -> Result<(), WebError> {
     let plane = IMAGE_BYTES / 3;
@@ -120,8 +202,8 @@ pub fn paint_image(canvas: &HtmlCanvasElement, chw: &[u8]) -> Result<(), WebErro
 
 /// A blank canvas with one line of grey text: the empty state of a chart.
 pub fn paint_message(canvas: &HtmlCanvasElement, text: &str) -> Result<(), WebError> {
-    let ctx = context(canvas)?;
-    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    let Fitted { context: ctx, size } = fit(canvas)?;
+    let (w, h) = (size.0 as f64, size.1 as f64);
     ctx.set_fill_style_str("#ffffff");
     ctx.fill_rect(0.0, 0.0, w, h);
     ctx.set_fill_style_str("#666666");
@@ -132,7 +214,8 @@ pub fn paint_message(canvas: &HtmlCanvasElement, text: &str) -> Result<(), WebEr
         .map_err(|e| WebError::js("painting a message", e))
 }
 
-/// A frame around one cell (the keyboard or hover selection).
+/// A frame around one cell (the keyboard or hover selection), on a matrix just painted (its
+/// context still scaled to CSS pixels).
 pub fn outline_cell(
     canvas: &HtmlCanvasElement,
     layout: &HeatmapLayout,

@@ -28,6 +28,8 @@ pub mod adapter;
 #[cfg(target_arch = "wasm32")]
 pub mod canvas;
 #[cfg(target_arch = "wasm32")]
+mod canvas_text;
+#[cfg(target_arch = "wasm32")]
 mod dom;
 #[cfg(target_arch = "wasm32")]
 pub mod envelope;
@@ -35,8 +37,6 @@ pub mod envelope;
 mod error;
 #[cfg(target_arch = "wasm32")]
 pub mod gpu_meter;
-#[cfg(target_arch = "wasm32")]
-mod measured_canvas;
 #[cfg(target_arch = "wasm32")]
 mod page;
 #[cfg(target_arch = "wasm32")]

@@ -142,6 +142,16 @@ impl SavedRun {
     }
 
     /// File names of downloads: the run's name made safe for a file system.
+    /// What a report shows of it (`cifar-lab report`'s view of a run folder).
+    pub fn summary(&self) -> crate::report::RunSummary {
+        crate::report::RunSummary {
+            name: self.name.clone(),
+            config: self.config.clone(),
+            history: self.history.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+
     pub fn file_stem(&self) -> String {
         let stem: String = self
             .name

@@ -56,13 +56,30 @@ pub struct Machine {
     pub cores: Option<usize>,
     /// `navigator.deviceMemory` (Chromium only; rounded, at most 8): gigabytes.
     pub memory_gb: Option<f64>,
+    /// The engine reports cores in buckets (see [`reports_cores_in_buckets`]).
+    pub cores_in_buckets: bool,
 }
+
+/// Whether the browser of `user_agent` runs WebKit, which says 4 cores for any machine under
+/// 8 and 8 for any above, against fingerprinting (Safari, and every browser on iOS; WebKitGTK
+/// said 4 on a 2-core machine). Chromium's agents also name AppleWebKit, with Chrome after it.
+pub fn reports_cores_in_buckets(user_agent: &str) -> bool {
+    user_agent.contains("AppleWebKit/") && !user_agent.contains("Chrome/")
+}
+
+/// Workers when WebKit's "4" stands for anything from 1 to 7 cores: two train 1.8× faster than
+/// one even on 2 cores (docs/BENCHMARKS.md, every core in the page), and leave a machine with
+/// more cores room for the page.
+const WORKERS_UNDER_EIGHT_IN_BUCKETS: usize = 2;
 
 impl Machine {
     /// Every core but one, which the page and the browser keep; no more than the memory
-    /// holds; at least one.
+    /// holds; at least one. WebKit's "4" is read as [`WORKERS_UNDER_EIGHT_IN_BUCKETS`].
     pub fn auto_workers(self) -> usize {
-        let cores = self.cores.unwrap_or(1).saturating_sub(1);
+        let cores = match self.cores {
+            Some(n) if self.cores_in_buckets && n < 8 => WORKERS_UNDER_EIGHT_IN_BUCKETS,
+            n => n.unwrap_or(1).saturating_sub(1),
+        };
         let memory = self
             .memory_gb
             .filter(|gb| gb.is_finite() && *gb > 0.0)
@@ -137,7 +154,11 @@ mod tests {
 
     #[test]
     fn auto_leaves_a_core_and_fits_the_memory() {
-        let machine = |cores, memory_gb| Machine { cores, memory_gb };
+        let machine = |cores, memory_gb| Machine {
+            cores,
+            memory_gb,
+            cores_in_buckets: false,
+        };
         assert_eq!(machine(Some(8), None).auto_workers(), 7);
         assert_eq!(machine(Some(2), None).auto_workers(), 1);
         assert_eq!(machine(Some(1), None).auto_workers(), 1);
@@ -146,6 +167,30 @@ mod tests {
         assert_eq!(machine(Some(16), Some(2.0)).auto_workers(), 4);
         assert_eq!(machine(Some(16), Some(0.25)).auto_workers(), 1);
         assert_eq!(machine(Some(4), Some(f64::NAN)).auto_workers(), 3);
+    }
+
+    #[test]
+    fn webkits_four_cores_mean_two_workers() {
+        let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/18.1 Safari/605.1.15";
+        let webkitgtk = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 \
+                         (KHTML, like Gecko) Version/18.0 Safari/605.1.15";
+        let chromium = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                        Chrome/131.0.0.0 Safari/537.36";
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert!(reports_cores_in_buckets(safari));
+        assert!(reports_cores_in_buckets(webkitgtk));
+        assert!(!reports_cores_in_buckets(chromium));
+        assert!(!reports_cores_in_buckets(firefox));
+        let webkit = |cores| Machine {
+            cores: Some(cores),
+            memory_gb: None,
+            cores_in_buckets: true,
+        };
+        // WebKitGTK on a 2-core machine said 4: Auto was 3 workers.
+        assert_eq!(webkit(4).auto_workers(), 2);
+        assert_eq!(webkit(2).auto_workers(), 2);
+        assert_eq!(webkit(8).auto_workers(), 7);
     }
 
     #[test]
@@ -159,7 +204,7 @@ mod tests {
         }
         let eight = Machine {
             cores: Some(8),
-            memory_gb: None,
+            ..Machine::default()
         };
         assert_eq!(CpuWorkers::Count(3).count(eight), 3);
         assert_eq!(CpuWorkers::Auto.count(eight), 7);

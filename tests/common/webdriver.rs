@@ -118,6 +118,34 @@ pub async fn firefox(port: u16, downloads: &Path) -> Client {
         .expect("a WebDriver session with headless Firefox")
 }
 
+pub async fn webkit_driver() -> (Driver, u16) {
+    let install = "apt-get install webkit2gtk-driver, as scripts/test does";
+    let port = |port| vec![format!("--port={port}")];
+    webdriver("WEBKIT_WEBDRIVER", "WebKitWebDriver", port, install).await
+}
+
+/// WebKitGTK's MiniBrowser (Debian's `webkit2gtk-driver`), Safari's engine, in the X server
+/// of `$DISPLAY` (`xvfb-run` gives one).
+pub async fn webkit(port: u16) -> Client {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "WebKitGTK needs an X server: run the test under xvfb-run (scripts/test does)"
+    );
+    let binary = std::env::var("MINIBROWSER")
+        .unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser".to_string());
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("MiniBrowser"));
+    caps.insert(
+        "webkitgtk:browserOptions".into(),
+        json!({ "binary": binary, "args": ["--automation"] }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with WebKitGTK's MiniBrowser")
+}
+
 pub async fn browser(port: u16, downloads: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     let mut options = json!({ "args": [
@@ -140,6 +168,96 @@ pub async fn browser(port: u16, downloads: &Path) -> Client {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a WebDriver session with headless Chromium")
+}
+
+/// A Chrome DevTools Protocol command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// Chromium shows the page as a `width`×`height` CSS-pixel screen at `ratio` device pixels
+/// per CSS pixel (a Retina screen is 2), from now on, the page staying open.
+pub async fn emulate_screen(client: &Client, width: u32, height: u32, ratio: f64) {
+    let command = json!({
+        "cmd": "Emulation.setDeviceMetricsOverride",
+        "params": { "width": width, "height": height, "deviceScaleFactor": ratio, "mobile": false },
+    });
+    client
+        .issue_cmd(Cdp(command))
+        .await
+        .expect("Chromium's device metrics");
+}
+
+/// Sizes the window so that its viewport is `width`×`height` CSS pixels.
+pub async fn viewport(client: &Client, width: u32, height: u32) {
+    client.set_window_size(width, height).await.unwrap();
+    let inner = client
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await
+        .unwrap();
+    let (w, h) = (
+        inner[0].as_u64().unwrap() as u32,
+        inner[1].as_u64().unwrap() as u32,
+    );
+    if (w, h) != (width, height) {
+        let outer = (
+            width + width.saturating_sub(w),
+            height + height.saturating_sub(h),
+        );
+        client.set_window_size(outer.0, outer.1).await.unwrap();
+    }
+}
+
+/// The page's charts, by element id.
+pub const CHARTS: [&str; 5] = [
+    "acc-canvas",
+    "loss-canvas",
+    "matrix-canvas",
+    "confidence-canvas",
+    "diff-canvas",
+];
+
+/// A JS expression: each chart as `[id, bitmap width, height, content box width × ratio,
+/// height × ratio]` when every bitmap is its box times `devicePixelRatio` (±1 px), else false.
+pub fn charts_fitted() -> String {
+    format!(
+        "(() => {{
+           const ratio = window.devicePixelRatio;
+           const sizes = {CHARTS:?}.map(id => {{
+             const c = document.getElementById(id);
+             const r = c.getBoundingClientRect();
+             const w = (r.width - (c.offsetWidth - c.clientWidth)) * ratio;
+             const h = (r.height - (c.offsetHeight - c.clientHeight)) * ratio;
+             return [id, c.width, c.height, w, h];
+           }});
+           return sizes.every(([, bw, bh, w, h]) => Math.abs(bw - w) <= 1 && Math.abs(bh - h) <= 1)
+             && sizes;
+         }})()"
+    )
+}
+
+/// Waits (10 s at most) for every chart to be drawn for its box; returns their sizes.
+pub async fn charts_fit_their_boxes(client: &Client, what: &str) -> Value {
+    let what = format!("the charts to fit their boxes ({what})");
+    let sizes = wait_for(client, &what, &charts_fitted(), 10).await;
+    println!("{what}: {sizes}");
+    sizes
 }
 
 /// Runs `script` (a JS expression) until it is truthy; returns its value.
@@ -241,6 +359,32 @@ pub async fn inked(client: &Client, id: &str) -> u64 {
         .unwrap()
         .as_u64()
         .unwrap()
+}
+
+/// The share of a canvas's pixels that are inked (not white): a chart is drawn for its box,
+/// so its pixel count depends on the window.
+pub async fn inked_share(client: &Client, id: &str) -> f64 {
+    let size = client
+        .execute(
+            &format!("const c = document.getElementById('{id}'); return c.width * c.height;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    inked(client, id).await as f64 / size.as_f64().unwrap().max(1.0)
+}
+
+/// The curves and the matrix of a finished run are drawn: each with as much ink as the fixed
+/// 560×380 charts needed (3,000 pixels), as a share of its bitmap, which follows its box.
+pub async fn assert_charts_drawn(client: &Client) {
+    for canvas in ["acc-canvas", "loss-canvas", "matrix-canvas"] {
+        let ink = inked_share(client, canvas).await;
+        assert!(
+            ink > 0.014,
+            "{canvas} inked {:.1} % of its pixels",
+            ink * 100.0
+        );
+    }
 }
 
 /// Serves the app under [`BASE`] with `files` (a data set in the official layout) where the

@@ -8,27 +8,7 @@ use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use serde_json::Value;
 
-use super::webdriver::{choose, click, fill, screenshots, train_enabled, wait_for};
-
-/// Sizes the window so that its viewport is `width`×`height` CSS pixels.
-async fn viewport(client: &Client, width: u32, height: u32) {
-    client.set_window_size(width, height).await.unwrap();
-    let inner = client
-        .execute("return [window.innerWidth, window.innerHeight];", vec![])
-        .await
-        .unwrap();
-    let (w, h) = (
-        inner[0].as_u64().unwrap() as u32,
-        inner[1].as_u64().unwrap() as u32,
-    );
-    if (w, h) != (width, height) {
-        let outer = (
-            width + width.saturating_sub(w),
-            height + height.saturating_sub(h),
-        );
-        client.set_window_size(outer.0, outer.1).await.unwrap();
-    }
-}
+use super::webdriver::{choose, click, fill, screenshots, train_enabled, viewport, wait_for};
 
 /// Each element's box, and whether it lies wholly inside the window.
 async fn boxes(client: &Client, ids: &[&str]) -> Value {

@@ -46,6 +46,7 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
                 Err(error) => a.say(Line::RunsError, &format!("The download failed: {error}")),
             }
         }
+        Command::DownloadReport { runs, file } => app.borrow().download_report(&runs, &file),
         Command::DownloadStored { run, file } => App::download_stored(app, run, file),
         Command::ShowGallery(images) => app.borrow().show_gallery(&images),
         Command::ShowAugmentSamples(images) => app.borrow().show_augment_samples(&images),

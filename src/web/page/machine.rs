@@ -1,7 +1,7 @@
 //! The machine as the browser describes it to the page: how many workers *Auto* means, shown
 //! on the form's CPU-workers select ("Auto (7)").
 
-use crate::web::workers::Machine;
+use crate::web::workers::{Machine, reports_cores_in_buckets};
 
 /// What `navigator` says, and the select's Auto option labelled with its count.
 pub(super) fn describe() -> Machine {
@@ -17,6 +17,9 @@ pub(super) fn describe() -> Machine {
     let machine = Machine {
         cores: (cores.is_finite() && cores >= 1.0).then_some(cores as usize),
         memory_gb,
+        cores_in_buckets: navigator
+            .user_agent()
+            .is_ok_and(|agent| reports_cores_in_buckets(&agent)),
     };
     let auto = window.document().and_then(|d| {
         d.query_selector("#cpu-workers option[value=auto]")

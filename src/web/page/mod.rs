@@ -5,8 +5,9 @@
 //!
 //! One file a job: `worker.rs` starts the training worker and relays its events, `form.rs`
 //! reads and fills the training form (and makes share links), `view.rs` draws the history, curves and
-//! the confusion matrix, `runs.rs` the runs table and its storage, `gallery.rs` a matrix
-//! cell's images, `picture.rs` the user's own picture.
+//! the confusion matrix, `runs.rs` the runs table and its storage, `report.rs` a report of runs, `gallery.rs` a matrix
+//! cell's images, `picture.rs` the user's own picture, `resize.rs` draws the charts again when
+//! their boxes change.
 
 mod apply;
 mod elements;
@@ -14,6 +15,8 @@ mod form;
 mod gallery;
 mod machine;
 mod picture;
+mod report;
+mod resize;
 mod runs;
 mod store;
 mod view;
@@ -89,6 +92,7 @@ pub fn start() -> Result<(), WebError> {
     }));
     wire::wire(&app);
     picture::wire_picture(&app);
+    resize::follow_boxes(&app);
     {
         let mut a = app.borrow_mut();
         a.draw_matrix();

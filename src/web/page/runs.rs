@@ -36,7 +36,8 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
 }
 
 impl App {
-    /// One row per run: name, model, epochs, final accuracy, status, downloads, remove.
+    /// One row per run: ticked for the report, name, model, epochs, final accuracy, status,
+    /// downloads, remove.
     pub(super) fn render_runs(&self) {
         let body = &self.el.runs_body;
         dom::clear(body);
@@ -45,6 +46,17 @@ impl App {
             let run = &view.saved;
             let is_running = running == Some(run.name.as_str());
             let tr = element("tr", "");
+            let tick = element("td", "");
+            let checkbox = element("input", "");
+            let _ = checkbox.set_attribute("type", "checkbox");
+            let _ = checkbox.set_attribute("data-action", "tick");
+            let _ = checkbox.set_attribute("data-run", &index.to_string());
+            let _ = checkbox.set_attribute("aria-label", &format!("{} in the report", run.name));
+            if view.in_report {
+                let _ = checkbox.set_attribute("checked", "");
+            }
+            let _ = tick.append_child(&checkbox);
+            let _ = tr.append_child(&tick);
             let status = match (&run.origin, &run.ending, is_running) {
                 (_, _, true) => "training".to_string(),
                 (Origin::Loaded { file }, _, _) => format!("evaluated from {file}"),

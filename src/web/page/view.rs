@@ -211,12 +211,10 @@ impl App {
         }
     }
 
-    /// The matrix cell under a point given in CSS pixels of the canvas.
+    /// The matrix cell under a point given in CSS pixels of the canvas (the matrix is laid
+    /// out in them: web/canvas.rs).
     pub(super) fn cell_under(&self, x: i32, y: i32) -> Option<(usize, usize)> {
-        let canvas = &self.el.matrix_canvas;
-        let scale = canvas.width() as f64 / canvas.client_width().max(1) as f64;
-        let (px, py) = ((x as f64 * scale) as i32, (y as f64 * scale) as i32);
-        self.layout.as_ref().and_then(|l| l.cell_at(px, py))
+        self.layout.as_ref().and_then(|l| l.cell_at(x, y))
     }
 
     /// The tooltip for the cell under the mouse (offsets in CSS pixels of the canvas).
@@ -268,8 +266,6 @@ impl App {
         });
         self.selected = Some((t, p));
         self.draw_matrix();
-        let canvas = &self.el.matrix_canvas;
-        let scale = canvas.client_width().max(1) as f64 / canvas.width() as f64;
         if let (Some(layout), Some(metrics)) = (
             self.layout.as_ref(),
             self.shown_run().and_then(|r| r.saved.metrics.as_ref()),
@@ -277,11 +273,7 @@ impl App {
             let (cx, cy) = layout.cell_centre(t, p);
             let names = self.session.classes();
             let text = cell_tooltip(&metrics.confusion, names, t, p, self.matrix_mode);
-            self.show_tooltip(
-                &text,
-                (cx as f64 * scale) as i32 + TIP_OFFSET,
-                (cy as f64 * scale) as i32 + TIP_OFFSET,
-            );
+            self.show_tooltip(&text, cx + TIP_OFFSET, cy + TIP_OFFSET);
         }
     }
 }

@@ -133,6 +133,15 @@ pub(super) fn wire(app: &Shared) {
             }
         }
     });
+    on(&el.runs_body, "change", {
+        let app = app.clone();
+        move |e: DomEvent| {
+            if let Some(input) = run_ticked(&app, &e) {
+                dispatch(&app, input);
+            }
+        }
+    });
+    on(&el.report_ticked, "click", input(|_| Input::ReportTicked));
     on(&el.weights_file, "change", {
         let app = app.clone();
         move |e: DomEvent| {
@@ -170,6 +179,20 @@ fn run_button(app: &Shared, e: &MouseEvent) -> Option<Input> {
         "remove" => Some(Input::Remove { run }),
         other => Download::parse(other).map(|what| Input::Download { run, what }),
     }
+}
+
+/// A run's report box ticked or not.
+fn run_ticked(app: &Shared, e: &DomEvent) -> Option<Input> {
+    let checkbox: HtmlInputElement = e.target()?.dyn_into().ok()?;
+    if checkbox.get_attribute("data-action")? != "tick" {
+        return None;
+    }
+    let index: usize = checkbox.get_attribute("data-run")?.parse().ok()?;
+    let run = app.borrow().session.runs().get(index)?.name().to_string();
+    Some(Input::TickForReport {
+        run,
+        ticked: checkbox.checked(),
+    })
 }
 
 /// The confusion matrix: its run and mode, hover, click and keyboard.

@@ -88,6 +88,10 @@ impl Session {
             done: None,
         };
         let command = match what {
+            Download::Report => Command::DownloadReport {
+                runs: vec![name.to_string()],
+                file: format!("{stem}-report.html"),
+            },
             Download::HistoryCsv => text("history.csv", saved.history.to_csv(), "text/csv"),
             Download::HistoryJson => {
                 text("history.json", saved.history.to_json(), "application/json")
@@ -115,6 +119,26 @@ impl Session {
             }
         };
         out.push(command);
+    }
+
+    /// The ticked runs in one report, in the table's order.
+    pub(super) fn report_ticked(&mut self, out: &mut Vec<Command>) {
+        let runs: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|r| r.in_report)
+            .map(|r| r.name().to_string())
+            .collect();
+        out.push(match runs.len() {
+            0 => Command::Say(
+                Line::RunsError,
+                "Tick the runs to compare in the report first (the first column).".into(),
+            ),
+            _ => Command::DownloadReport {
+                runs,
+                file: "cifar-lab-report.html".into(),
+            },
+        });
     }
 
     pub(super) fn remove(&mut self, name: &str, out: &mut Vec<Command>) {

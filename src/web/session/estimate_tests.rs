@@ -242,7 +242,7 @@ fn speeds_are_kept_for_each_count_of_cpu_workers() {
     let mut s = ready();
     s.set_machine(crate::web::workers::Machine {
         cores: Some(4),
-        memory_gb: None,
+        ..Default::default()
     });
     let mut form = crate::web::form::tutorial();
     form.set(Field::Backend, "cpu");

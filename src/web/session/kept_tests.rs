@@ -250,3 +250,47 @@ fn the_gallery_pages_through_one_cell() {
     assert!(s.gallery().is_none());
     assert!(posted(&s.update(Input::TurnGalleryPage(1))).is_empty());
 }
+
+#[test]
+fn a_report_is_of_one_run_or_of_the_ticked_ones_in_order() {
+    let mut s = Session::default();
+    let kept = vec![Ok(stored("plain", 1e12)), Ok(stored("deeper", 2e12))];
+    s.update(Input::Restored(Ok(kept)));
+    let commands = s.update(Input::Download {
+        run: "deeper".into(),
+        what: Download::Report,
+    });
+    assert!(commands.contains(&Command::DownloadReport {
+        runs: vec!["deeper".into()],
+        file: "deeper-report.html".into(),
+    }));
+    // None ticked: the page says how to choose.
+    let commands = s.update(Input::ReportTicked);
+    assert!(
+        said(&commands, Line::RunsError)
+            .unwrap()
+            .starts_with("Tick the runs")
+    );
+    for run in ["deeper", "plain"] {
+        s.update(Input::TickForReport {
+            run: run.into(),
+            ticked: true,
+        });
+    }
+    let commands = s.update(Input::ReportTicked);
+    assert!(commands.contains(&Command::DownloadReport {
+        runs: vec!["plain".into(), "deeper".into()],
+        file: "cifar-lab-report.html".into(),
+    }));
+    s.update(Input::TickForReport {
+        run: "plain".into(),
+        ticked: false,
+    });
+    assert!(
+        s.update(Input::ReportTicked)
+            .contains(&Command::DownloadReport {
+                runs: vec!["deeper".into()],
+                file: "cifar-lab-report.html".into(),
+            })
+    );
+}

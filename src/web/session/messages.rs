@@ -88,6 +88,12 @@ pub enum Command {
         mime: &'static str,
         done: Option<String>,
     },
+    /// Write the report of these runs (the page measures its charts' text) and offer it as
+    /// `file`.
+    DownloadReport {
+        runs: Vec<String>,
+        file: String,
+    },
     /// Offer the weights kept in IndexedDB for a run restored from there.
     DownloadStored {
         run: String,
@@ -122,6 +128,8 @@ pub struct Prediction {
 /// A file of a run that the runs table offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Download {
+    /// What `cifar-lab report` writes of it: one self-contained HTML page.
+    Report,
     HistoryCsv,
     HistoryJson,
     MetricsJson,
@@ -130,7 +138,8 @@ pub enum Download {
 }
 
 impl Download {
-    pub const ALL: [Download; 5] = [
+    pub const ALL: [Download; 6] = [
+        Self::Report,
         Self::HistoryCsv,
         Self::HistoryJson,
         Self::MetricsJson,
@@ -141,6 +150,7 @@ impl Download {
     /// The name in the runs table's `data-action` attributes.
     pub fn action(self) -> &'static str {
         match self {
+            Self::Report => "report.html",
             Self::HistoryCsv => "history.csv",
             Self::HistoryJson => "history.json",
             Self::MetricsJson => "metrics.json",
@@ -206,6 +216,13 @@ pub enum Input {
     Remove {
         run: String,
     },
+    /// A run ticked (or not) for the report of the ticked runs.
+    TickForReport {
+        run: String,
+        ticked: bool,
+    },
+    /// Download report pressed: the ticked runs compared in one report.
+    ReportTicked,
     OpenGallery {
         run: String,
         truth: usize,

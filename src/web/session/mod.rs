@@ -227,6 +227,12 @@ impl Session {
             } => self.load_weights(file_name, &form, now, &mut out),
             Input::Download { run, what } => self.download(&run, what, &mut out),
             Input::Remove { run } => self.remove(&run, &mut out),
+            Input::TickForReport { run, ticked } => {
+                if let Some(view) = self.run_mut(&run) {
+                    view.in_report = ticked;
+                }
+            }
+            Input::ReportTicked => self.report_ticked(&mut out),
             Input::OpenGallery {
                 run,
                 truth,

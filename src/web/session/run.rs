@@ -26,6 +26,8 @@ pub struct RunView {
     pub in_worker: bool,
     /// What it does while it trains (the run bar's words, `run_bar.rs`); none once it ended.
     pub in_progress: Option<InProgress>,
+    /// Ticked in the runs table, for a report that compares the ticked runs.
+    pub in_report: bool,
 }
 
 impl RunView {
@@ -83,6 +85,7 @@ impl RunView {
             live: None,
             in_worker: true,
             in_progress: None,
+            in_report: false,
         }
     }
 
@@ -92,6 +95,7 @@ impl RunView {
             live: None,
             in_worker: false,
             in_progress: None,
+            in_report: false,
         }
     }
 
