@@ -47,24 +47,35 @@ fn device_pixel_ratio() -> f64 {
         .unwrap_or(1.0)
 }
 
-/// The bitmap `canvas` should have: its box times the pixel ratio (`None` while hidden).
-fn bitmap_for_box(canvas: &HtmlCanvasElement) -> Option<((u32, u32), f64, (f64, f64))> {
+/// What a canvas is drawn for: its box in CSS pixels, the screen's pixel ratio, and the
+/// bitmap they make.
+struct BoxAtRatio {
+    css: (f64, f64),
+    ratio: f64,
+    bitmap: (u32, u32),
+}
+
+/// `canvas`'s box at the screen's ratio (`None` while hidden).
+fn box_at_ratio(canvas: &HtmlCanvasElement) -> Option<BoxAtRatio> {
     let (w, h) = content_box(canvas)?;
     let ratio = device_pixel_ratio();
-    let bitmap = ((w * ratio).round() as u32, (h * ratio).round() as u32);
-    Some((bitmap, ratio, (w, h)))
+    Some(BoxAtRatio {
+        css: (w, h),
+        ratio,
+        bitmap: ((w * ratio).round() as u32, (h * ratio).round() as u32),
+    })
 }
 
 /// Whether `canvas`'s bitmap was drawn for its box as it is now (a hidden canvas does).
 pub fn fits_its_box(canvas: &HtmlCanvasElement) -> bool {
-    bitmap_for_box(canvas).is_none_or(|(bitmap, _, _)| bitmap == (canvas.width(), canvas.height()))
+    box_at_ratio(canvas).is_none_or(|b| b.bitmap == (canvas.width(), canvas.height()))
 }
 
 /// Sizes `canvas`'s bitmap for its box at the screen's pixel ratio and scales its context to
 /// CSS pixels. A canvas that is not laid out keeps its bitmap, drawn at ratio 1.
 fn fit(canvas: &HtmlCanvasElement) -> Result<Fitted, WebError> {
-    let (ratio, size) = match bitmap_for_box(canvas) {
-        Some((bitmap, ratio, (w, h))) => {
+    let (ratio, size) = match box_at_ratio(canvas) {
+        Some(BoxAtRatio { css, ratio, bitmap }) => {
             // Setting a size clears the bitmap even when it is the same: only when it changed.
             if canvas.width() != bitmap.0 {
                 canvas.set_width(bitmap.0);
@@ -72,7 +83,7 @@ fn fit(canvas: &HtmlCanvasElement) -> Result<Fitted, WebError> {
             if canvas.height() != bitmap.1 {
                 canvas.set_height(bitmap.1);
             }
-            (ratio, (w.round() as u32, h.round() as u32))
+            (ratio, (css.0.round() as u32, css.1.round() as u32))
         }
         None => (1.0, (canvas.width(), canvas.height())),
     };
