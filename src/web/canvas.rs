@@ -31,7 +31,7 @@ struct Fitted {
 
 /// The canvas's content box (inside its border) in CSS pixels, or `None` while it is not
 /// laid out (hidden).
-pub fn content_box(canvas: &HtmlCanvasElement) -> Option<(f64, f64)> {
+fn content_box(canvas: &HtmlCanvasElement) -> Option<(f64, f64)> {
     let rect = canvas.get_bounding_client_rect();
     // The border: the canvas has no padding and no scroll bar.
     let border_x = (canvas.offset_width() - canvas.client_width()) as f64;
