@@ -4,6 +4,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::curves::draw_empty_state;
+use super::frame::{self, MARGIN, Y_LABEL_AREA};
 use super::legend::{Entry, Legend, Swatch};
 use super::palette::run_colour;
 use super::{DrawError, labels_that_fit};
@@ -41,25 +42,21 @@ pub fn draw_confidence<DB: DrawingBackend>(
     let legend = Legend::layout(
         &rest,
         entries,
-        67,
-        width as i32 - 12,
+        (MARGIN + Y_LABEL_AREA) as i32,
+        width as i32 - MARGIN as i32,
         rest.dim_in_pixel().1 / 3,
     )?;
     let (legend_area, plot) = rest.split_vertically(legend.height());
     legend.draw(&legend_area)?;
-    let (plot_w, plot_h) = plot.dim_in_pixel();
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(12)
-        .margin_top(4)
-        .x_label_area_size(40)
-        .y_label_area_size(55)
-        .build_cartesian_2d(0.0f64..1.0, 0.0..(top * 1.15).max(0.05))?;
+    let (grid_w, grid_h) = frame::grid_size(&plot);
+    let mut chart =
+        frame::builder(&plot).build_cartesian_2d(0.0f64..1.0, 0.0..(top * 1.15).max(0.05))?;
     chart
         .configure_mesh()
         .x_desc("top predicted probability")
         .y_desc("share of the answers")
-        .x_labels(labels_that_fit(plot_w.saturating_sub(79), 34, 11))
-        .y_labels(labels_that_fit(plot_h.saturating_sub(56), 22, 10))
+        .x_labels(labels_that_fit(grid_w, 34, 11))
+        .y_labels(labels_that_fit(grid_h, 22, 10))
         .x_label_formatter(&|x| format!("{x:.1}"))
         .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
         .label_style(("sans-serif", 13))

@@ -2,6 +2,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::frame::{self, MARGIN, Y_LABEL_AREA};
 use super::legend::{Entry, Legend, Swatch, style_key};
 use super::{DrawError, labels_that_fit, run_colour};
 use crate::history::{EpochRecord, History};
@@ -120,10 +121,7 @@ fn tick_label(span: f64) -> impl Fn(&f64) -> String {
     move |y: &f64| format!("{y:.decimals$}")
 }
 
-const MARGIN: u32 = 12;
 const CAPTION_HEIGHT: u32 = 34;
-const Y_LABEL_AREA: u32 = 55;
-const X_LABEL_AREA: u32 = 40;
 
 /// One metric of every run: training dashed and lighter, validation solid, points marked, the
 /// best-validation epoch ringed; the legend in rows between the caption and the plot.
@@ -166,15 +164,8 @@ pub fn draw_metric<DB: DrawingBackend>(
     legend.draw(&legend_area)?;
 
     let (y_low, y_high) = y_range(runs, metric);
-    // The mesh inside the plot's margins and label areas.
-    let (plot_w, plot_h) = plot.dim_in_pixel();
-    let mesh_w = plot_w.saturating_sub(2 * MARGIN + Y_LABEL_AREA);
-    let mesh_h = plot_h.saturating_sub(MARGIN + 4 + X_LABEL_AREA);
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(MARGIN)
-        .margin_top(4)
-        .x_label_area_size(X_LABEL_AREA)
-        .y_label_area_size(Y_LABEL_AREA)
+    let (grid_w, grid_h) = frame::grid_size(&plot);
+    let mut chart = frame::builder(&plot)
         .build_cartesian_2d(0.5f64..(epochs.max(1) as f64 + 0.5), y_low..y_high)?;
     // Epochs are whole numbers: label only the integer ticks, from 1.
     let epoch_label = |x: &f64| {
@@ -189,8 +180,8 @@ pub fn draw_metric<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("epoch")
         .y_desc(metric.label())
-        .x_labels(labels_that_fit(mesh_w, 28, epochs.clamp(1, 15)))
-        .y_labels(labels_that_fit(mesh_h, 22, 10))
+        .x_labels(labels_that_fit(grid_w, 28, epochs.clamp(1, 15)))
+        .y_labels(labels_that_fit(grid_h, 22, 10))
         .x_label_formatter(&epoch_label)
         .y_label_formatter(&tick_label(y_high - y_low))
         .label_style(("sans-serif", 13))

@@ -14,6 +14,7 @@
 
 mod confidence;
 mod curves;
+mod frame;
 mod heatmap;
 mod labels;
 mod legend;

@@ -166,15 +166,26 @@ pub(super) fn wire(app: &Shared) {
     wire_matrix(app, &a.el);
 }
 
-/// A click in the runs table: which button, for which run (rows are in the session's order).
-fn run_button(app: &Shared, e: &MouseEvent) -> Option<Input> {
-    let button = e
+/// The runs table's control that `e` came from (`selector`: its kind), its action and its
+/// run's name (rows are in the session's order).
+fn run_control(
+    app: &Shared,
+    e: &DomEvent,
+    selector: &str,
+) -> Option<(web_sys::Element, String, String)> {
+    let control = e
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|t| t.closest("button[data-action]").ok().flatten())?;
-    let action = button.get_attribute("data-action")?;
-    let index: usize = button.get_attribute("data-run")?.parse().ok()?;
+        .and_then(|t| t.closest(selector).ok().flatten())?;
+    let action = control.get_attribute("data-action")?;
+    let index: usize = control.get_attribute("data-run")?.parse().ok()?;
     let run = app.borrow().session.runs().get(index)?.name().to_string();
+    Some((control, action, run))
+}
+
+/// A click in the runs table: which button, for which run.
+fn run_button(app: &Shared, e: &MouseEvent) -> Option<Input> {
+    let (_, action, run) = run_control(app, e, "button[data-action]")?;
     match action.as_str() {
         "remove" => Some(Input::Remove { run }),
         other => Download::parse(other).map(|what| Input::Download { run, what }),
@@ -183,12 +194,8 @@ fn run_button(app: &Shared, e: &MouseEvent) -> Option<Input> {
 
 /// A run's report box ticked or not.
 fn run_ticked(app: &Shared, e: &DomEvent) -> Option<Input> {
-    let checkbox: HtmlInputElement = e.target()?.dyn_into().ok()?;
-    if checkbox.get_attribute("data-action")? != "tick" {
-        return None;
-    }
-    let index: usize = checkbox.get_attribute("data-run")?.parse().ok()?;
-    let run = app.borrow().session.runs().get(index)?.name().to_string();
+    let (control, _, run) = run_control(app, e, "input[data-action='tick']")?;
+    let checkbox: HtmlInputElement = control.dyn_into().ok()?;
     Some(Input::TickForReport {
         run,
         ticked: checkbox.checked(),
