@@ -133,6 +133,35 @@ fn train_then_evaluate_from_an_archive() {
         "{stdout}"
     );
 
+    // The same weights for PyTorch (model.safetensors, model.py) evaluate alike, to the
+    // last bit of every logit.
+    let python = read("model.py");
+    assert!(python.contains("class Net(nn.Sequential):"), "{python}");
+    assert!(python.contains("MODEL = \"plain\""), "{python}");
+    let logits = |weights: &str| {
+        let csv = tmp.path().join(format!("{weights}.csv"));
+        let (ok, stdout, stderr) = cifar_lab(&[
+            "evaluate",
+            "--data",
+            archive.to_str().unwrap(),
+            "--weights",
+            out.join(weights).to_str().unwrap(),
+            "--logits",
+            csv.to_str().unwrap(),
+        ]);
+        assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+        let accuracy = stdout.lines().next().unwrap().to_string();
+        (accuracy, std::fs::read_to_string(csv).unwrap())
+    };
+    let (bpk, safetensors) = (logits("model.bpk"), logits("model.safetensors"));
+    assert_eq!(bpk, safetensors);
+    assert!(
+        bpk.1.starts_with("image,label,airplane,automobile,"),
+        "{}",
+        bpk.1
+    );
+    assert_eq!(bpk.1.lines().count(), 41, "a header and 40 images");
+
     // Weights of one model offered as another's.
     let (ok, _, stderr) = cifar_lab(&[
         "evaluate",

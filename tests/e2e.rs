@@ -377,6 +377,26 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         "{} bytes of weights",
         weights.len()
     );
+    // For PyTorch: the same weights as safetensors, and the module that loads them.
+    click_run_button(client, 0, "model.safetensors").await;
+    let safetensors = downloaded(downloads, "plain.safetensors").await;
+    let header = u64::from_le_bytes(safetensors[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&safetensors[8..8 + header]).unwrap();
+    assert!(
+        header.contains("\"0.weight\":{\"dtype\":\"F32\",\"shape\":[32,3,3,3]"),
+        "{header}"
+    );
+    assert!(header.contains("\"cifar-lab.model\":\"plain\""), "{header}");
+    // The same names again later: these (DevTools' downloads overwrite) move aside.
+    std::fs::rename(downloads.join("plain.bpk"), downloads.join("trained.bpk")).unwrap();
+    std::fs::rename(
+        downloads.join("plain.safetensors"),
+        downloads.join("trained.safetensors"),
+    )
+    .unwrap();
+    click_run_button(client, 0, "model.py").await;
+    let python = String::from_utf8(downloaded(downloads, "plain-model.py").await).unwrap();
+    assert!(python.contains("class Net(nn.Sequential):"), "{python}");
     let trained_acc = wait_for(
         client,
         "the run's accuracy",
@@ -416,7 +436,12 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     );
     // The kept weights download from the browser's storage, as they were.
     click_run_button(client, 0, "weights").await;
-    assert_eq!(downloaded(downloads, "plain (1).bpk").await, weights);
+    assert_eq!(downloaded(downloads, "plain.bpk").await, weights);
+    click_run_button(client, 0, "model.safetensors").await;
+    assert_eq!(
+        downloaded(downloads, "plain.safetensors").await,
+        safetensors
+    );
     train_enabled(client, "the data set to load", 120).await;
 
     // The downloaded weights, evaluated again: the same accuracy (same validation split).
@@ -449,6 +474,17 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         .await
         .unwrap();
     assert_eq!(code, json!("plain"));
+    // The safetensors export, read back as PyTorch's weights: the same accuracy.
+    let input = client.find(Locator::Id("weights-file")).await.unwrap();
+    input
+        .send_keys(downloads.join("plain.safetensors").to_str().unwrap())
+        .await
+        .unwrap();
+    let status = wait_for(client, "the safetensors weights", "(() => { const s = document.getElementById('runs-status').textContent; return s.startsWith('plain.safetensors') && s.includes('validation accuracy') && s; })()", 120).await;
+    assert!(
+        status.as_str().unwrap().contains(&expected),
+        "{status} vs {expected}"
+    );
 
     // A file that is not weights.
     let junk = downloads.join("junk.bpk");
@@ -460,7 +496,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
         error
             .as_str()
             .unwrap()
-            .starts_with("junk.bpk: not a burnpack weights file"),
+            .starts_with("junk.bpk: not a weights file cifar-lab reads (a .bpk, a .safetensors"),
         "{error}"
     );
     screenshot(client, "runs").await;
@@ -540,7 +576,10 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
 
     // Removing a run removes it for good.
     let names = wait_for(client, "the stored runs", listed, 60).await;
-    assert_eq!(names, json!("plain,plain #2,plain (loaded)"));
+    assert_eq!(
+        names,
+        json!("plain,plain #2,plain (loaded),plain (loaded) #2")
+    );
     click_run_button(client, 1, "remove").await;
     wait_for(
         client,
@@ -553,7 +592,7 @@ async fn dig_keep_and_share(client: &Client, url: &str, downloads: &Path) {
     wait_for(
         client,
         "the runs after a reload",
-        &format!("{listed} === 'plain,plain (loaded)'"),
+        &format!("{listed} === 'plain,plain (loaded),plain (loaded) #2'"),
         60,
     )
     .await;

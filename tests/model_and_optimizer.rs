@@ -275,5 +275,5 @@ fn weights_find_their_architecture() {
         b"junk".to_vec(),
         &device,
     );
-    assert!(matches!(junk, Err(WeightsError::Read { .. })));
+    assert!(matches!(junk, Err(WeightsError::Unrecognised { .. })));
 }

@@ -149,6 +149,13 @@ static WEIGHTS: LazyLock<Vec<u8>> = LazyLock::new(|| {
     futures_lite::future::block_on(weights_to_bytes(&model, &Architecture::Plain.into())).unwrap()
 });
 
+/// The same weights as safetensors (PyTorch's names), to mutate.
+static SAFETENSORS: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let spec = Architecture::Plain.into();
+    let model = Cnn::new(&spec, &Device::flex());
+    cifar_lab::model::torch::safetensors_bytes(&model, &spec).unwrap()
+});
+
 /// A valid message of each direction and a stored run, as JSON, to mutate.
 const MESSAGES: [&str; 4] = [
     r#"{"type":"train","run":"plain","config":{"model":"plain","epochs":8,"batch_size":128,"optimizer":"adadelta","lr":1.0,"seed":42,"readback_every":1},"backend":"auto","data":{"subset":null,"validation":{"kind":"test_batch"}}}"#,
@@ -280,6 +287,18 @@ proptest! {
         let limit = 2 * WEIGHTS.len().max(LARGEST_TENSOR_BYTES);
         let largest = largest_allocation(|| {
             let _ = weights_from_bytes_any(&Architecture::Plain.into(), "w.bpk", bytes, &Device::flex());
+        });
+        prop_assert!(largest <= limit, "asked for {} bytes at once", largest);
+    }
+
+    #[test]
+    fn safetensors_files(writes in writes(), cut in proptest::option::of(any::<Index>())) {
+        let bytes = mutate(&SAFETENSORS, &writes, cut);
+        // As for .bpk files: whatever the header claims, no more than the model's largest
+        // tensor or a copy of the file, about twice over.
+        let limit = 2 * SAFETENSORS.len().max(LARGEST_TENSOR_BYTES);
+        let largest = largest_allocation(|| {
+            let _ = weights_from_bytes_any(&Architecture::Plain.into(), "w.safetensors", bytes, &Device::flex());
         });
         prop_assert!(largest <= limit, "asked for {} bytes at once", largest);
     }

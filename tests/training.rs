@@ -552,7 +552,7 @@ fn weights_round_trip_with_their_model_and_batch_norm_statistics() {
     let junk = tmp.path().join("junk.bpk");
     std::fs::write(&junk, b"not weights at all").unwrap();
     let err = load_weights(&junk, None, &device).unwrap_err();
-    assert!(matches!(err, WeightsError::Read { .. }), "{err}");
+    assert!(matches!(err, WeightsError::Unrecognised { .. }), "{err}");
     assert!(err.to_string().contains("junk.bpk"));
 }
 

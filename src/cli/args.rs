@@ -99,13 +99,19 @@ pub struct TrainArgs {
 pub struct EvaluateArgs {
     #[arg(long)]
     pub data: PathBuf,
-    /// A model.bpk written by `train`.
+    /// Weights: a model.bpk or model.safetensors written by `train`, or PyTorch's
+    /// (.safetensors or .pth) of the module in model.py.
     #[arg(long)]
     pub weights: PathBuf,
-    /// For weights saved before files recorded their model: a preset or a layer list.
-    /// Default: the one recorded in the weights, else in config.json beside them.
+    /// For weights that do not record their model (PyTorch's, or saved before files
+    /// recorded it): a preset or a layer list. Default: the one recorded in the weights,
+    /// else in config.json beside them.
     #[arg(long)]
     pub model: Option<ModelSpec>,
+    /// Also write every test image's logits (the model's raw outputs) to this CSV file:
+    /// one row an image, in the test set's order, one column a class.
+    #[arg(long)]
+    pub logits: Option<PathBuf>,
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
     #[arg(long, default_value = "flex")]

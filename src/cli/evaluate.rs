@@ -1,4 +1,5 @@
-use cifar_lab::eval::{ClassificationReport, evaluate};
+use cifar_lab::data::NUM_CLASSES;
+use cifar_lab::eval::{ClassificationReport, evaluate, set_logits};
 use cifar_lab::model::{ModelSpec, WeightsError, load_weights};
 use cifar_lab::train::RunConfig;
 use futures_lite::future::block_on;
@@ -37,6 +38,10 @@ pub fn run(args: EvaluateArgs) -> Result<(), CliError> {
         loaded => loaded?,
     };
     let evaluation = block_on(evaluate(&model, &data.test, args.batch_size, &device))?;
+    if let Some(path) = &args.logits {
+        let logits = block_on(set_logits(&model, &data.test, args.batch_size, &device))?;
+        write_logits(path, &logits, &data.test.labels, data.classes.as_slice())?;
+    }
     println!(
         "`{}` on the {} test images: accuracy {:.4}, loss {:.4}\n",
         spec.name(),
@@ -49,4 +54,23 @@ pub fn run(args: EvaluateArgs) -> Result<(), CliError> {
     println!("Confusion matrix (rows: true class, columns: predicted):");
     print!("{}", evaluation.confusion.to_csv(data.classes.as_slice()));
     Ok(())
+}
+
+/// One row an image: its index, its label, then its logits (written as the shortest text
+/// that reads back to the same f32).
+fn write_logits(
+    path: &std::path::Path,
+    logits: &[f32],
+    labels: &[u8],
+    classes: &[String],
+) -> Result<(), CliError> {
+    let mut csv = format!("image,label,{}\n", classes.join(","));
+    for (image, (row, label)) in logits.chunks(NUM_CLASSES).zip(labels).enumerate() {
+        let values: Vec<String> = row.iter().map(f32::to_string).collect();
+        csv += &format!("{image},{label},{}\n", values.join(","));
+    }
+    std::fs::write(path, csv).map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }

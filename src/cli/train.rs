@@ -3,7 +3,7 @@ use std::time::Instant;
 use cifar_lab::data::{Augment, Cifar10, DataSpec, Splits, ValidationSource};
 use cifar_lab::eval::RunMetrics;
 use cifar_lab::history::{EpochRecord, History};
-use cifar_lab::model::{Cnn, ModelSpec, Summary, weights_to_bytes};
+use cifar_lab::model::{Cnn, ModelSpec, Summary, burnpack_bytes, on_cpu, torch};
 use cifar_lab::train::{CancelToken, Observer, RunConfig, RunEnd, TrainConfig, TrainEvent, train};
 use futures_lite::future::block_on;
 
@@ -164,9 +164,22 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     // diverged run keeps them too, never its mid-epoch or NaN model).
     match &outcome.evaluated {
         Some(evaluated) => {
-            let bytes = block_on(weights_to_bytes(&evaluated.model, &config.model))?;
+            let model = block_on(on_cpu(&evaluated.model, &config.model))?;
+            let bytes = burnpack_bytes(&model, &config.model)?;
             out.write(RunFiles::WEIGHTS, &bytes)?;
-            println!("Weights: those of epoch {}", evaluated.epoch);
+            let bytes = torch::safetensors_bytes(&model, &config.model)?;
+            out.write(RunFiles::SAFETENSORS, &bytes)?;
+            out.write(
+                RunFiles::MODEL_PY,
+                torch::model_py(&config.model).as_bytes(),
+            )?;
+            println!(
+                "Weights: those of epoch {} ({}, and for PyTorch {} with {})",
+                evaluated.epoch,
+                RunFiles::WEIGHTS,
+                RunFiles::SAFETENSORS,
+                RunFiles::MODEL_PY
+            );
         }
         None => println!("No epoch completed: no weights saved"),
     }

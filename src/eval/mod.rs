@@ -16,5 +16,5 @@ pub use confusion::{ConfusedPair, ConfusionMatrix, Normalization};
 pub use diagnosis::{Diagnosis, Verdict};
 pub use evaluate::{Evaluation, evaluate, evaluate_views};
 pub use metrics::RunMetrics;
-pub use predict::{predict, top_classes};
+pub use predict::{predict, set_logits, top_classes};
 pub use report::{Averages, ClassMetrics, ClassificationReport};

@@ -36,6 +36,29 @@ pub async fn predict(
     Ok(read_f64(&data[0]).iter().map(|&p| p as f32).collect())
 }
 
+/// The model's raw outputs (logits, [`NUM_CLASSES`] an image) for every image of `set`, in
+/// `batch`-sized pieces, without test-time views: what another framework's copy of the
+/// model is compared against.
+pub async fn set_logits(
+    model: &Cnn,
+    set: &ImageSet,
+    batch: usize,
+    device: &Device,
+) -> Result<Vec<f32>, ExecutionError> {
+    let model = model.valid();
+    let device = device.clone().without_autodiff();
+    let all: Vec<usize> = (0..set.len()).collect();
+    let mut out = Vec::with_capacity(set.len() * NUM_CLASSES);
+    for chunk in all.chunks(batch.max(1)) {
+        let data = Transaction::default()
+            .register(logits(&model, set, chunk, &device, false))
+            .execute_async()
+            .await?;
+        out.extend(read_f64(&data[0]).iter().map(|&v| v as f32));
+    }
+    Ok(out)
+}
+
 /// The `k` most probable classes of one image's probabilities, most probable first (the
 /// lower class first among equals).
 pub fn top_classes(probabilities: &[f32], k: usize) -> Vec<(usize, f32)> {

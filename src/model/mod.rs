@@ -5,24 +5,27 @@
 mod check;
 mod cost;
 mod layer;
+mod load;
 mod network;
 mod parse;
 mod prepare;
 mod presets;
 mod spec;
 mod summary;
+pub mod torch;
 mod weights;
 mod whiten;
 
 pub use check::{LayerShape, MAX_ACTIVATION_BYTES, MAX_PARAMS, ModelError};
 pub use cost::{forward_flops, training_flops};
 pub use layer::{Activation, LayerSpec, Padding};
+pub use load::{WeightsFormat, burnpack_to_safetensors, load_weights, weights_from_bytes_any};
 pub use network::{Cnn, ImageLayer, VectorLayer};
 pub use presets::{Architecture, UnknownArchitecture};
 pub use spec::ModelSpec;
 pub use summary::{Summary, SummaryRow, group_thousands};
 pub use weights::{
-    WeightsError, load_weights, recorded_spec, save_weights, weights_from_bytes,
-    weights_from_bytes_any, weights_to_bytes,
+    WeightsError, burnpack_bytes, on_cpu, recorded_spec, save_weights, weights_from_bytes,
+    weights_to_bytes,
 };
 pub use whiten::{WHITENING_IMAGES, WhiteningFilters, whitening_filters};

@@ -1,4 +1,5 @@
-//! Saving and loading trained weights in burn's burnpack format.
+//! Trained weights in burn's burnpack format (`.bpk`), and the model's values read out of
+//! and put into a network in parameter order (which the PyTorch state dicts use too).
 
 use std::path::Path;
 
@@ -8,11 +9,11 @@ use burn::tensor::{Device, Shape, Tensor, TensorData, Transaction};
 
 use burn_pack::{Reader, Writer};
 
-use super::{Architecture, Cnn, ModelError, ModelSpec, Summary};
+use super::{Cnn, ModelError, ModelSpec, Summary};
 
 /// The burnpack metadata key holding the model's spec (a preset's name or a layer list), so
 /// a file loads back into the right network without guessing.
-const SPEC_KEY: &str = "cifar-lab.model";
+pub(super) const SPEC_KEY: &str = "cifar-lab.model";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
@@ -57,6 +58,21 @@ pub enum WeightsError {
         recorded: String,
         asked: String,
     },
+    #[error("{file}: not a safetensors file, or a damaged one: {reason}")]
+    Safetensors { file: String, reason: String },
+    #[error("{file}: cannot read this PyTorch file: {reason}")]
+    Pytorch { file: String, reason: String },
+    #[error(
+        "{file}: a PyTorch .pth file, which the page does not read: evaluate it with \
+         `cifar-lab evaluate --weights`, or save it as safetensors (model.py's `save`)"
+    )]
+    PytorchInPage { file: String },
+    #[error(
+        "{file}: not a weights file cifar-lab reads (a .bpk, a .safetensors or a PyTorch .pth)"
+    )]
+    Unrecognised { file: String },
+    #[error("{file}: {problem}")]
+    StateDict { file: String, problem: String },
     #[error(
         "{file}: these weights do not fit the `{model}` model (another model's weights?): {source}"
     )]
@@ -94,77 +110,57 @@ pub fn save_weights(model: &Cnn, spec: &ModelSpec, path: &Path) -> Result<(), We
         .map_err(|e| save(e.into()))
 }
 
-/// Loads weights saved with their spec ([`save_weights`], [`weights_to_bytes`]) from `path`.
-/// `expected`, where the caller names a model, must be the recorded one; it is the model for
-/// files saved before the spec was recorded.
-pub fn load_weights(
-    path: &Path,
-    expected: Option<&ModelSpec>,
-    device: &Device,
-) -> Result<(ModelSpec, Cnn), WeightsError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| WeightsError::Read {
-        file: file.clone(),
-        source: RecordError::Io(e.to_string()),
-    })?;
-    let spec = match (recorded_spec(&file, &bytes)?, expected) {
-        (Some(recorded), Some(asked)) if recorded != *asked => {
-            return Err(WeightsError::OtherModel {
-                file,
-                recorded: recorded.to_string(),
-                asked: asked.to_string(),
-            });
-        }
-        (Some(spec), _) => spec,
-        (None, Some(expected)) => expected.clone(),
-        (None, None) => return Err(WeightsError::NoModel { file }),
-    };
-    let model = weights_from_bytes(&spec, &file, bytes, device)?;
-    Ok((spec, model))
-}
-
 /// The model's weights and spec as a burnpack file's bytes, with asynchronous reads only, so
 /// it works on WebGPU (where burn's own `into_record` would read synchronously and panic).
-/// The parameters are read in one transaction, rebuilt on the CPU backend, and packed there.
 pub async fn weights_to_bytes(model: &Cnn, spec: &ModelSpec) -> Result<Vec<u8>, WeightsError> {
+    burnpack_bytes(&on_cpu(model, spec).await?, spec)
+}
+
+/// A model on the CPU ([`on_cpu`]) as a burnpack file's bytes, its spec recorded.
+pub fn burnpack_bytes(model: &Cnn, spec: &ModelSpec) -> Result<Vec<u8>, WeightsError> {
+    let bytes = pack(model.clone().into_record(), spec)
+        .and_then(|writer| Ok(writer.into_bytes()?))
+        .map_err(|source| WeightsError::Save {
+            file: "the trained model".into(),
+            source,
+        })?;
+    Ok(bytes.to_vec())
+}
+
+/// The model (batch norm's statistics synced) rebuilt on the CPU backend, where its values
+/// read synchronously: the parameters are read from its device in one asynchronous
+/// transaction.
+pub async fn on_cpu(model: &Cnn, spec: &ModelSpec) -> Result<Cnn, WeightsError> {
+    let save = |source| WeightsError::Save {
+        file: "the trained model".into(),
+        source,
+    };
     let mut gather = Gather::default();
     synced(model).visit(&mut gather);
     let mut reads = Transaction::default();
     for tensor in &gather.tensors {
         reads = reads.register(tensor.clone());
     }
-    let data = reads
-        .execute_async()
-        .await
-        .map_err(|e| WeightsError::Save {
-            file: "the trained model".into(),
-            source: RecordError::Io(format!("reading the weights from the device: {e}")),
-        })?;
+    let data = reads.execute_async().await.map_err(|e| {
+        save(RecordError::Io(format!(
+            "reading the weights from the device: {e}"
+        )))
+    })?;
     let cpu = Device::flex();
-    let mut fill = Fill {
-        values: gather
-            .ids
-            .into_iter()
-            .zip(gather.shapes)
-            .zip(data)
-            .map(|((id, shape), data)| (id, shape, data))
-            .collect(),
-        device: cpu.clone(),
-        mismatched: false,
-    };
+    let values = gather
+        .ids
+        .into_iter()
+        .zip(gather.shapes)
+        .zip(data)
+        .map(|((id, shape), data)| (id, shape, data))
+        .collect();
+    let mut fill = Fill::new(values, cpu.clone());
     let on_cpu = Cnn::new(spec, &cpu).map(&mut fill);
-    let save = |source| WeightsError::Save {
-        file: "the trained model".into(),
-        source,
-    };
-    if fill.mismatched || !fill.values.is_empty() {
+    if !fill.complete() {
         let reason = format!("the model is not a `{}` network", spec.name());
         return Err(save(RecordError::Validation(reason)));
     }
-    let bytes = pack(on_cpu.into_record(), spec)
-        .and_then(|writer| Ok(writer.into_bytes()?))
-        .map_err(save)?;
-    Ok(bytes.to_vec())
+    Ok(on_cpu)
 }
 
 fn parse_record(file: &str, bytes: Vec<u8>) -> Result<ModuleRecord, WeightsError> {
@@ -237,10 +233,9 @@ fn holds(spec: &ModelSpec, file: &str, bytes: usize) -> Result<(), WeightsError>
     Ok(())
 }
 
-/// Weights of a model to be found: the one recorded in the file, else (files saved before
-/// specs were recorded) `preferred`, then the other presets, until one fits. A file that is
-/// not burnpack at all is not tried further.
-pub fn weights_from_bytes_any(
+/// A `.bpk`'s model: the one recorded in the file, else (files saved before specs were
+/// recorded) `preferred`, then the other presets, until one fits.
+pub(super) fn burnpack_any(
     preferred: &ModelSpec,
     file: &str,
     bytes: Vec<u8>,
@@ -251,11 +246,7 @@ pub fn weights_from_bytes_any(
         return Ok((spec, model));
     }
     let record = parse_record(file, bytes)?;
-    let presets = Architecture::ALL
-        .into_iter()
-        .map(ModelSpec::preset)
-        .filter(|spec| spec != preferred);
-    for spec in std::iter::once(preferred.clone()).chain(presets) {
+    for spec in super::load::candidates(preferred) {
         if let Ok(model) = Cnn::new(&spec, device).try_load_record(record.clone()) {
             return Ok((spec, model));
         }
@@ -265,10 +256,10 @@ pub fn weights_from_bytes_any(
 
 /// Every float parameter, flattened, with its id and shape, in visiting order.
 #[derive(Default)]
-struct Gather {
-    tensors: Vec<Tensor<1>>,
-    ids: Vec<ParamId>,
-    shapes: Vec<Vec<usize>>,
+pub(super) struct Gather {
+    pub tensors: Vec<Tensor<1>>,
+    pub ids: Vec<ParamId>,
+    pub shapes: Vec<Vec<usize>>,
 }
 
 impl ModuleVisitor for Gather {
@@ -281,12 +272,27 @@ impl ModuleVisitor for Gather {
 }
 
 /// Puts the gathered values into a model of the same architecture, in the same order.
-struct Fill {
+pub(super) struct Fill {
     /// The trained model's ids go with the values, so the same model saves to the same bytes.
     values: std::collections::VecDeque<(ParamId, Vec<usize>, TensorData)>,
     device: Device,
     /// A parameter had no value, or one of another shape: not the same architecture.
     mismatched: bool,
+}
+
+impl Fill {
+    pub fn new(values: Vec<(ParamId, Vec<usize>, TensorData)>, device: Device) -> Self {
+        Self {
+            values: values.into(),
+            device,
+            mismatched: false,
+        }
+    }
+
+    /// Every parameter got a value of its shape, and no value was left over.
+    pub fn complete(&self) -> bool {
+        !self.mismatched && self.values.is_empty()
+    }
 }
 
 impl ModuleMapper for Fill {

@@ -15,15 +15,20 @@ impl RunFiles {
     pub const METRICS_JSON: &str = "metrics.json";
     pub const CONFIG_JSON: &str = "config.json";
     pub const WEIGHTS: &str = "model.bpk";
+    /// The weights in PyTorch's names and layouts, and the module that loads them.
+    pub const SAFETENSORS: &str = "model.safetensors";
+    pub const MODEL_PY: &str = "model.py";
     pub const REPORT_HTML: &str = "report.html";
     /// Every file a run writes.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 9] = [
         Self::HISTORY_JSON,
         Self::HISTORY_CSV,
         Self::CONFUSION_CSV,
         Self::METRICS_JSON,
         Self::CONFIG_JSON,
         Self::WEIGHTS,
+        Self::SAFETENSORS,
+        Self::MODEL_PY,
         Self::REPORT_HTML,
     ];
 }

@@ -163,11 +163,22 @@ pub async fn browser(port: u16, downloads: &Path) -> Client {
     caps.insert("goog:chromeOptions".into(), options);
     // The console's errors, for tests/common/console.rs.
     caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .expect("a WebDriver session with headless Chromium")
+        .expect("a WebDriver session with headless Chromium");
+    // Downloads through DevTools: Chromium holds a file type it rates risky (model.py, as
+    // every .py) for the user to confirm, which no one does here.
+    let command = json!({
+        "cmd": "Browser.setDownloadBehavior",
+        "params": { "behavior": "allow", "downloadPath": downloads.to_str().unwrap() },
+    });
+    client
+        .issue_cmd(Cdp(command))
+        .await
+        .expect("Chromium's download behaviour");
+    client
 }
 
 /// A Chrome DevTools Protocol command through chromedriver (`goog/cdp/execute`).

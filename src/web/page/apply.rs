@@ -47,7 +47,9 @@ pub(super) fn apply(app: &Shared, command: Command, file: Option<&web_sys::File>
             }
         }
         Command::DownloadReport { runs, file } => app.borrow().download_report(&runs, &file),
-        Command::DownloadStored { run, file } => App::download_stored(app, run, file),
+        Command::DownloadStored { run, file, format } => {
+            App::download_stored(app, run, file, format)
+        }
         Command::ShowGallery(images) => app.borrow().show_gallery(&images),
         Command::ShowAugmentSamples(images) => app.borrow().show_augment_samples(&images),
         Command::RestartWorker => worker::restart(app),

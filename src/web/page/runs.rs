@@ -6,10 +6,11 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement};
 
 use super::store::{RunStore, ask_to_persist, storage_use};
 use super::{App, Shared, dispatch};
+use crate::model::WeightsFormat;
 use crate::train::RunEnd;
 use crate::web::dom::{self, element};
 use crate::web::saved::Origin;
-use crate::web::session::{Download, Input, Line};
+use crate::web::session::{Download, Input, Line, weights_as};
 
 /// Offers `bytes` as a file download named `name`.
 pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
@@ -91,7 +92,7 @@ impl App {
             let group = element("div", "");
             let _ = group.set_attribute("class", "downloads");
             for what in Download::ALL {
-                if what == Download::Weights && !view.has_weights() {
+                if what.needs_weights() && !view.has_weights() {
                     continue;
                 }
                 let button = run_button(what.action(), what.label(), index, &run.name);
@@ -162,7 +163,7 @@ impl App {
     }
 
     /// Offers the weights kept in IndexedDB as a download.
-    pub(super) fn download_stored(app: &Shared, run: String, file: String) {
+    pub(super) fn download_stored(app: &Shared, run: String, file: String, format: WeightsFormat) {
         let (store, saved) = {
             let a = app.borrow();
             (
@@ -179,7 +180,8 @@ impl App {
                 _ => Err("no storage in this browser".to_string()),
             };
             let done = match bytes {
-                Ok(Some(bytes)) => download(&file, &bytes, "application/octet-stream"),
+                Ok(Some(bytes)) => weights_as(format, &file, bytes)
+                    .and_then(|bytes| download(&file, &bytes, "application/octet-stream")),
                 Ok(None) => Err(format!("no weights were kept for {run}")),
                 Err(error) => Err(error),
             };

@@ -1,7 +1,11 @@
 //! What the session does with each thing the user does, and with the stored runs.
 
 use super::redraw::Change;
-use super::{Command, Download, Line, PendingFile, RunView, Session, WeightsUse, run};
+use super::{
+    Command, Download, Line, PendingFile, RunView, Session, WeightsUse, run, weights_file_name,
+};
+use crate::model::WeightsFormat;
+use crate::model::torch::model_py;
 use crate::web::form::{Field, FormValues};
 use crate::web::format;
 use crate::web::protocol::{CellPage, Request, WeightsFile};
@@ -54,7 +58,10 @@ impl Session {
             Ok(request) => request,
             Err(error) => return out.push(Command::Say(Line::RunsError, error.to_string())),
         };
-        let stem = file_name.trim_end_matches(".bpk");
+        let stem = [".bpk", ".safetensors"]
+            .into_iter()
+            .find_map(|extension| file_name.strip_suffix(extension))
+            .unwrap_or(&file_name);
         let run = format::run_name(&format!("{stem} (loaded)"), &self.names());
         self.pending_file = Some(PendingFile {
             file_name: file_name.clone(),
@@ -98,17 +105,26 @@ impl Session {
             }
             Download::MetricsJson => text("metrics.json", saved.metrics_json(), "application/json"),
             Download::ConfigJson => text("config.json", saved.config_json(), "application/json"),
-            Download::Weights if !view.has_weights() => {
+            Download::ModelPy => text("model.py", model_py(&saved.model), "text/x-python"),
+            Download::Weights | Download::Safetensors if !view.has_weights() => {
                 let text = format!("No weights of {name} are kept.");
                 Command::Say(Line::RunsError, text)
             }
-            Download::Weights if !view.in_worker => Command::DownloadStored {
-                run: name.to_string(),
-                file: format!("{stem}.bpk"),
-            },
-            Download::Weights => {
+            Download::Weights | Download::Safetensors => {
+                let format = match what {
+                    Download::Safetensors => WeightsFormat::Safetensors,
+                    _ => WeightsFormat::Burnpack,
+                };
+                let file = weights_file_name(&stem, format);
+                if !view.in_worker {
+                    return out.push(Command::DownloadStored {
+                        run: name.to_string(),
+                        file,
+                        format,
+                    });
+                }
                 self.pending_weights
-                    .push((name.to_string(), WeightsUse::Download));
+                    .push((name.to_string(), WeightsUse::Download(format)));
                 out.push(Command::Say(
                     Line::RunsStatus,
                     format!("Reading the weights of {name}…"),

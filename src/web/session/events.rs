@@ -3,7 +3,9 @@
 use super::redraw::Change;
 use super::run_bar::Doing;
 use super::speed::device_name;
-use super::{Command, Data, GalleryShown, Line, RunView, Session, WeightsUse};
+use super::{
+    Command, Data, GalleryShown, Line, RunView, Session, WeightsUse, weights_as, weights_file_name,
+};
 use crate::backend::BackendKind;
 use crate::model::{Architecture, group_thousands};
 use crate::train::RunEnd;
@@ -250,16 +252,22 @@ impl Session {
         if uses.contains(&WeightsUse::Keep) {
             view.saved.weights_bytes = Some(bytes.len());
         }
-        if uses.contains(&WeightsUse::Download) {
-            let done = format!(
-                "Downloaded the weights of {run} ({:.1} MB).",
-                bytes.len() as f64 / 1e6
-            );
-            out.push(Command::Download {
-                file: format!("{stem}.bpk"),
-                bytes: bytes.clone(),
-                mime: "application/octet-stream",
-                done: Some(done),
+        for use_ in &uses {
+            let WeightsUse::Download(format) = *use_ else {
+                continue;
+            };
+            let file = weights_file_name(&stem, format);
+            out.push(match weights_as(format, &file, bytes.clone()) {
+                Ok(bytes) => Command::Download {
+                    done: Some(format!(
+                        "Downloaded the weights of {run} as {file} ({:.1} MB).",
+                        bytes.len() as f64 / 1e6
+                    )),
+                    file,
+                    bytes,
+                    mime: "application/octet-stream",
+                },
+                Err(error) => Command::Say(Line::RunsError, error),
             });
         }
         if uses.contains(&WeightsUse::Keep) {

@@ -5,7 +5,7 @@
 use super::tests::*;
 use super::*;
 use crate::eval::ConfidenceHistogram;
-use crate::model::Architecture;
+use crate::model::{Architecture, Cnn, ModelSpec, burnpack_bytes, torch};
 use crate::train::RunEnd;
 use crate::web::form::{Field, tutorial};
 use crate::web::protocol::WeightsFile;
@@ -86,6 +86,64 @@ fn weights_go_where_they_were_asked_for() {
         what: Download::Weights,
     });
     assert!(said(&commands, Line::RunsError).is_some());
+}
+
+#[test]
+fn weights_go_to_pytorch_as_safetensors_and_a_module() {
+    let mut s = ready();
+    train(&mut s, "plain");
+    epoch(&mut s, "plain", 1);
+    end(&mut s, "plain", RunEnd::Completed);
+    let download = |s: &mut Session, what| {
+        s.update(Input::Download {
+            run: "plain".into(),
+            what,
+        })
+    };
+    let commands = download(&mut s, Download::ModelPy);
+    assert!(matches!(
+        &commands[..],
+        [Command::Download { file, bytes, .. }]
+            if file == "plain-model.py" && String::from_utf8_lossy(bytes).contains("class Net(")
+    ));
+    // The worker sends the .bpk; the page converts it.
+    download(&mut s, Download::Safetensors);
+    let spec = ModelSpec::from(Architecture::Plain);
+    let model = Cnn::new(&spec, &burn::tensor::Device::flex());
+    let bpk = burnpack_bytes(&model, &spec).unwrap();
+    let weights = |bytes| Input::Worker {
+        event: Event::Weights {
+            run: "plain".into(),
+            model: Architecture::Plain.into(),
+        },
+        bytes: Some(bytes),
+    };
+    let commands = s.update(weights(bpk));
+    let expected = torch::safetensors_bytes(&model, &spec).unwrap();
+    assert!(commands.iter().any(|c| matches!(
+        c,
+        Command::Download { file, bytes, .. } if file == "plain.safetensors" && *bytes == expected
+    )));
+    // Damaged bytes are said, not offered.
+    download(&mut s, Download::Safetensors);
+    let commands = s.update(weights(vec![1, 2, 3]));
+    assert!(
+        said(&commands, Line::RunsError)
+            .unwrap()
+            .starts_with("plain.safetensors: "),
+        "{commands:?}"
+    );
+    // A restored run's come from the browser's storage, converted there.
+    let mut s = Session::default();
+    let mut kept = stored("plain", 1.0);
+    kept.weights_bytes = Some(10);
+    s.update(Input::Restored(Ok(vec![Ok(kept)])));
+    let commands = download(&mut s, Download::Safetensors);
+    assert!(matches!(
+        &commands[..],
+        [Command::DownloadStored { file, format: WeightsFormat::Safetensors, .. }]
+            if file == "plain.safetensors"
+    ));
 }
 
 #[test]

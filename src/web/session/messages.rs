@@ -1,5 +1,6 @@
 //! What goes into the session and what comes out of it.
 
+use crate::model::WeightsFormat;
 use crate::web::form::{Field, FormValues, ModelPreview};
 use crate::web::protocol::{Event, GalleryImage, Request};
 use crate::web::saved::SavedRun;
@@ -94,10 +95,12 @@ pub enum Command {
         runs: Vec<String>,
         file: String,
     },
-    /// Offer the weights kept in IndexedDB for a run restored from there.
+    /// Offer the weights kept in IndexedDB for a run restored from there, as a `.bpk` or
+    /// converted to safetensors.
     DownloadStored {
         run: String,
         file: String,
+        format: WeightsFormat,
     },
     ShowGallery(Vec<GalleryImage>),
     /// The augmentation strip: one image as successive epochs show it.
@@ -135,16 +138,21 @@ pub enum Download {
     MetricsJson,
     ConfigJson,
     Weights,
+    /// The weights in PyTorch's names and layouts, and the module that loads them.
+    Safetensors,
+    ModelPy,
 }
 
 impl Download {
-    pub const ALL: [Download; 6] = [
+    pub const ALL: [Download; 8] = [
         Self::Report,
         Self::HistoryCsv,
         Self::HistoryJson,
         Self::MetricsJson,
         Self::ConfigJson,
         Self::Weights,
+        Self::Safetensors,
+        Self::ModelPy,
     ];
 
     /// The name in the runs table's `data-action` attributes.
@@ -156,14 +164,23 @@ impl Download {
             Self::MetricsJson => "metrics.json",
             Self::ConfigJson => "config.json",
             Self::Weights => "weights",
+            Self::Safetensors => "model.safetensors",
+            Self::ModelPy => "model.py",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Self::Weights => "weights .bpk",
+            // As wide as the widest other button, so the column does not grow.
+            Self::Safetensors => "safetensors",
             other => other.action(),
         }
+    }
+
+    /// Offered only for a run whose weights are kept.
+    pub fn needs_weights(self) -> bool {
+        matches!(self, Self::Weights | Self::Safetensors | Self::ModelPy)
     }
 
     pub fn parse(action: &str) -> Option<Self> {

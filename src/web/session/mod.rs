@@ -46,6 +46,7 @@ use worker_link::WorkerLink;
 
 use super::protocol::{CellPage, Request};
 use crate::backend::BackendKind;
+use crate::model::WeightsFormat;
 use crate::web::form::Field;
 
 /// The confusion-matrix cell whose images are shown.
@@ -59,8 +60,27 @@ pub struct GalleryShown {
 /// Why the page asked the worker for a run's weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WeightsUse {
-    Download,
+    /// Offered as a file in this format (the worker's `.bpk` converted if need be).
+    Download(WeightsFormat),
     Keep,
+}
+
+/// A run's weights file's name in `format`.
+pub fn weights_file_name(stem: &str, format: WeightsFormat) -> String {
+    match format {
+        WeightsFormat::Safetensors => format!("{stem}.safetensors"),
+        _ => format!("{stem}.bpk"),
+    }
+}
+
+/// A run's `.bpk` bytes as a file in `format` (named `file` in errors); the error in words.
+pub fn weights_as(format: WeightsFormat, file: &str, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    match format {
+        WeightsFormat::Safetensors => {
+            crate::model::burnpack_to_safetensors(file, bytes).map_err(|e| e.to_string())
+        }
+        _ => Ok(bytes),
+    }
 }
 
 /// A weights file sent to the worker for evaluation.

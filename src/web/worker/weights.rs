@@ -99,8 +99,8 @@ async fn evaluate_file(
     if size > WEIGHTS_LIMIT {
         return Err(format!(
             "{file_name}: {size} bytes is more than the weights of the largest model cifar-lab \
-             trains ({MAX_PARAMS} parameters, {WEIGHTS_LIMIT} bytes); pick a .bpk file saved \
-             by cifar-lab"
+             trains ({MAX_PARAMS} parameters, {WEIGHTS_LIMIT} bytes); pick the .bpk or .safetensors \
+             file of a model cifar-lab can train"
         ));
     }
     let buffer = JsFuture::from(file.array_buffer())
