@@ -22,7 +22,7 @@ pub use layer::{Activation, LayerSpec, Padding};
 pub use load::{WeightsFormat, burnpack_to_safetensors, load_weights, weights_from_bytes_any};
 pub use network::{Cnn, ImageLayer, VectorLayer};
 pub use presets::{Architecture, UnknownArchitecture};
-pub use spec::ModelSpec;
+pub use spec::{ModelSpec, PlacedLayer};
 pub use summary::{Summary, SummaryRow, group_thousands};
 pub use weights::{
     WeightsError, burnpack_bytes, on_cpu, recorded_spec, save_weights, weights_from_bytes,

@@ -8,7 +8,7 @@ use burn::nn::{
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
-use super::{Activation, LayerSpec, ModelSpec, Padding};
+use super::{Activation, LayerSpec, ModelSpec, Padding, PlacedLayer};
 use crate::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, gelu, max_pool2d};
 
 // Variant names are part of the saved weights' paths: new kinds get new variants, and the
@@ -65,15 +65,18 @@ impl Cnn {
     /// Builds `model` with freshly initialised weights. Seed the device first
     /// (`device.seed(s)`) for reproducible weights.
     pub fn new(model: &ModelSpec, device: &Device) -> Self {
-        let mut channels = crate::data::IMAGE_CHANNELS;
-        let mut features = 0;
         let mut cnn = Self {
             image_layers: Vec::new(),
             vector_layers: Vec::new(),
         };
-        for (layer, shape) in model.layers().iter().zip(model.shapes()) {
-            let flattened = shape.output.len() == 1;
-            match *layer {
+        for PlacedLayer {
+            layer,
+            inputs,
+            outputs,
+            flattened,
+        } in model.placed()
+        {
+            match layer {
                 LayerSpec::Conv2d {
                     filters,
                     kernel,
@@ -84,12 +87,11 @@ impl Cnn {
                         Padding::Valid => PaddingConfig2d::Valid,
                         Padding::Same => PaddingConfig2d::Same,
                     };
-                    let mut conv = Conv2dConfig::new([channels, filters], [kernel, kernel])
+                    let mut conv = Conv2dConfig::new([inputs, filters], [kernel, kernel])
                         .with_padding(padding)
                         .with_initializer(GLOROT_UNIFORM)
                         .init(device);
                     conv.bias = zero_bias(filters, device);
-                    channels = filters;
                     cnn.image_layers.push(match activation {
                         Some(Activation::Relu) => ImageLayer::Conv(conv),
                         Some(Activation::Gelu) => ImageLayer::ConvGelu(conv),
@@ -107,8 +109,7 @@ impl Cnn {
                     cnn.push_either(flattened, layer, ImageLayer::Dropout, VectorLayer::Dropout);
                 }
                 LayerSpec::BatchNorm => {
-                    let n = *shape.output.last().expect("shapes are never empty");
-                    let norm = BatchNormConfig::new(n).init(device);
+                    let norm = BatchNormConfig::new(outputs).init(device);
                     cnn.push_either(
                         flattened,
                         norm,
@@ -123,25 +124,22 @@ impl Cnn {
                     cnn.push_either(flattened, Gelu::new(), ImageLayer::Gelu, VectorLayer::Gelu);
                 }
                 LayerSpec::Whiten { kernel } => {
-                    let filters = shape.output[2];
-                    let mut conv = Conv2dConfig::new([channels, filters], [kernel, kernel])
+                    let mut conv = Conv2dConfig::new([inputs, outputs], [kernel, kernel])
                         .with_initializer(GLOROT_UNIFORM)
                         .init(device);
                     conv.weight = conv.weight.set_require_grad(false);
-                    conv.bias = zero_bias(filters, device);
-                    channels = filters;
+                    conv.bias = zero_bias(outputs, device);
                     cnn.image_layers.push(ImageLayer::Whiten(conv));
                 }
                 LayerSpec::Rescale { factor } => {
                     cnn.push_either(flattened, factor, ImageLayer::Rescale, VectorLayer::Rescale);
                 }
-                LayerSpec::Flatten => features = shape.output[0],
+                LayerSpec::Flatten => {}
                 LayerSpec::Dense { units, activation } => {
-                    let mut dense = LinearConfig::new(features, units)
+                    let mut dense = LinearConfig::new(inputs, units)
                         .with_initializer(GLOROT_UNIFORM)
                         .init(device);
                     dense.bias = zero_bias(units, device);
-                    features = units;
                     cnn.vector_layers.push(match activation {
                         Some(Activation::Relu) => VectorLayer::DenseRelu(dense),
                         Some(Activation::Gelu) => VectorLayer::DenseGelu(dense),

@@ -66,6 +66,27 @@ impl ModelSpec {
         )
     }
 
+    /// Each layer with the widths around it, which whatever builds the model (burn's
+    /// network, PyTorch's `nn.Sequential`) needs: channels before `flatten`, features after.
+    pub fn placed(&self) -> Vec<PlacedLayer> {
+        let mut inputs = crate::data::IMAGE_CHANNELS;
+        self.layers
+            .iter()
+            .zip(self.shapes())
+            .map(|(&layer, shape)| {
+                let outputs = *shape.output.last().expect("shapes are never empty");
+                let placed = PlacedLayer {
+                    layer,
+                    inputs,
+                    outputs,
+                    flattened: shape.output.len() == 1,
+                };
+                inputs = outputs;
+                placed
+            })
+            .collect()
+    }
+
     pub fn as_preset(&self) -> Option<Architecture> {
         self.preset
     }
@@ -85,6 +106,18 @@ impl ModelSpec {
         let layers: Vec<String> = self.layers.iter().map(ToString::to_string).collect();
         layers.join(", ")
     }
+}
+
+/// A layer of a [`ModelSpec`] and the widths around it ([`ModelSpec::placed`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlacedLayer {
+    pub layer: LayerSpec,
+    /// Channels (of an image) or features (after `flatten`) coming in.
+    pub inputs: usize,
+    /// And going out: a convolution's filters, a dense layer's units; `flatten`'s features.
+    pub outputs: usize,
+    /// At or after `flatten`: the layer works on vectors.
+    pub flattened: bool,
 }
 
 impl From<Architecture> for ModelSpec {

@@ -12,7 +12,7 @@ mod state_dict_tests;
 
 use burn::nn::BatchNormConfig;
 
-use super::{Activation, LayerSpec, ModelSpec, Padding};
+use super::{Activation, LayerSpec, ModelSpec, Padding, PlacedLayer};
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub use pth::PthFile;
@@ -89,12 +89,15 @@ pub fn batch_norm_settings() -> (f64, f64) {
 
 /// The `nn.Sequential` of `spec`, module by module.
 pub fn modules(spec: &ModelSpec) -> Vec<TorchModule> {
-    let mut channels = crate::data::IMAGE_CHANNELS;
-    let mut features = 0;
     let mut modules = Vec::new();
-    for (layer, shape) in spec.layers().iter().zip(spec.shapes()) {
-        let flattened = shape.output.len() == 1;
-        match *layer {
+    for PlacedLayer {
+        layer,
+        inputs,
+        outputs,
+        flattened,
+    } in spec.placed()
+    {
+        match layer {
             LayerSpec::Conv2d {
                 filters,
                 kernel,
@@ -102,44 +105,32 @@ pub fn modules(spec: &ModelSpec) -> Vec<TorchModule> {
                 activation,
             } => {
                 modules.push(TorchModule::Conv2d {
-                    inputs: channels,
+                    inputs,
                     filters,
                     kernel,
                     padding,
                     frozen: false,
                 });
                 modules.extend(activation.map(TorchModule::Activation));
-                channels = filters;
             }
-            LayerSpec::Whiten { kernel } => {
-                let filters = shape.output[2];
-                modules.push(TorchModule::Conv2d {
-                    inputs: channels,
-                    filters,
-                    kernel,
-                    padding: Padding::Valid,
-                    frozen: true,
-                });
-                channels = filters;
-            }
+            LayerSpec::Whiten { kernel } => modules.push(TorchModule::Conv2d {
+                inputs,
+                filters: outputs,
+                kernel,
+                padding: Padding::Valid,
+                frozen: true,
+            }),
             LayerSpec::MaxPool2d { size } => modules.push(TorchModule::MaxPool2d { size }),
             LayerSpec::Dropout { rate } => modules.push(TorchModule::Dropout { rate }),
             LayerSpec::BatchNorm => modules.push(TorchModule::BatchNorm {
-                features: *shape.output.last().expect("shapes are never empty"),
+                features: outputs,
                 images: !flattened,
             }),
             LayerSpec::Activation(activation) => modules.push(TorchModule::Activation(activation)),
-            LayerSpec::Flatten => {
-                features = shape.output[0];
-                modules.push(TorchModule::Flatten);
-            }
+            LayerSpec::Flatten => modules.push(TorchModule::Flatten),
             LayerSpec::Dense { units, activation } => {
-                modules.push(TorchModule::Linear {
-                    inputs: features,
-                    units,
-                });
+                modules.push(TorchModule::Linear { inputs, units });
                 modules.extend(activation.map(TorchModule::Activation));
-                features = units;
             }
             LayerSpec::Rescale { factor } => modules.push(TorchModule::Scale { factor }),
         }
