@@ -176,6 +176,36 @@ fn empty_and_single_epoch_histories_render() {
     svg(600, 450, |area| draw_curves(area, &none).map(|_| vec![])).unwrap();
 }
 
+/// A stored run may hold any finite number (a diverged run's loss of 1e308, a file edited by
+/// hand): its chart is drawn, in time, with ticks. An infinite axis range once sent plotters'
+/// tick search into an endless loop, freezing `report` and the page's tab.
+#[test]
+fn enormous_numbers_are_drawn_in_time() {
+    let mut h = history(3, 0.0);
+    h.epochs[1].loss = 1.7e308;
+    h.epochs[1].val_loss = f64::MAX;
+    h.epochs[2].acc = -1e308;
+    h.epochs[2].val_acc = 1e308;
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runs = [CurveRun {
+            name: "diverged",
+            history: &h,
+            running: None,
+        }];
+        let out = svg(1000, 420, |area| draw_curves(area, &runs).map(|_| vec![])).unwrap();
+        let _ = done.send(out);
+    });
+    let out = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("drawn within a minute");
+    let labels: Vec<String> = texts(&out).into_iter().map(|t| t.2).collect();
+    assert!(labels.iter().any(|l| l == "loss"), "{labels:?}");
+    // The loss axis has ticks beyond its 0.
+    let ticks = labels.iter().filter(|l| l.parse::<f64>().is_ok()).count();
+    assert!(ticks >= 6, "{labels:?}");
+}
+
 fn heatmap_svg(m: &ConfusionMatrix, mode: Normalization) -> (String, HeatmapLayout) {
     let names = ClassNames::default().0;
     let mut layout = None;

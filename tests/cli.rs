@@ -93,17 +93,22 @@ fn train_then_evaluate_from_an_archive() {
         "self-contained"
     );
 
-    // A report comparing two runs (the same one twice, under two names).
+    // A report comparing three runs (the same one under two names, and a third folder named
+    // like the first): each section and chart file has a name of its own.
     let twin = tmp.path().join("twin");
-    std::fs::create_dir_all(&twin).unwrap();
-    for name in ["history.json", "metrics.json", "config.json"] {
-        std::fs::copy(out.join(name), twin.join(name)).unwrap();
+    let namesake = tmp.path().join("other").join("run");
+    for dir in [&twin, &namesake] {
+        std::fs::create_dir_all(dir).unwrap();
+        for name in ["history.json", "metrics.json", "config.json"] {
+            std::fs::copy(out.join(name), dir.join(name)).unwrap();
+        }
     }
     let both = tmp.path().join("both.html");
     let (ok, stdout, stderr) = cifar_lab(&[
         "report",
         out.to_str().unwrap(),
         twin.to_str().unwrap(),
+        namesake.to_str().unwrap(),
         "--out",
         both.to_str().unwrap(),
         "--png",
@@ -111,10 +116,20 @@ fn train_then_evaluate_from_an_archive() {
     ]);
     assert!(ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let both = std::fs::read_to_string(both).unwrap();
-    // Both runs are on the curves, each with its best validation accuracy.
-    assert!(both.contains("run · best 0.") && both.contains("twin · best 0."));
-    assert_eq!(both.matches("<h2>Run ").count(), 2);
-    for png in ["curves.png", "run-confusion.png", "twin-confusion.png"] {
+    let tmp_name = tmp.path().file_name().unwrap().to_str().unwrap();
+    let first = format!("{tmp_name}/run");
+    // Every run is on the curves, each with its best validation accuracy.
+    for name in [first.as_str(), "twin", "other/run"] {
+        assert!(both.contains(&format!("{name} · best 0.")), "{name}");
+        assert!(both.contains(&format!("<h2>Run {name}</h2>")), "{name}");
+    }
+    let first_png = format!("{}-confusion.png", cifar_lab::report::file_stem(&first));
+    for png in [
+        "curves.png",
+        &first_png,
+        "twin-confusion.png",
+        "other_run-confusion.png",
+    ] {
         let bytes = std::fs::read(tmp.path().join("charts").join(png)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{png} is a PNG");
     }
@@ -335,6 +350,109 @@ fn your_own_model_trains_and_evaluates() {
         "{stderr}"
     );
     assert!(!never.exists());
+}
+
+/// A weights file may record a model that `train` refuses at any batch (a kernel of 501 unfolds
+/// each image into 3 GB of scratch memory per thread): `evaluate` refuses it in the same words
+/// before it runs, instead of running out of memory (12 GB asked for `conv 1 1001 same`).
+#[test]
+fn weights_of_a_model_too_wide_to_run_are_refused_as_training_is() {
+    use cifar_lab::model::{Cnn, ModelSpec, save_weights};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::write_dir(&data, &common::files(16, 16));
+    let data = data.to_str().unwrap();
+    let layers = "conv 1 501 same, flatten, dense 10";
+    let spec = ModelSpec::parse(layers).unwrap();
+    let weights = tmp.path().join("wide.bpk");
+    let model = Cnn::new(&spec, &burn::tensor::Device::flex());
+    save_weights(&model, &spec, &weights).unwrap();
+    let why = "layer 1 `conv 1 501 same`: the CPU convolution unfolds each image into";
+
+    let out = tmp.path().join("run");
+    let args = ["train", "--data", data, "--model", layers, "--epochs", "1"];
+    let (ok, _, stderr) = cifar_lab(
+        &[
+            &args[..],
+            &["--batch-size", "8", "--out", out.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert!(!ok && stderr.contains(why), "{stderr}");
+
+    let weights = weights.to_str().unwrap();
+    let args = [
+        "evaluate",
+        "--data",
+        data,
+        "--weights",
+        weights,
+        "--batch-size",
+        "8",
+    ];
+    let (ok, stdout, stderr) = cifar_lab(&args);
+    assert!(!ok, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains(&format!("{weights}: {why}")), "{stderr}");
+}
+
+/// A FIFO (or a device) given where a file belongs is refused at once, read or written: every
+/// one of these waited for ever for the other end of the pipe.
+#[test]
+fn a_fifo_given_as_a_file_is_refused_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    let data = tmp.path().join("data");
+    common::write_dir(&data, &common::files(16, 16));
+    let data = data.to_str().unwrap();
+    let run = tmp.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(run.join("history.json"), "[]").unwrap();
+    let piped_run = tmp.path().join("piped");
+    std::fs::create_dir_all(&piped_run).unwrap();
+    std::os::unix::fs::symlink(fifo, piped_run.join("history.json")).unwrap();
+    let run = run.to_str().unwrap();
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html>").unwrap();
+    let dist = dist.to_str().unwrap();
+    let out = tmp.path().join("out").to_str().unwrap().to_owned();
+    let cases: [&[&str]; 6] = [
+        &["train", "--data", fifo, "--epochs", "1", "--out", &out],
+        &["evaluate", "--data", data, "--weights", fifo],
+        &["serve", "--dist", dist, "--data", fifo, "--port", "0"],
+        &["report", piped_run.to_str().unwrap(), "--out", &out],
+        &["report", run, "--out", fifo],
+        &["report", run, "--out", "/dev/null"],
+    ];
+    for args in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cifar-lab"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("{args:?} waited on the FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(!status.success(), "{args:?}");
+        assert!(
+            stderr.contains("not a regular file (a folder, a pipe or a device)"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use cifar_lab::backend::BackendKind;
+use cifar_lab::data::{read_regular, write_regular};
 use cifar_lab::model::{Architecture, ModelSpec};
+use cifar_lab::report::RUN_FILE_LIMIT;
 use cifar_lab::train::RandomSteps;
 use futures_lite::future::block_on;
 use serde::{Deserialize, Serialize};
@@ -165,10 +167,8 @@ fn run_all(args: &BenchArgs) -> Result<(), CliError> {
         }
     }
     if let Some(path) = &args.peers {
-        let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let bytes = read_regular(path, RUN_FILE_LIMIT)?;
+        let text = String::from_utf8_lossy(&bytes);
         rows.extend(
             text.lines()
                 .filter_map(|l| serde_json::from_str(l).ok())
@@ -178,10 +178,7 @@ fn run_all(args: &BenchArgs) -> Result<(), CliError> {
     let table = markdown_table(&rows);
     println!("{table}");
     if let Some(path) = &args.markdown {
-        std::fs::write(path, &table).map_err(|source| CliError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        write_regular(path, table.as_bytes())?;
     }
     Ok(())
 }

@@ -1,13 +1,14 @@
 use cifar_lab::data::NUM_CLASSES;
 use cifar_lab::eval::{ClassificationReport, evaluate, set_logits};
-use cifar_lab::model::{ModelSpec, WeightsError, load_weights};
+use cifar_lab::model::{ModelSpec, WeightsError, check_evaluation, load_weights};
 use cifar_lab::train::RunConfig;
 use futures_lite::future::block_on;
 
 use super::CliError;
 use super::args::EvaluateArgs;
 use super::train::load_data;
-use cifar_lab::report::RunFiles;
+use cifar_lab::data::{FileError, read_regular, write_regular};
+use cifar_lab::report::{RUN_FILE_LIMIT, RunFiles};
 
 /// For weights that do not record their model: the one named by `--model`, else by the
 /// run's config.json beside the weights.
@@ -17,10 +18,15 @@ fn fallback_model(args: &EvaluateArgs) -> Result<ModelSpec, CliError> {
     }
     let path = args.weights.with_file_name(RunFiles::CONFIG_JSON);
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|source| CliError::RunConfig {
+    let config_error = |reason: String| CliError::RunConfig {
         path: shown.clone(),
-        reason: format!("{source}; pass --model to say which model the weights are for"),
+        reason: format!("{reason}; pass --model to say which model the weights are for"),
+    };
+    let bytes = read_regular(&path, RUN_FILE_LIMIT).map_err(|e| match e {
+        FileError::Io { source, .. } => config_error(source.to_string()),
+        other => other.into(),
     })?;
+    let text = String::from_utf8(bytes).map_err(|_| config_error("not UTF-8 text".into()))?;
     let config: RunConfig = serde_json::from_str(&text).map_err(|e| CliError::RunConfig {
         path: shown,
         reason: format!("not a run config ({e}); pass --model"),
@@ -37,6 +43,7 @@ pub fn run(args: EvaluateArgs) -> Result<(), CliError> {
         }
         loaded => loaded?,
     };
+    check_evaluation(&args.weights.display().to_string(), &spec, args.batch_size)?;
     let evaluation = block_on(evaluate(&model, &data.test, args.batch_size, &device))?;
     if let Some(path) = &args.logits {
         let logits = block_on(set_logits(&model, &data.test, args.batch_size, &device))?;
@@ -69,8 +76,5 @@ fn write_logits(
         let values: Vec<String> = row.iter().map(f32::to_string).collect();
         csv += &format!("{image},{label},{}\n", values.join(","));
     }
-    std::fs::write(path, csv).map_err(|source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    Ok(write_regular(path, csv.as_bytes())?)
 }

@@ -11,7 +11,7 @@ pub use args::Args;
 
 use args::Command;
 use cifar_lab::backend::BackendError;
-use cifar_lab::data::DataError;
+use cifar_lab::data::{DataError, FileError};
 use cifar_lab::model::WeightsError;
 use cifar_lab::plot::render::RenderError;
 use cifar_lab::report::RunLoadError;
@@ -21,6 +21,9 @@ use cifar_lab::train::TrainError;
 pub enum CliError {
     #[error(transparent)]
     Data(#[from] DataError),
+    /// A file argument: not a regular file, too large, unreadable.
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error(transparent)]
     Serve(#[from] cifar_lab_serve::ServeError),
     #[error(transparent)]

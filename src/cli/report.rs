@@ -1,25 +1,19 @@
 use std::path::Path;
 
+use cifar_lab::data::write_regular;
 use cifar_lab::eval::Normalization;
 use cifar_lab::plot::render::EmbeddedFont;
 use cifar_lab::plot::render::png;
 use cifar_lab::plot::{CurveRun, draw_confusion, draw_curves};
-use cifar_lab::report::{RunSummary, report_html};
+use cifar_lab::report::{RunSummary, file_stem, report_html};
 
 use super::CliError;
 use super::args::ReportArgs;
 
 pub fn run(args: ReportArgs) -> Result<(), CliError> {
-    let runs = args
-        .runs
-        .iter()
-        .map(|dir| RunSummary::load(dir))
-        .collect::<Result<Vec<_>, _>>()?;
+    let runs = RunSummary::load_all(&args.runs)?;
     let html = report_html(&runs, &EmbeddedFont)?;
-    std::fs::write(&args.out, html).map_err(|source| CliError::Io {
-        path: args.out.display().to_string(),
-        source,
-    })?;
+    write_regular(&args.out, html.as_bytes())?;
     println!("Wrote {} ({} runs)", args.out.display(), runs.len());
     if let Some(dir) = &args.png {
         write_pngs(dir, &runs)?;
@@ -37,7 +31,7 @@ fn write_pngs(dir: &Path, runs: &[RunSummary]) -> Result<(), CliError> {
     let curves: Vec<CurveRun<'_>> = runs.iter().map(RunSummary::curves).collect();
     let chart = png(1100, 430, |area| draw_curves(area, &curves).map(|_| vec![]))?;
     let path = dir.join("curves.png");
-    std::fs::write(&path, chart).map_err(io(&path))?;
+    write_regular(&path, &chart)?;
     for run in runs {
         let Some(metrics) = &run.metrics else {
             continue;
@@ -54,8 +48,8 @@ fn write_pngs(dir: &Path, runs: &[RunSummary]) -> Result<(), CliError> {
             )
             .map(|layout| layout.angled_labels)
         })?;
-        let path = dir.join(format!("{}-confusion.png", run.name));
-        std::fs::write(&path, chart).map_err(io(&path))?;
+        let path = dir.join(format!("{}-confusion.png", file_stem(&run.name)));
+        write_regular(&path, &chart)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::backend::read_f64;
 use crate::data::{
     Choice, ImageSet, NUM_CLASSES, images_to_tensor, labels_to_tensor, viewed_images_to_tensor,
 };
+use crate::kernels::ScratchScope;
 use crate::model::Cnn;
 
 /// A model's predictions on a labelled set.
@@ -57,6 +58,7 @@ pub async fn evaluate_views(
     device: &Device,
     tta: bool,
 ) -> Result<Evaluation, ExecutionError> {
+    let _scratch = ScratchScope;
     let model = model.valid();
     let device = device.clone().without_autodiff();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);

@@ -33,4 +33,5 @@ pub use conv::{ConvBackend, conv2d_linear, conv2d_relu};
 pub use dropout::{DropoutBackend, dropout};
 pub use gelu::{GeluBackend, gelu};
 pub use norm::{BatchNormBackend, batch_norm};
+pub use parallel::ScratchScope;
 pub use pool::{MaxPoolBackend, max_pool2d};

@@ -9,6 +9,31 @@ thread_local! {
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Frees every thread's scratch buffer when dropped. Held from the start of a training run or
+/// an evaluation to its end, so that a wide model's buffers (up to the memory cap, 2 GiB) do
+/// not outlive it in the page's long-lived worker, where the next run's memory check could
+/// not count them.
+#[must_use = "the buffers are freed when this is dropped"]
+pub struct ScratchScope;
+
+impl Drop for ScratchScope {
+    fn drop(&mut self) {
+        release_this_thread();
+        #[cfg(not(target_arch = "wasm32"))]
+        rayon::broadcast(|_| release_this_thread());
+    }
+}
+
+fn release_this_thread() {
+    SCRATCH.with(|cell| {
+        // In use further up this thread's stack (rayon ran this between two parts of a
+        // job): that job frees it later.
+        if let Ok(mut buffer) = cell.try_borrow_mut() {
+            *buffer = Vec::new();
+        }
+    });
+}
+
 /// How many images the kernels work on at once, each with its own scratch buffer.
 pub fn threads() -> usize {
     #[cfg(not(target_arch = "wasm32"))]
@@ -114,4 +139,34 @@ pub fn sum(values: &[f32]) -> f32 {
         }
     }
     lanes.iter().sum::<f32>() + rest
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// Scratch memory held by every thread of the pool and this one.
+    fn held() -> usize {
+        // A buffer in use by another test's kernel counts as none.
+        let capacity = || SCRATCH.with(|cell| cell.try_borrow().map_or(0, |b| b.capacity()));
+        capacity() + rayon::broadcast(|_| capacity()).iter().sum::<usize>()
+    }
+
+    /// A run's scratch buffers (a wide convolution's: 64 MiB a thread here) are gone when it
+    /// ends, on every thread.
+    #[test]
+    fn a_runs_scratch_memory_is_freed_when_it_ends() {
+        let wide = 16 << 20;
+        {
+            let _scope = ScratchScope;
+            let mut out = vec![0.0f32; 8];
+            for_each_image(&mut out, 1, wide, |scratch, b, chunk| {
+                scratch[b] = 1.0;
+                chunk[0] = scratch[b];
+            });
+            assert!(held() >= wide, "the kernels used their scratch buffers");
+        }
+        // Other tests' kernels may run meanwhile on the same pool, but none this wide.
+        assert!(held() < wide, "{} floats still held", held());
+    }
 }

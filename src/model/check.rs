@@ -11,6 +11,9 @@ pub const MAX_PARAMS: usize = 20_000_000;
 /// Every layer's output for one batch, kept for the backward pass: above this the run would
 /// exhaust a tab's memory (or the GPU's buffers), so it is refused before it starts.
 pub const MAX_ACTIVATION_BYTES: usize = 2 << 30;
+/// The largest weights file read: a model at [`MAX_PARAMS`] stored in f64, with room for its
+/// headers and metadata.
+pub const MAX_WEIGHTS_FILE_BYTES: u64 = MAX_PARAMS as u64 * 8 + (64 << 20);
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModelError {

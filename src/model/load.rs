@@ -5,14 +5,13 @@
 
 use std::path::Path;
 
-use burn::store::RecordError;
 use burn::tensor::Device;
 
 use super::torch::{
     SafetensorsFile, StateDict, fits, load_state_dict, safetensors_bytes, spec_of_state_dict,
 };
 use super::weights::{burnpack_any, recorded_spec, weights_from_bytes};
-use super::{Architecture, Cnn, ModelSpec, WeightsError};
+use super::{Architecture, Cnn, MAX_WEIGHTS_FILE_BYTES, ModelSpec, WeightsError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WeightsFormat {
@@ -63,6 +62,17 @@ fn chosen(
     }
 }
 
+/// Whether the model `spec` loaded from `file` can be evaluated in batches of `batch`: the
+/// check training makes (the layers' outputs and the convolutions' scratch memory under the
+/// cap), refused in its words, before the evaluation runs out of memory.
+pub fn check_evaluation(file: &str, spec: &ModelSpec, batch: usize) -> Result<(), WeightsError> {
+    spec.check_batch(batch)
+        .map_err(|source| WeightsError::TooWide {
+            file: file.into(),
+            source,
+        })
+}
+
 /// Loads the weights at `path` (`.bpk`, `.safetensors` or `.pth`). `expected`, where the
 /// caller names a model, must be the recorded one; it is the model for files that record
 /// none (a PyTorch file, a `.bpk` saved before specs were recorded).
@@ -72,10 +82,7 @@ pub fn load_weights(
     device: &Device,
 ) -> Result<(ModelSpec, Cnn), WeightsError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| WeightsError::Read {
-        file: file.clone(),
-        source: RecordError::Io(e.to_string()),
-    })?;
+    let bytes = crate::data::read_regular(path, MAX_WEIGHTS_FILE_BYTES)?;
     let from_dict = |dict: &dyn StateDict| {
         let spec = chosen(&file, spec_of_state_dict(dict)?, expected)?;
         let model = load_state_dict(&spec, dict, device)?;

@@ -16,10 +16,12 @@ pub mod torch;
 mod weights;
 mod whiten;
 
-pub use check::{LayerShape, MAX_ACTIVATION_BYTES, MAX_PARAMS, ModelError};
+pub use check::{LayerShape, MAX_ACTIVATION_BYTES, MAX_PARAMS, MAX_WEIGHTS_FILE_BYTES, ModelError};
 pub use cost::{forward_flops, training_flops};
 pub use layer::{Activation, LayerSpec, Padding};
-pub use load::{WeightsFormat, burnpack_to_safetensors, load_weights, weights_from_bytes_any};
+pub use load::{
+    WeightsFormat, burnpack_to_safetensors, check_evaluation, load_weights, weights_from_bytes_any,
+};
 pub use network::{Cnn, ImageLayer, VectorLayer};
 pub use presets::{Architecture, UnknownArchitecture};
 pub use spec::{ModelSpec, PlacedLayer};

@@ -17,6 +17,16 @@ pub(super) const SPEC_KEY: &str = "cifar-lab.model";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
+    /// The recorded model is too wide to run at the evaluation's batch (training's check).
+    #[error("{file}: {source}")]
+    TooWide {
+        file: String,
+        #[source]
+        source: ModelError,
+    },
+    /// The file itself: missing, not a regular file, or larger than any model's weights.
+    #[error(transparent)]
+    File(#[from] crate::data::FileError),
     #[error("{file}: cannot write the weights: {source}")]
     Save {
         file: String,

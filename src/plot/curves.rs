@@ -109,7 +109,9 @@ fn y_range(runs: &[CurveRun<'_>], metric: Metric) -> (f64, f64) {
             (low, high.max(low + 2.0 * step))
         }
         Metric::Loss => {
-            let high = values.fold(0.0f64, f64::max);
+            // Finite whatever the numbers (a diverged run's 1e308 × 1.1 is not): on an
+            // infinite range plotters' tick search never returns.
+            let high = values.fold(0.0f64, f64::max).min(f64::MAX / 2.0);
             (0.0, if high > 0.0 { high * 1.1 } else { 1.0 })
         }
     }

@@ -1,6 +1,6 @@
 use std::fmt::Write;
 
-use super::RunSummary;
+use super::{RunSummary, numbered};
 use crate::backend::BackendKind;
 use crate::eval::Normalization;
 use crate::history::{EPOCH_COLUMNS, EpochColumn};
@@ -30,7 +30,17 @@ fn number(v: f64) -> String {
 /// font natively, the canvas in the page).
 pub fn report_html(runs: &[RunSummary], text: &dyn TextMeasure) -> Result<String, RenderError> {
     let mut out = String::new();
-    let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
+    // Sections, legend entries and the title tell every run apart, whatever it was called.
+    let names = numbered(runs.iter().map(|r| r.name.clone()).collect());
+    let runs: Vec<RunSummary> = runs
+        .iter()
+        .zip(&names)
+        .map(|(run, name)| RunSummary {
+            name: name.clone(),
+            ..run.clone()
+        })
+        .collect();
+    let runs = runs.as_slice();
     let _ = write!(
         out,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\

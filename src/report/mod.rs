@@ -6,4 +6,6 @@ mod html;
 mod run;
 
 pub use html::report_html;
-pub use run::{RunFiles, RunLoadError, RunSummary};
+pub use run::{
+    RUN_FILE_LIMIT, RunFiles, RunLoadError, RunSummary, distinct_names, file_stem, numbered,
+};

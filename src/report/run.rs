@@ -1,5 +1,6 @@
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
+use crate::data::{FileError, read_regular};
 use crate::eval::RunMetrics;
 use crate::history::{History, HistoryError};
 use crate::plot::CurveRun;
@@ -43,14 +44,15 @@ pub struct RunSummary {
     pub metrics: Option<RunMetrics>,
 }
 
+/// The most of a run file read (history, metrics, config): a 200-epoch history is 40 KB,
+/// the metrics of 10,000 test images about 1 MB.
+pub const RUN_FILE_LIMIT: u64 = 64 << 20;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunLoadError {
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Missing, not a regular file, or over [`RUN_FILE_LIMIT`].
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{file}: {reason}")]
     Invalid { file: String, reason: String },
 }
@@ -65,15 +67,31 @@ impl RunSummary {
         }
     }
 
+    /// Several run folders, each named by as much of its path as tells it from the others
+    /// ([`distinct_names`]).
+    pub fn load_all(dirs: &[PathBuf]) -> Result<Vec<Self>, RunLoadError> {
+        let names = distinct_names(dirs);
+        dirs.iter()
+            .zip(names)
+            .map(|(dir, name)| {
+                Ok(Self {
+                    name,
+                    ..Self::load(dir)?
+                })
+            })
+            .collect()
+    }
+
     /// Reads a run folder written by `cifar-lab train`: history.json is required, metrics.json
     /// and config.json are shown when present. The folder's name names the run.
     pub fn load(dir: &Path) -> Result<Self, RunLoadError> {
         let path = |name: &str| dir.join(name);
         let shown = |name: &str| path(name).display().to_string();
         let read = |name: &str| {
-            std::fs::read_to_string(path(name)).map_err(|source| RunLoadError::Io {
+            let bytes = read_regular(&path(name), RUN_FILE_LIMIT)?;
+            String::from_utf8(bytes).map_err(|_| RunLoadError::Invalid {
                 file: shown(name),
-                source,
+                reason: "not UTF-8 text".into(),
             })
         };
         let invalid = |name: &str, reason: String| RunLoadError::Invalid {
@@ -97,16 +115,108 @@ impl RunSummary {
             .map(|text| serde_json::from_str(&text))
             .transpose()
             .map_err(|e| invalid(RunFiles::CONFIG_JSON, format!("not a run config ({e})")))?;
-        let name = dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| dir.display().to_string());
+        let name = distinct_names(&[dir.to_path_buf()]).remove(0);
         Ok(Self {
             name,
             config,
             history,
             metrics,
         })
+    }
+}
+
+/// Names for run folders: each folder's own name (`plain`), or as many of its parent folders
+/// as tell it from the others (`a/plain` and `b/plain`); the same folder given twice is
+/// numbered (`plain`, `plain (2)`). So a report's sections and its chart files never share a
+/// name.
+pub fn distinct_names(dirs: &[PathBuf]) -> Vec<String> {
+    let parts: Vec<Vec<String>> = dirs
+        .iter()
+        .map(|dir| {
+            let full = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+            full.components()
+                .filter_map(|c| match c {
+                    Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let last = |path: &[String], n: usize| path[path.len().saturating_sub(n)..].join("/");
+    let names = parts.iter().zip(dirs).map(|(path, dir)| {
+        let clashes = |n: usize| {
+            parts
+                .iter()
+                .any(|other| other != path && last(other, n) == last(path, n))
+        };
+        let n = (1..=path.len())
+            .find(|&n| !clashes(n))
+            .unwrap_or(path.len());
+        let name = last(path, n);
+        if name.is_empty() {
+            dir.display().to_string()
+        } else {
+            name
+        }
+    });
+    numbered(names.collect())
+}
+
+/// `names` with each repeat numbered: `plain`, `plain (2)`, `plain (3)`.
+pub fn numbered(names: Vec<String>) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        let mut unique = name.clone();
+        let mut count = 1;
+        while seen.contains(&unique) {
+            count += 1;
+            unique = format!("{name} ({count})");
+        }
+        seen.push(unique);
+    }
+    seen
+}
+
+/// A run's name made safe for a file name: letters, digits and `-`, anything else `_`
+/// (`a/plain #2` → `a_plain__2`).
+pub fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    stem.trim_matches('_').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dirs: &[&str]) -> Vec<String> {
+        distinct_names(&dirs.iter().map(PathBuf::from).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn runs_are_named_by_as_much_of_their_path_as_tells_them_apart() {
+        assert_eq!(names(&["/x/a/plain", "/x/b/deeper"]), ["plain", "deeper"]);
+        assert_eq!(names(&["/x/a/plain", "/x/b/plain"]), ["a/plain", "b/plain"]);
+        assert_eq!(
+            names(&["/r/a/plain", "/s/a/plain", "/s/deeper"]),
+            ["r/a/plain", "s/a/plain", "deeper"]
+        );
+        assert_eq!(
+            names(&["/x/plain", "/x/plain", "/x/plain"]),
+            ["plain", "plain (2)", "plain (3)"]
+        );
+        assert_eq!(
+            numbered(vec!["a (2)".into(), "a".into(), "a".into()]),
+            ["a (2)", "a", "a (3)"]
+        );
+        assert_eq!(file_stem("a/plain #2"), "a_plain__2");
     }
 }

@@ -15,6 +15,7 @@ use crate::data::{
 };
 use crate::eval::{Evaluation, evaluate_views};
 use crate::history::{EpochRecord, History};
+use crate::kernels::ScratchScope;
 use crate::model::Cnn;
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +128,7 @@ pub async fn train_in_parts(
     cancel: &CancelToken,
     pool: &mut impl ShardPool,
 ) -> TrainOutcome {
+    let _scratch = ScratchScope;
     let mut history = History::default();
     let mut evaluated = None;
     let end = |history, evaluated, end| TrainOutcome {

@@ -90,6 +90,15 @@ pub fn download_line(loaded: u64, total: Option<u64>, seconds: f64) -> String {
     }
 }
 
+/// A download about to be tried again: `status` is the busy server's answer, `None` no answer.
+pub fn retry_line(file: &str, status: Option<u16>, seconds: f64) -> String {
+    let why = match status {
+        Some(status) => format!("the server is busy (HTTP {status})"),
+        None => "no answer from the server".to_string(),
+    };
+    format!("{file}: {why}, retrying in {seconds:.0} s…")
+}
+
 /// `212 MB`: whole megabytes, as a memory size is read at a glance.
 pub fn megabytes(bytes: u64) -> String {
     format!("{:.0} MB", bytes as f64 / 1e6)

@@ -5,7 +5,8 @@
 //! Plain Rust, tested natively: [`protocol`] (what page and worker say to each other),
 //! [`session`] (the page's state and its `update`: every decision the page makes),
 //! [`form`] (the training form's fields in one table, their checks, rules and share links),
-//! [`device`] (which device a run trains on), [`estimate`] (time left), [`saved`] (a run as
+//! [`device`] (which device a run trains on), [`estimate`] (time left), [`retry`] (when a
+//! download is tried again), [`saved`] (a run as
 //! IndexedDB keeps it), [`shelf`] (the models the worker keeps), [`workers`] (how many train a CPU run, and what
 //! they say to each other) and [`format`] (the words the
 //! page shows). The wasm32-only web-sys layer around them: [`worker`] (fetch + cache, WebGPU,
@@ -18,6 +19,7 @@ pub mod estimate;
 pub mod form;
 pub mod format;
 pub mod protocol;
+pub mod retry;
 pub mod saved;
 pub mod session;
 pub mod shelf;

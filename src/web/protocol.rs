@@ -218,6 +218,13 @@ pub enum Event {
         total: Option<u64>,
         seconds: f64,
     },
+    /// A download is tried again after `seconds`: the server said it was busy (`status`), or
+    /// did not answer at all (`None`).
+    DataRetrying {
+        file: String,
+        status: Option<u16>,
+        seconds: f64,
+    },
     DataReady {
         source: String,
         train_images: usize,

@@ -141,7 +141,6 @@ impl SavedRun {
         }
     }
 
-    /// File names of downloads: the run's name made safe for a file system.
     /// What a report shows of it (`cifar-lab report`'s view of a run folder).
     pub fn summary(&self) -> crate::report::RunSummary {
         crate::report::RunSummary {
@@ -152,19 +151,9 @@ impl SavedRun {
         }
     }
 
+    /// File names of downloads: the run's name made safe for a file system.
     pub fn file_stem(&self) -> String {
-        let stem: String = self
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        stem.trim_matches('_').to_string()
+        crate::report::file_stem(&self.name)
     }
 }
 

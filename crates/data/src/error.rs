@@ -52,8 +52,9 @@ pub enum DataError {
     )]
     ExtensionTooLarge { file: String, size: u64, limit: u64 },
 
-    #[error("{file}: not a regular file (a folder, a pipe or a device); not opened")]
-    NotAFile { file: String },
+    /// Not there, not a regular file, or unreadable.
+    #[error(transparent)]
+    File(#[from] crate::FileError),
 
     #[error("{file}: the archive holds this file twice; which one is meant is not clear")]
     Duplicate { file: String },

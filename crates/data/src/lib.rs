@@ -9,6 +9,7 @@
 mod archive;
 mod augment;
 mod error;
+mod file;
 mod image_set;
 mod labels;
 mod picture;
@@ -20,6 +21,7 @@ pub mod synthetic;
 pub use archive::{EXTENSION_LIMIT, UNPACKED_LIMIT, archived_files};
 pub use augment::{Augment, Choice, MAX_TRANSLATE, push_augmented};
 pub use error::DataError;
+pub use file::{FileError, open_regular, read_regular, write_regular};
 pub use image_set::{DataSpec, ImageSet, Picked, Splits, ValidationSource};
 pub use labels::{CIFAR10_CLASSES, ClassNames};
 pub use picture::{PictureError, cifar_pixels};

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::archive::for_each_archived_file;
-use super::{ClassNames, DataError, ImageSet, RECORD_BYTES, parse_batch};
+use super::{ClassNames, DataError, ImageSet, RECORD_BYTES, open_regular, parse_batch};
 
 /// The folder the official archive unpacks to.
 pub const ARCHIVE_DIR: &str = "cifar-10-batches-bin";
@@ -164,7 +164,7 @@ impl Cifar10 {
         if meta.is_dir() {
             Self::from_dir(path)
         } else {
-            let file = std::fs::File::open(path).map_err(|e| DataError::io(&shown, e))?;
+            let file = open_regular(path)?;
             Self::from_archive(&shown, std::io::BufReader::new(file))
         }
     }
@@ -182,14 +182,10 @@ impl Cifar10 {
             let path = dir.join(name);
             let shown = path.display().to_string();
             let kind = batch_kind(name).expect("known file name");
-            // Judged before opening: opening a named pipe would wait for a writer forever.
-            match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_file() => {}
-                Ok(_) => return Err(DataError::NotAFile { file: shown }),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(DataError::io(shown, e)),
-            }
-            let file = std::fs::File::open(&path).map_err(|e| DataError::io(&shown, e))?;
+            let file = match open_regular(&path) {
+                Err(missing) if missing.is_not_found() => continue,
+                opened => opened?,
+            };
             let size = file.metadata().map_err(|e| DataError::io(&shown, e))?.len();
             let bytes = read_capped(&shown, file, size, kind.size_limit())?;
             assembler.add(&shown, kind, &bytes)?;
@@ -227,6 +223,7 @@ impl Cifar10 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FileError;
 
     /// A named pipe where a batch should be is named, not opened: opening it would wait for a
     /// writer forever.
@@ -247,7 +244,10 @@ mod tests {
         let answer = rx.recv_timeout(std::time::Duration::from_secs(10));
         std::fs::remove_dir_all(&dir).unwrap();
         let err = answer.expect("still waiting on the pipe").unwrap_err();
-        assert!(matches!(err, DataError::NotAFile { .. }), "{err}");
+        assert!(
+            matches!(err, DataError::File(FileError::NotAFile { .. })),
+            "{err}"
+        );
         assert!(
             err.to_string().ends_with(
                 "test_batch.bin: not a regular file (a folder, a pipe or a device); not opened"

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cifar_lab_data::{ARCHIVE_DIR, DataError, archived_files};
+use cifar_lab_data::{ARCHIVE_DIR, DataError, archived_files, open_regular};
 
 use super::{Content, Site};
 
@@ -84,7 +84,7 @@ fn data_content(path: &Path) -> Result<Content, ServeError> {
             path.into()
         }));
     }
-    let file = std::fs::File::open(path).map_err(|e| DataError::io(&shown, e))?;
+    let file = open_regular(path).map_err(DataError::from)?;
     let files = archived_files(&shown, std::io::BufReader::new(file))?;
     Ok(Content::Files(Arc::new(
         files.into_iter().collect::<HashMap<_, _>>(),

@@ -130,51 +130,8 @@ fn open_inside(dir: &Path, rest: &str, names: Names) -> Option<(File, u64)> {
     if !allowed(resolved, names) {
         return None;
     }
-    if !std::fs::metadata(&path).ok()?.is_file() {
-        return None;
-    }
-    let file = open_without_waiting(&path).ok()?;
-    // What was opened, should the name have been swapped since the check above.
-    let meta = file.metadata().ok()?;
-    meta.is_file().then_some((file, meta.len()))
+    // What is opened is judged, should the name have been swapped since the check above.
+    let file = cifar_lab_data::open_regular(&path).ok()?;
+    let len = file.metadata().ok()?.len();
+    Some((file, len))
 }
-
-/// Opens `path` for reading with `O_NONBLOCK` where its value is known without `libc`: should
-/// a FIFO take a regular file's place between the check and the `open`, the `open` returns at
-/// once instead of waiting for a writer, and the check of the opened file refuses it. (Reads
-/// from a regular file do not heed `O_NONBLOCK`.)
-pub(crate) fn open_without_waiting(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(O_NONBLOCK)
-        .open(path)
-}
-
-/// `O_NONBLOCK`: `<asm-generic/fcntl.h>`'s on the Linux architectures that use it, the BSDs'
-/// and Apple's; elsewhere none, and the checks before and after opening alone.
-const O_NONBLOCK: i32 = if cfg!(all(
-    target_os = "linux",
-    any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64",
-        target_arch = "powerpc64",
-        target_arch = "s390x",
-        target_arch = "loongarch64"
-    )
-)) {
-    0o4000
-} else if cfg!(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd"
-)) {
-    0x4
-} else {
-    0
-};

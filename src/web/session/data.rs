@@ -85,6 +85,15 @@ impl Session {
                 let text = format::download_line(loaded, total, seconds);
                 say(out, Line::DataProgress, text);
             }
+            Event::DataRetrying {
+                file,
+                status,
+                seconds,
+            } => say(
+                out,
+                Line::DataProgress,
+                format::retry_line(&file, status, seconds),
+            ),
             Event::DataReady {
                 source,
                 train_images,

@@ -38,6 +38,30 @@ fn stop_cancels_a_download() {
     assert!(posted(&s.update(Input::Stop)).is_empty(), "nothing to stop");
 }
 
+/// A busy server's answer is tried again, and the page says so (the loading goes on).
+#[test]
+fn a_busy_server_is_waited_for_in_words() {
+    let mut s = Session::default();
+    worker(&mut s, Event::Ready);
+    s.update(Input::LoadUrl { base: "d/".into() });
+    let retrying = |status| Event::DataRetrying {
+        file: "data_batch_3.bin".into(),
+        status,
+        seconds: 4.0,
+    };
+    let commands = worker(&mut s, retrying(Some(503)));
+    assert_eq!(
+        said(&commands, Line::DataProgress),
+        Some("data_batch_3.bin: the server is busy (HTTP 503), retrying in 4 s…")
+    );
+    let commands = worker(&mut s, retrying(None));
+    assert_eq!(
+        said(&commands, Line::DataProgress),
+        Some("data_batch_3.bin: no answer from the server, retrying in 4 s…")
+    );
+    assert!(s.controls().stop, "still loading");
+}
+
 #[test]
 fn data_from_another_origin_waits_for_a_click() {
     let mut s = Session::default();

@@ -18,6 +18,7 @@ impl Session {
         match event {
             Event::Ready | Event::Backend { .. } => self.worker_event(event, out),
             Event::DataProgress { .. }
+            | Event::DataRetrying { .. }
             | Event::DataReady { .. }
             | Event::AugmentSamples { .. }
             | Event::DataFailed { .. }

@@ -1,6 +1,7 @@
 //! One batch file, from the browser's cache or the network, within limits: never more bytes
 //! than the file officially has (whatever `Content-Length` says), never a wait longer than
-//! [`IDLE_SECONDS`] without a byte, and abandoned at once when the user presses Stop.
+//! [`IDLE_SECONDS`] without a byte, asked again while the server is busy ([`crate::web::retry`]),
+//! and abandoned at once when the user presses Stop.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,10 +14,13 @@ use web_sys::{
     AbortSignal, Cache, DedicatedWorkerGlobalScope, ReadableStreamDefaultReader, RequestInit,
     Response,
 };
+use web_time::{Duration, Instant};
 
 use super::loaded::{Fetched, LoadError, Tally};
 use super::message_of;
 use crate::data::{BatchKind, DataError};
+use crate::web::protocol::Event;
+use crate::web::retry::{Backoff, Failure, is_busy, retry_after};
 
 /// A server that sends nothing for this long is given up on.
 pub const IDLE_SECONDS: u32 = 30;
@@ -34,11 +38,14 @@ impl Drop for Timer<'_> {
 }
 
 /// Resolves after `seconds`.
-async fn sleep(scope: &DedicatedWorkerGlobalScope, seconds: u32) {
+async fn sleep(scope: &DedicatedWorkerGlobalScope, seconds: f64) {
     let mut id = 0;
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         id = scope
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, seconds as i32 * 1000)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                (seconds * 1000.0) as i32,
+            )
             .unwrap_or(0);
     });
     let _timer = Timer { scope, id };
@@ -53,7 +60,7 @@ async fn step(
     promise: js_sys::Promise,
 ) -> Result<JsValue, LoadError> {
     let value = future::or(async { Some(JsFuture::from(promise).await) }, async {
-        sleep(scope, IDLE_SECONDS).await;
+        sleep(scope, f64::from(IDLE_SECONDS)).await;
         None
     })
     .await;
@@ -81,6 +88,61 @@ pub struct Download<'a> {
 }
 
 impl Download<'_> {
+    /// The server's answer to a `GET` of `url`: asked again, after a wait the page is told
+    /// of, while the server says it is busy or does not answer ([`Backoff`]).
+    async fn answer(&self, url: &str, name: &str) -> Result<Response, LoadError> {
+        let mut backoff = Backoff::new();
+        let started = Instant::now();
+        loop {
+            let init = RequestInit::new();
+            init.set_signal(Some(self.signal));
+            let request = self.scope.fetch_with_str_and_init(url, &init);
+            let (failure, status, given_up) =
+                match step(self.scope, url, self.signal, request).await {
+                    Ok(answer) => {
+                        let response: Response = answer.unchecked_into();
+                        let status = response.status();
+                        if !is_busy(status) {
+                            return Ok(response);
+                        }
+                        let header = response.headers().get("retry-after").ok().flatten();
+                        if let Some(body) = response.body() {
+                            let _ = body.cancel();
+                        }
+                        let busy = Failure::Busy {
+                            retry_after: retry_after(header.as_deref()),
+                        };
+                        let given_up = LoadError::Busy {
+                            url: url.to_string(),
+                            status,
+                            seconds: started.elapsed().as_secs_f64(),
+                        };
+                        (busy, Some(status), given_up)
+                    }
+                    Err(unanswered @ LoadError::Network { .. }) => {
+                        (Failure::Unanswered, None, unanswered)
+                    }
+                    Err(other) => return Err(other),
+                };
+            let Some(seconds) = backoff.next(failure, js_sys::Math::random()) else {
+                return Err(given_up);
+            };
+            self.outbox.post(&Event::DataRetrying {
+                file: name.to_string(),
+                status,
+                seconds,
+            });
+            // In short slices, so that Stop is heeded at once.
+            let until = Instant::now() + Duration::from_secs_f64(seconds);
+            while Instant::now() < until {
+                if self.signal.aborted() {
+                    return Err(LoadError::Stopped);
+                }
+                sleep(self.scope, 0.25).await;
+            }
+        }
+    }
+
     pub async fn file(
         &self,
         url: String,
@@ -105,14 +167,7 @@ impl Download<'_> {
         let from_cache = cached.is_some();
         let response = match cached {
             Some(response) => response,
-            None => {
-                let init = RequestInit::new();
-                init.set_signal(Some(self.signal));
-                let request = self.scope.fetch_with_str_and_init(&url, &init);
-                step(self.scope, &url, self.signal, request)
-                    .await?
-                    .unchecked_into::<Response>()
-            }
+            None => self.answer(&url, name).await?,
         };
         if !response.ok() {
             return Err(LoadError::Http {

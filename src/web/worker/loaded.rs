@@ -21,6 +21,16 @@ pub enum LoadError {
         status_text: String,
     },
     #[error(
+        "{url}: the server stayed busy (HTTP {status}) for {seconds:.0} s of asking again: \
+         too many are loading from it at once. Load again in a while, or pick \
+         cifar-10-binary.tar.gz from disk"
+    )]
+    Busy {
+        url: String,
+        status: u16,
+        seconds: f64,
+    },
+    #[error(
         "{url}: could not be fetched ({detail}). The address may be wrong or the server down; \
          a server on another origin must also allow it with an Access-Control-Allow-Origin \
          header (CORS)"

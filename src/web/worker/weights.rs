@@ -16,12 +16,11 @@ use crate::eval::RunMetrics;
 use crate::eval::evaluate;
 use crate::history::History;
 use crate::model::weights_to_bytes;
-use crate::model::{MAX_PARAMS, weights_from_bytes_any};
+use crate::model::{MAX_PARAMS, MAX_WEIGHTS_FILE_BYTES, check_evaluation, weights_from_bytes_any};
 use crate::web::protocol::{Event, WeightsFile};
 
-/// The largest weights file read: the largest model allowed (4 bytes a parameter) and room
-/// for the file's index. The presets' files are 5–6.5 MB.
-const WEIGHTS_LIMIT: u64 = MAX_PARAMS as u64 * 4 + 1024 * 1024;
+/// Images a batch when a file's weights are evaluated (and checked to fit, as training is).
+const EVALUATION_BATCH: usize = 128;
 
 /// `Request::LoadWeights`: the weights in `file` evaluated on the device a run on `backend`
 /// would use (the CPU where WebGPU would be refused: evaluating needs no WebGPU), then kept
@@ -96,10 +95,10 @@ async fn evaluate_file(
 ) -> Result<KeptModel, String> {
     let file_name = &request.file_name;
     let size = file.size() as u64;
-    if size > WEIGHTS_LIMIT {
+    if size > MAX_WEIGHTS_FILE_BYTES {
         return Err(format!(
             "{file_name}: {size} bytes is more than the weights of the largest model cifar-lab \
-             trains ({MAX_PARAMS} parameters, {WEIGHTS_LIMIT} bytes); pick the .bpk or .safetensors \
+             trains ({MAX_PARAMS} parameters, {MAX_WEIGHTS_FILE_BYTES} bytes); pick the .bpk or .safetensors \
              file of a model cifar-lab can train"
         ));
     }
@@ -111,7 +110,8 @@ async fn evaluate_file(
         .map_err(|e| e.to_string())?;
     let splits = Splits::new(&data.train, &data.test, request.data, request.seed)
         .map_err(|e| e.to_string())?;
-    let evaluation = evaluate(&model, &splits.validation, 128, device)
+    check_evaluation(file_name, &spec, EVALUATION_BATCH).map_err(|e| e.to_string())?;
+    let evaluation = evaluate(&model, &splits.validation, EVALUATION_BATCH, device)
         .await
         .map_err(|e| format!("evaluating {file_name} failed on the device: {e}"))?;
     let validation = splits
