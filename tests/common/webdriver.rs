@@ -78,6 +78,29 @@ async fn webdriver(
     (driver, port)
 }
 
+/// A new session on the WebDriver server at `port`, asked again for a few seconds while the
+/// connection itself fails: WebKitWebDriver once reset the first request right after it was
+/// found listening. A request that reached the server is never sent twice.
+async fn session(caps: serde_json::Map<String, Value>, port: u16, browser: &str) -> Client {
+    let started = Instant::now();
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(fantoccini::error::NewSessionError::FailedC(e))
+                if e.is_connect() && started.elapsed() < Duration::from_secs(10) =>
+            {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("a WebDriver session with {browser}: {e:?}"),
+        }
+    }
+}
+
 pub async fn chromedriver() -> (Driver, u16) {
     let port = |port| vec![format!("--port={port}")];
     webdriver(
@@ -111,11 +134,7 @@ pub async fn firefox(port: u16, downloads: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("firefox"));
     caps.insert("moz:firefoxOptions".into(), options);
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session with headless Firefox")
+    session(caps, port, "headless Firefox").await
 }
 
 pub async fn webkit_driver() -> (Driver, u16) {
@@ -139,11 +158,7 @@ pub async fn webkit(port: u16) -> Client {
         "webkitgtk:browserOptions".into(),
         json!({ "binary": binary, "args": ["--automation"] }),
     );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session with WebKitGTK's MiniBrowser")
+    session(caps, port, "WebKitGTK's MiniBrowser").await
 }
 
 pub async fn browser(port: u16, downloads: &Path) -> Client {
@@ -163,11 +178,7 @@ pub async fn browser(port: u16, downloads: &Path) -> Client {
     caps.insert("goog:chromeOptions".into(), options);
     // The console's errors, for tests/common/console.rs.
     caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session with headless Chromium");
+    let client = session(caps, port, "headless Chromium").await;
     // Downloads through DevTools: Chromium holds a file type it rates risky (model.py, as
     // every .py) for the user to confirm, which no one does here.
     let command = json!({
