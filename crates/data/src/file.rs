@@ -3,8 +3,10 @@
 //! ever; a device may never end), and read whole only up to a cap.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
+
+use crate::source::read_up_to;
 
 /// Why a user's file was not read or written; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -48,21 +50,9 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
     let shown = path.display().to_string();
     let file = open_regular(path)?;
     let size = file.metadata().map_err(|e| FileError::io(&shown, e))?.len();
-    let too_large = || FileError::TooLarge {
-        file: shown.clone(),
-        limit,
-    };
-    if size > limit {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| FileError::io(&shown, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    read_up_to(file, size, limit)
+        .map_err(|e| FileError::io(&shown, e))?
+        .ok_or(FileError::TooLarge { file: shown, limit })
 }
 
 /// Writes `bytes` to `path`, a new file or a regular one (replacing what it held); a FIFO, a

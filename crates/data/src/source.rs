@@ -68,24 +68,28 @@ pub fn read_capped(
     expected: u64,
     limit: u64,
 ) -> Result<Vec<u8>, DataError> {
-    if expected > limit {
-        return Err(DataError::TooLarge {
+    read_up_to(reader, expected, limit)
+        .map_err(|e| DataError::io(shown, e))?
+        .ok_or_else(|| DataError::TooLarge {
             file: shown.into(),
             limit,
-        });
+        })
+}
+
+/// Reads `reader` to its end if it holds at most `limit` bytes (`None` if more: it stops at
+/// `limit + 1`). `expected` sizes the buffer, capped at the limit so that a lying header
+/// costs nothing.
+pub(crate) fn read_up_to(
+    reader: impl Read,
+    expected: u64,
+    limit: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    if expected > limit {
+        return Ok(None);
     }
     let mut bytes = Vec::with_capacity(expected as usize);
-    reader
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| DataError::io(shown, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(DataError::TooLarge {
-            file: shown.into(),
-            limit,
-        });
-    }
-    Ok(bytes)
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// What a file of the data set is, from its file name.
