@@ -156,17 +156,24 @@ mod tests {
     /// ends, on every thread.
     #[test]
     fn a_runs_scratch_memory_is_freed_when_it_ends() {
-        let wide = 16 << 20;
-        {
-            let _scope = ScratchScope;
-            let mut out = vec![0.0f32; 8];
-            for_each_image(&mut out, 1, wide, |scratch, b, chunk| {
-                scratch[b] = 1.0;
-                chunk[0] = scratch[b];
-            });
-            assert!(held() >= wide, "the kernels used their scratch buffers");
-        }
-        // Other tests' kernels may run meanwhile on the same pool, but none this wide.
-        assert!(held() < wide, "{} floats still held", held());
+        // A pool of its own: another test's run ending on the global pool frees that pool's
+        // buffers, which would make this one's look freed before its own scope ends.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let wide = 16 << 20;
+            {
+                let _scope = ScratchScope;
+                let mut out = vec![0.0f32; 8];
+                for_each_image(&mut out, 1, wide, |scratch, b, chunk| {
+                    scratch[b] = 1.0;
+                    chunk[0] = scratch[b];
+                });
+                assert!(held() >= wide, "the kernels used their scratch buffers");
+            }
+            assert!(held() < wide, "{} floats still held", held());
+        });
     }
 }
