@@ -1,104 +1,170 @@
-//! Answering one connection: its request head within the head's deadline, then the answer at
-//! the answer's pace (see `limits.rs`).
+//! Answering one request (hyper has read and checked its head): the file it names, a part of
+//! it, `304` when the browser's copy is current, or the reason not, each with the headers
+//! every answer carries.
 
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::net::TcpStream;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
 
-use super::files::Body;
-use super::http::{Headers, RangeAnswer, byte_range, read_head, respond, write_head};
-use super::limits::Timed;
-use super::{Site, percent_decode};
-
-/// The most of a file read into memory at once for one connection.
-pub const CHUNK: usize = 64 * 1024;
+use super::body::AnswerBody;
+use super::http::{RangeAnswer, Validators, byte_range};
+use super::{CONTENT_SECURITY_POLICY, Site, percent_decode};
 
 impl Site {
-    pub(super) fn answer(&self, stream: &TcpStream) -> std::io::Result<()> {
-        let limits = &self.limits;
-        let head = read_head(&mut Timed::within(stream, limits.head));
-        // The answer's pace counts from here.
-        let mut out = Timed::paced(stream, *limits);
-        let head = match head {
-            Ok(head) => head,
-            Err(error) => return respond(&mut out, error.status(), &Headers::text(), None),
-        };
-        let mut storage = [httparse::EMPTY_HEADER; 32];
-        let mut request = httparse::Request::new(&mut storage);
-        if !matches!(request.parse(&head), Ok(httparse::Status::Complete(_))) {
-            return respond(&mut out, 400, &Headers::text(), Some(b"bad request\n"));
+    /// The answer to `request`.
+    pub(crate) fn answer<B>(&self, request: &Request<B>) -> Response<AnswerBody> {
+        let path = percent_decode(request.uri().path());
+        let shared = self.shared(&path);
+        let head_only = request.method() == Method::HEAD;
+        if request.method() != Method::GET && !head_only {
+            let mut answer = words(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET and HEAD\n",
+                shared,
+                false,
+            );
+            answer
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return answer;
         }
-        let method = request.method.unwrap_or("");
-        if method != "GET" && method != "HEAD" {
-            let mut headers = Headers::text();
-            headers.extra.push("Allow: GET, HEAD".into());
-            return respond(&mut out, 405, &headers, Some(b"only GET and HEAD\n"));
+        let Some(found) = self.lookup(&path) else {
+            return words(StatusCode::NOT_FOUND, "not found\n", shared, head_only);
+        };
+        let validators = Validators::new(found.len, found.modified, self.started);
+        let headers = request.headers();
+        if validators.not_modified(headers) {
+            let mut answer = Response::new(AnswerBody::empty());
+            *answer.status_mut() = StatusCode::NOT_MODIFIED;
+            common_headers(&mut answer, found.content_type, shared, &validators);
+            return answer;
         }
-        let target = request.path.unwrap_or("/");
-        let path = target.split(['?', '#']).next().unwrap_or("/");
-        let range = request
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case("range"))
-            .and_then(|h| std::str::from_utf8(h.value).ok());
-        let with_body = method == "GET";
-        let Some(found) = self.lookup(&percent_decode(path)) else {
-            let body: &[u8] = b"not found\n";
-            return respond(&mut out, 404, &Headers::text(), with_body.then_some(body));
-        };
-        let mut headers = Headers {
-            content_type: found.content_type,
-            shared: found.shared,
-            extra: Vec::new(),
-        };
         let whole = found.len;
-        let (status, start, len) = match range.map_or(RangeAnswer::Whole, |r| byte_range(r, whole))
-        {
-            RangeAnswer::Whole => (200, 0, whole),
-            RangeAnswer::Part { start, end } => {
-                headers
-                    .extra
-                    .push(format!("Content-Range: bytes {start}-{end}/{whole}"));
-                (206, start, end - start + 1)
-            }
+        let range = headers
+            .get(header::RANGE)
+            .and_then(|r| r.to_str().ok())
+            .filter(|_| validators.range_applies(headers))
+            .map_or(RangeAnswer::Whole, |r| byte_range(r, whole));
+        let (status, start, len, content_range) = match range {
+            RangeAnswer::Whole => (StatusCode::OK, 0, whole, None),
+            RangeAnswer::Part { start, end } => (
+                StatusCode::PARTIAL_CONTENT,
+                start,
+                end - start + 1,
+                Some(format!("bytes {start}-{end}/{whole}")),
+            ),
             RangeAnswer::Unsatisfiable => {
-                headers
-                    .extra
-                    .push(format!("Content-Range: bytes */{whole}"));
-                return respond(&mut out, 416, &headers, None);
+                let mut answer = words(StatusCode::RANGE_NOT_SATISFIABLE, "", shared, head_only);
+                set(
+                    &mut answer,
+                    header::CONTENT_RANGE,
+                    &format!("bytes */{whole}"),
+                );
+                return answer;
             }
         };
-        write_head(&mut out, status, &headers, len)?;
-        if with_body {
-            send_body(&mut out, found.body, start, len)?;
+        let body = if head_only {
+            AnswerBody::empty()
+        } else {
+            // One of the places for answers being sent; none free: the client asks again.
+            let Ok(place) = self.answers.clone().try_acquire_owned() else {
+                let mut answer = words(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy, try again\n",
+                    shared,
+                    false,
+                );
+                set(&mut answer, header::RETRY_AFTER, "1");
+                return answer;
+            };
+            match AnswerBody::part(found.source, start, len, place) {
+                Ok(body) => body,
+                Err(_) => return words(StatusCode::NOT_FOUND, "not found\n", shared, false),
+            }
+        };
+        let mut answer = Response::new(body);
+        *answer.status_mut() = status;
+        common_headers(&mut answer, found.content_type, shared, &validators);
+        set(&mut answer, header::CONTENT_LENGTH, &len.to_string());
+        if let Some(content_range) = content_range {
+            set(&mut answer, header::CONTENT_RANGE, &content_range);
         }
-        out.flush()
+        answer
     }
 }
 
-/// `len` bytes of `body` from `start`: a file a chunk at a time, so that a connection costs at
-/// most one chunk of memory (each write waits no longer than the answer's pace allows).
-fn send_body(out: &mut impl Write, body: Body, start: u64, len: u64) -> std::io::Result<()> {
-    match body {
-        Body::File(mut file) => {
-            file.seek(SeekFrom::Start(start))?;
-            let mut chunk = vec![0u8; CHUNK.min(len as usize)];
-            let mut left = len;
-            while left > 0 {
-                let want = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                let n = file.read(&mut chunk[..want])?;
-                if n == 0 {
-                    // The file shrank since its length was sent: the client sees a short body.
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                out.write_all(&chunk[..n])?;
-                left -= n as u64;
-            }
-            Ok(())
-        }
-        // A chunk at a time too: each write then waits only for its own share of the pace
-        // (one write of the whole batch could take the whole answer's time).
-        Body::Bytes(files, name) => files[&name][start as usize..(start + len) as usize]
-            .chunks(CHUNK)
-            .try_for_each(|chunk| out.write_all(chunk)),
+/// A short plain-text answer; its length is said for `HEAD` as for `GET`.
+fn words(
+    status: StatusCode,
+    text: &'static str,
+    shared: bool,
+    head_only: bool,
+) -> Response<AnswerBody> {
+    let body = if head_only {
+        AnswerBody::empty()
+    } else {
+        AnswerBody::words(text)
+    };
+    let mut answer = Response::new(body);
+    *answer.status_mut() = status;
+    let headers = answer.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if shared {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    answer
+}
+
+/// The headers of a file's answers (`200`, `206`, `304`).
+fn common_headers(
+    answer: &mut Response<AnswerBody>,
+    content_type: &'static str,
+    shared: bool,
+    validators: &Validators,
+) {
+    let headers = answer.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    // Asked again on every use, answered `304` while unchanged: a rebuilt app is picked up on
+    // reload, an unchanged one is not downloaded again.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Pages, and scripts: a worker runs under the policy of its own script's answer.
+    if content_type.starts_with("text/html") || content_type.starts_with("text/javascript") {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
+    if shared {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    set(answer, header::ETAG, &validators.etag);
+    if let Some(date) = validators.last_modified() {
+        set(answer, header::LAST_MODIFIED, &date);
+    }
+}
+
+fn set(answer: &mut Response<AnswerBody>, name: header::HeaderName, value: &str) {
+    // Every value set here is ASCII made by this server.
+    if let Ok(value) = HeaderValue::from_str(value) {
+        answer.headers_mut().insert(name, value);
     }
 }

@@ -2,13 +2,12 @@
 //! the page looks for them by default. `cifar-lab-serve` and `cifar-lab serve` both run this.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cifar_lab_data::{ARCHIVE_DIR, DataError, archived_files, open_regular};
 
-use super::{Content, Site};
+use super::{Content, Limits, Site};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
@@ -34,6 +33,13 @@ pub enum ServeError {
     NoApp(String),
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error(
+        "--base {0:?}: a '.' or '..' in the path would be resolved by the browser to another \
+         path; give the path itself (e.g. /cifar-lab/)"
+    )]
+    Base(String),
+    #[error("cannot serve: {0}")]
+    Runtime(#[source] std::io::Error),
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: String,
@@ -47,14 +53,14 @@ pub fn run(args: &ServeArgs) -> Result<(), ServeError> {
     if !args.dist.join("index.html").is_file() {
         return Err(ServeError::NoApp(args.dist.display().to_string()));
     }
-    let base = format!("/{}/", args.base.trim_matches('/')).replace("//", "/");
+    let base = base_path(&args.base)?;
     let mut site = Site::new().mount(&base, Content::Dir(args.dist.clone()));
     if let Some(data) = &args.data {
         let data_path = format!("{base}data/{ARCHIVE_DIR}/");
         site = site.mount_data(&data_path, data_content(data)?);
     }
     let address = format!("{}:{}", args.host, args.port);
-    let listener = TcpListener::bind(&address).map_err(|source| ServeError::Listen {
+    let listener = super::server::listen(&address).map_err(|source| ServeError::Listen {
         address: address.clone(),
         source,
     })?;
@@ -62,13 +68,63 @@ pub fn run(args: &ServeArgs) -> Result<(), ServeError> {
     let address = listener
         .local_addr()
         .map_or(address, |bound| bound.to_string());
-    println!("Serving the app at http://{address}{base} (Ctrl-C stops)");
+    // Connections need open files: as many as the system lets this process have.
+    let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let limits = Limits::for_open_files(open_files);
+    site = site.limits(limits);
+    println!(
+        "Serving the app at http://{address}{} (Ctrl-C stops)",
+        url_path(&base)
+    );
+    println!(
+        "Holds {} connections at once ({} from one address), {} answers sent at once \
+         (open-files limit {open_files})",
+        limits.connections, limits.per_client, limits.answers
+    );
     match &args.data {
         Some(data) => println!("CIFAR-10 batches from {}", data.display()),
-        None => println!("No --data: the page asks for its batches at {base}data/{ARCHIVE_DIR}/"),
+        None => println!(
+            "No --data: the page asks for its batches at {}data/{ARCHIVE_DIR}/",
+            url_path(&base)
+        ),
     }
-    site.serve(listener);
-    Ok(())
+    site.serve(listener).map_err(ServeError::Runtime)
+}
+
+/// The path the app is mounted at, `/a/b/`, as given (percent-decoded): `.` and `..` are
+/// refused, since the browser would resolve them to another path than the one served.
+fn base_path(base: &str) -> Result<String, ServeError> {
+    let decoded = percent_encoding::percent_decode_str(base).decode_utf8_lossy();
+    let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.iter().any(|s| *s == "." || *s == "..") {
+        return Err(ServeError::Base(base.into()));
+    }
+    Ok(match segments.is_empty() {
+        true => "/".into(),
+        false => format!("/{}/", segments.join("/")),
+    })
+}
+
+/// `path` as a URL writes it: each segment percent-encoded (`/x y/` → `/x%20y/`).
+fn url_path(path: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    // What a path segment may not hold as it is (the WHATWG URL standard's path set, and `%`).
+    const SEGMENT: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'%')
+        .add(b'/');
+    path.split('/')
+        .map(|segment| utf8_percent_encode(segment, SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A folder is served as it is (its `cifar-10-batches-bin/` if it has one), though only the

@@ -1,11 +1,15 @@
 //! What a path resolves to: the mounts, and the rules on what they hand out. The rules apply to
 //! the path asked for and again to where it leads (a symlink may name a dotfile or leave the
-//! folder), and only regular files are opened (a FIFO would block the thread in `open`).
+//! folder); the file is then opened beneath its folder by that resolved path with no symlink
+//! followed (`openat2`, `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`), so a folder swapped for a
+//! symlink between the check and the open is refused, not followed out; and only regular
+//! files are opened, without waiting (a FIFO would block `open`).
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use cifar_lab_data::batch_kind;
 
@@ -53,57 +57,77 @@ impl Names {
 pub struct Mount {
     pub prefix: String,
     pub content: Content,
-    /// Pages of other origins may fetch from it (the data set), so it says
+    /// Pages of other origins may fetch from it (the data set), so every answer under it says
     /// `Access-Control-Allow-Origin: *`; the app itself does not.
     pub shared: bool,
     pub names: Names,
 }
 
-/// What a path resolves to.
-pub enum Body {
+/// Where a found file's bytes are.
+#[derive(Debug)]
+pub enum Source {
     File(File),
-    Bytes(Arc<HashMap<String, Vec<u8>>>, String),
+    /// `files[name]`.
+    Memory(Arc<HashMap<String, Vec<u8>>>, String),
 }
 
-/// A resolved path: its bytes, their type, and whether other origins may read them.
+/// A resolved path: its bytes, their type, what identifies this version of them, and whether
+/// other origins may read them.
+#[derive(Debug)]
 pub struct Found {
-    pub body: Body,
+    pub source: Source,
     pub len: u64,
+    /// A file's modification time (files in memory do not change while served).
+    pub modified: Option<SystemTime>,
     pub content_type: &'static str,
     pub shared: bool,
 }
 
 impl Site {
-    /// What `path` resolves to, if any mount has it.
-    pub fn lookup(&self, path: &str) -> Option<Found> {
+    /// The mount `path` falls under, and the rest of the path in it (`index.html` for a
+    /// folder).
+    fn mount_of(&self, path: &str) -> Option<(&Mount, String)> {
         // A mount's own path without its slash redirects nowhere: treat it as its index.
-        let path =
-            if !path.ends_with('/') && self.mounts.iter().any(|m| m.prefix == format!("{path}/")) {
-                format!("{path}/")
-            } else {
-                path.to_string()
-            };
+        let slashed = format!("{path}/");
+        let path = match self.mounts.iter().any(|m| m.prefix == slashed) {
+            true => slashed.as_str(),
+            false => path,
+        };
         let mount = self.mounts.iter().find(|m| path.starts_with(&m.prefix))?;
         let mut rest = path[mount.prefix.len()..].to_string();
         if rest.is_empty() || rest.ends_with('/') {
             rest.push_str("index.html");
         }
+        Some((mount, rest))
+    }
+
+    /// Whether `path` falls under a mount that other origins may read (its every answer,
+    /// a `404` too, says so).
+    pub fn shared(&self, path: &str) -> bool {
+        self.mount_of(path).is_some_and(|(mount, _)| mount.shared)
+    }
+
+    /// What `path` (percent-decoded) resolves to, if any mount has it.
+    pub fn lookup(&self, path: &str) -> Option<Found> {
+        let (mount, rest) = self.mount_of(path)?;
         if !allowed(Path::new(&rest), mount.names) {
             return None;
         }
-        let (body, len) = match &mount.content {
+        let (source, len, modified) = match &mount.content {
             Content::Files(files) => {
                 let len = files.get(&rest)?.len() as u64;
-                (Body::Bytes(files.clone(), rest.clone()), len)
+                (Source::Memory(files.clone(), rest.clone()), len, None)
             }
             Content::Dir(dir) => {
-                let (file, len) = open_inside(dir, &rest, mount.names)?;
-                (Body::File(file), len)
+                let file = open_inside(dir, &rest, mount.names)?;
+                let meta = file.metadata().ok()?;
+                (Source::File(file), meta.len(), meta.modified().ok())
             }
         };
         Some(Found {
-            body,
+            source,
             len,
+            modified,
             content_type: content_type(&rest),
             shared: mount.shared,
         })
@@ -120,9 +144,9 @@ fn allowed(relative: &Path, names: Names) -> bool {
     plain && names.allow(relative)
 }
 
-/// The regular file `rest` leads to inside `dir`, opened, and its length; `None` when it leads
-/// outside `dir`, to a name the mount does not hand out, or to anything but a regular file.
-fn open_inside(dir: &Path, rest: &str, names: Names) -> Option<(File, u64)> {
+/// The regular file `rest` leads to inside `dir`, opened; `None` when it leads outside `dir`,
+/// to a name the mount does not hand out, or to anything but a regular file.
+fn open_inside(dir: &Path, rest: &str, names: Names) -> Option<File> {
     let root = dir.canonicalize().ok()?;
     let path = root.join(rest).canonicalize().ok()?;
     // Where symlinks lead, judged as the name asked for was.
@@ -130,8 +154,50 @@ fn open_inside(dir: &Path, rest: &str, names: Names) -> Option<(File, u64)> {
     if !allowed(resolved, names) {
         return None;
     }
-    // What is opened is judged, should the name have been swapped since the check above.
-    let file = cifar_lab_data::open_regular(&path).ok()?;
-    let len = file.metadata().ok()?.len();
-    Some((file, len))
+    let file = open_beneath(&root, resolved).ok()?;
+    // What was opened is judged, not what the name was when checked.
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
+/// Opens `resolved` (a path without symlinks, as judged) beneath `root`, following no
+/// symlink: a component swapped for one since it was judged makes the open fail. Without
+/// waiting on a FIFO (`O_NONBLOCK`, which reads of a regular file ignore).
+#[cfg(target_os = "linux")]
+pub(crate) fn open_beneath(root: &Path, resolved: &Path) -> std::io::Result<File> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags, openat2};
+    let folder = rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let opened = openat2(
+        &folder,
+        resolved,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+    );
+    match opened {
+        Ok(file) => Ok(File::from(file)),
+        // A kernel before 5.6.
+        Err(rustix::io::Errno::NOSYS) => open_by_name(root, resolved),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn open_beneath(root: &Path, resolved: &Path) -> std::io::Result<File> {
+    open_by_name(root, resolved)
+}
+
+/// Without `openat2`: by name, its last component not followed; a folder on the way swapped
+/// for a symlink since the check could still lead out.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn open_by_name(root: &Path, resolved: &Path) -> std::io::Result<File> {
+    use rustix::fs::OFlags;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlags::NONBLOCK | OFlags::NOFOLLOW).bits() as i32)
+        .open(root.join(resolved))
 }

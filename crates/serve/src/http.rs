@@ -1,53 +1,10 @@
-//! The HTTP side of the server: reading a bounded request head, byte ranges, and writing
-//! answers with the headers every answer carries.
+//! What the answers say beyond their bytes: byte ranges, content types, and the validators
+//! (`ETag`, `Last-Modified`) that let a browser revalidate what it has (`304`).
 
-use std::io::{Read, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::CONTENT_SECURITY_POLICY;
-use super::limits::{MAX_HEAD, out_of_time};
-
-/// Why no request head was read; each is answered with [`HeadError::status`].
-#[derive(Debug, thiserror::Error)]
-pub(super) enum HeadError {
-    #[error("the connection ended before the request head did")]
-    Ended,
-    #[error("a request head over {MAX_HEAD} bytes")]
-    TooLarge,
-    #[error("the request head did not arrive within its deadline")]
-    TooSlow,
-}
-
-impl HeadError {
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Ended => 400,
-            Self::TooLarge => 431,
-            Self::TooSlow => 408,
-        }
-    }
-}
-
-/// Reads the request line and headers, up to the blank line: at most [`MAX_HEAD`] bytes, from
-/// `stream` whose reads end at the head's deadline.
-pub(super) fn read_head(stream: &mut impl Read) -> Result<Vec<u8>, HeadError> {
-    let mut head = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    loop {
-        if head.windows(4).any(|w| w == b"\r\n\r\n") || head.windows(2).any(|w| w == b"\n\n") {
-            return Ok(head);
-        }
-        if head.len() > MAX_HEAD {
-            return Err(HeadError::TooLarge);
-        }
-        let want = chunk.len().min(MAX_HEAD + 1 - head.len());
-        match stream.read(&mut chunk[..want]) {
-            Ok(0) => return Err(HeadError::Ended),
-            Ok(n) => head.extend_from_slice(&chunk[..n]),
-            Err(e) if out_of_time(&e) => return Err(HeadError::TooSlow),
-            Err(_) => return Err(HeadError::Ended),
-        }
-    }
-}
+use hyper::HeaderMap;
+use hyper::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE};
 
 /// How to answer a `Range` header for a body of some length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,91 +89,64 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-pub(super) struct Headers {
-    pub content_type: &'static str,
-    pub shared: bool,
-    pub extra: Vec<String>,
+/// What identifies this version of a file: its length and modification time (as nginx's
+/// `ETag` does), or for files held in memory, which do not change while the server runs, its
+/// length and when the server started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Validators {
+    pub etag: String,
+    /// Whole seconds, as `Last-Modified` says it.
+    pub modified: Option<SystemTime>,
 }
 
-impl Headers {
-    pub fn text() -> Self {
-        Self {
-            content_type: "text/plain; charset=utf-8",
-            shared: false,
-            extra: Vec::new(),
+impl Validators {
+    pub fn new(len: u64, modified: Option<SystemTime>, started: SystemTime) -> Self {
+        let nanos = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let etag = match modified {
+            Some(time) => format!("\"{len:x}-{:x}\"", nanos(time)),
+            None => format!("\"{len:x}-m{:x}\"", nanos(started)),
+        };
+        let modified = modified.map(|time| {
+            UNIX_EPOCH
+                + std::time::Duration::from_secs(
+                    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+                )
+        });
+        Self { etag, modified }
+    }
+
+    pub fn last_modified(&self) -> Option<String> {
+        self.modified.map(httpdate::fmt_http_date)
+    }
+
+    /// Whether the client's copy is this version (`If-None-Match`, else
+    /// `If-Modified-Since`; RFC 9110, 13.2.2), so `304` answers.
+    pub fn not_modified(&self, headers: &HeaderMap) -> bool {
+        if let Some(tags) = headers.get(IF_NONE_MATCH) {
+            let tags = tags.to_str().unwrap_or("");
+            // A weak comparison: `W/"x"` matches `"x"`.
+            return tags
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == self.etag);
         }
+        let since = headers
+            .get(IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
+        matches!((since, self.modified), (Some(since), Some(modified)) if modified <= since)
     }
-}
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        206 => "Partial Content",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        416 => "Range Not Satisfiable",
-        431 => "Request Header Fields Too Large",
-        503 => "Service Unavailable",
-        _ => "Error",
+    /// Whether a `Range` may be served: no `If-Range`, or one naming this version (a strong
+    /// comparison of the tag, or exactly its date).
+    pub fn range_applies(&self, headers: &HeaderMap) -> bool {
+        let Some(condition) = headers.get(IF_RANGE).and_then(|v| v.to_str().ok()) else {
+            return headers.get(IF_RANGE).is_none();
+        };
+        let condition = condition.trim();
+        if condition.starts_with('"') {
+            return condition == self.etag;
+        }
+        httpdate::parse_http_date(condition).is_ok_and(|date| Some(date) == self.modified)
     }
-}
-
-pub(super) fn write_head(
-    out: &mut impl Write,
-    status: u16,
-    headers: &Headers,
-    len: u64,
-) -> std::io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {}\r\nContent-Length: {len}\r\n\
-         X-Content-Type-Options: nosniff\r\nAccept-Ranges: bytes\r\n\
-         Cache-Control: no-cache\r\nConnection: close\r\n",
-        reason(status),
-        headers.content_type,
-    );
-    // no-cache above: a rebuilt app is picked up on reload (the page keeps the batches).
-    // Pages, and scripts: a worker runs under the policy of its own script's answer.
-    if headers.content_type.starts_with("text/html")
-        || headers.content_type.starts_with("text/javascript")
-    {
-        head.push_str(&format!(
-            "Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n"
-        ));
-    }
-    if headers.shared {
-        head.push_str("Access-Control-Allow-Origin: *\r\n");
-    }
-    for line in &headers.extra {
-        head.push_str(line);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    out.write_all(head.as_bytes())
-}
-
-pub(super) fn respond(
-    out: &mut impl Write,
-    status: u16,
-    headers: &Headers,
-    body: Option<&[u8]>,
-) -> std::io::Result<()> {
-    let body = body.unwrap_or_default();
-    write_head(out, status, headers, body.len() as u64)?;
-    out.write_all(body)?;
-    out.flush()
-}
-
-/// The whole `503` answer, for a client turned away (see `reject.rs`).
-pub(super) fn busy_answer() -> Vec<u8> {
-    let mut answer = Vec::new();
-    // Writing to memory cannot fail.
-    let _ = respond(
-        &mut answer,
-        503,
-        &Headers::text(),
-        Some(b"busy, try again\n"),
-    );
-    answer
 }

@@ -3,42 +3,50 @@
 //! archive held in memory. `cifar-lab-serve` and `cifar-lab serve` run it ([`run`]); the
 //! end-to-end tests serve their own generated data with it.
 //!
-//! It may face a network, so every resource is bounded ([`Limits`]):
-//! - at most [`MAX_CONNECTIONS`] answered at once; more get `503` at once, written without
-//!   waiting on them, and are held open a little (for at most [`REJECTED_LINGER`]; at most
-//!   [`REJECTED_HELD`] held and as many waiting, more are closed at once) by a thread of their
-//!   own, so that the answer is not lost;
-//! - a request head of at most [`MAX_HEAD`] bytes, which must arrive whole within
-//!   [`HEAD_DEADLINE`] (`408`), however it is dribbled;
+//! HTTP is hyper's (on tokio); what this crate adds is what is served and what one client may
+//! cost, since it may face a network ([`Limits`]):
+//! - connections: as many as the open-files limit allows ([`Limits::for_open_files`]; 10,000
+//!   idle ones cost little), at most [`PER_CLIENT`] from one IP address; more get `503` at once;
+//! - a request head of at most [`MAX_HEAD`] bytes (`431`), which must arrive whole within
+//!   [`HEAD_DEADLINE`] (`408`), however it is dribbled; a kept-alive connection asking nothing
+//!   more is closed after it;
 //! - an answer that must keep pace, however it is read: its `n`-th byte taken within
-//!   [`ANSWER_BASE`] + `n` / [`ANSWER_MIN_RATE`]; files are streamed in chunks of [`CHUNK`]
-//!   (with `Range` and `HEAD`), not read into memory;
-//! - only regular files (a FIFO would block `open`), judged by the name asked for and again by
-//!   where it leads: nothing outside a mount's folder, no dot names, and from the data mount
-//!   only the data set's own files (any page may read it);
+//!   [`ANSWER_BASE`] + `n` / [`ANSWER_MIN_RATE`]; at most [`MAX_ANSWERS`] sent at once, files
+//!   streamed in chunks of [`CHUNK`] (with `Range`, `HEAD`, and `ETag`/`Last-Modified` for
+//!   `304`), not read into memory;
+//! - connections closed without resetting what they were sent ([`CLOSE_LINGER`]);
+//! - only regular files, judged by the name asked for and again by where it leads, and opened
+//!   beneath their folder following no symlink: nothing outside a mount's folder, no dot names,
+//!   and from the data mount only the data set's own files (any page may read it: every answer
+//!   there says so, a `404` too);
 //! - headers that keep the browser strict (`nosniff`, a Content-Security-Policy on pages,
 //!   cross-origin access to the data only).
 
-use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::SystemTime;
+
+use tokio::sync::Semaphore;
 
 mod answer;
 mod app;
+mod body;
+mod close;
 mod files;
 mod http;
 mod limits;
-mod reject;
+mod pace;
+mod server;
 #[cfg(test)]
 mod tests;
 
-pub use answer::CHUNK;
 pub use app::{ServeArgs, ServeError, run};
-pub use files::{Body, Content, Found, Mount, Names};
+pub use body::CHUNK;
+pub use files::{Content, Found, Mount, Names, Source};
 pub use http::content_type;
-pub use limits::{ANSWER_BASE, ANSWER_MIN_RATE, HEAD_DEADLINE, Limits, MAX_CONNECTIONS, MAX_HEAD};
-pub use reject::{REJECTED_HELD, REJECTED_LINGER};
+pub use limits::{
+    ANSWER_BASE, ANSWER_MIN_RATE, CLOSE_LINGER, CLOSING_HELD, HEAD_DEADLINE, Limits, MAX_ANSWERS,
+    MAX_CONNECTIONS, MAX_HEAD, PER_CLIENT,
+};
 
 /// The page's policy: its own script files (no inline script: trunk's loader is replaced by
 /// `www/boot.js`, see Trunk.toml), its WebAssembly, its worker; data may be fetched from
@@ -49,23 +57,41 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     frame-ancestors 'none'";
 
 /// The mounts, longest prefix first, and the limits.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Site {
     mounts: Vec<Mount>,
     limits: Limits,
+    /// The places for answers being sent ([`Limits::answers`]).
+    answers: Arc<Semaphore>,
+    /// When the site was made: what versions the files it holds in memory.
+    started: SystemTime,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Site {
     pub fn new() -> Self {
-        Self::default()
+        let limits = Limits::default();
+        Self {
+            mounts: Vec::new(),
+            answers: Arc::new(Semaphore::new(limits.answers)),
+            limits,
+            started: SystemTime::now(),
+        }
     }
 
     /// Other limits than the defaults (tests use small ones).
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = Limits {
             connections: limits.connections.max(1),
+            answers: limits.answers.max(1),
             ..limits
         };
+        self.answers = Arc::new(Semaphore::new(self.limits.answers));
         self
     }
 
@@ -93,46 +119,6 @@ impl Site {
         self.mounts
             .sort_by_key(|m| std::cmp::Reverse(m.prefix.len()));
         self
-    }
-
-    /// Serves on `listener` until the process ends.
-    pub fn serve(self, listener: TcpListener) {
-        let site = Arc::new(self);
-        let active = Arc::new(AtomicUsize::new(0));
-        let rejecter = reject::Rejecter::start();
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else {
-                // Out of file descriptors, say: the next accept would fail at once as well,
-                // so pause instead of spinning.
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            };
-            if active.fetch_add(1, Ordering::SeqCst) >= site.limits.connections {
-                active.fetch_sub(1, Ordering::SeqCst);
-                rejecter.reject(stream);
-                continue;
-            }
-            let (site, done) = (site.clone(), active.clone());
-            let spawned = std::thread::Builder::new().spawn(move || {
-                // A client that hangs up or stalls mid-answer is its own business.
-                let _ = site.answer(&stream);
-                // The slot is free before the connection closes: a client that asks again as
-                // soon as it sees the close is not turned away.
-                done.fetch_sub(1, Ordering::SeqCst);
-                drop(stream);
-            });
-            if spawned.is_err() {
-                active.fetch_sub(1, Ordering::SeqCst);
-            }
-        }
-    }
-
-    /// Serves on a free loopback port in a background thread; returns its address.
-    pub fn spawn_local(self) -> std::io::Result<SocketAddr> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let address = listener.local_addr()?;
-        std::thread::spawn(move || self.serve(listener));
-        Ok(address)
     }
 }
 

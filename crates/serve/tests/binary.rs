@@ -18,6 +18,12 @@ fn it_serves_a_build_under_its_base() {
     .unwrap();
     let server = Server::start(dist.path(), &["--base", "/cifar-lab/"]);
     let answer = server.get("/cifar-lab/");
+    // It raised its open-files limit to what the system allows and says what that holds.
+    assert!(
+        server.capacity.starts_with("Holds ") && server.capacity.contains("open-files limit"),
+        "{}",
+        server.capacity
+    );
     drop(server);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(
@@ -61,4 +67,30 @@ fn a_folder_without_a_build_is_refused_in_words() {
         said.contains("no index.html here: build the app first (trunk build --release)"),
         "{said}"
     );
+}
+
+/// The URL printed is the one the browser asks for: a space is written `%20`; a `..` (which
+/// the browser would resolve to another path than the one served) is refused in words.
+#[test]
+fn the_base_is_printed_as_the_browser_will_ask_for_it() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "app").unwrap();
+    let server = Server::start(dist.path(), &["--base", "x y"]);
+    assert!(server.url.ends_with("/x%20y/"), "{}", server.url);
+    let answer = server.get("/x%20y/");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(server);
+    for base in ["../x y", "/a/./b/", "%2e%2e"] {
+        let output = Command::new(BINARY)
+            .args(["--port", "0", "--base", base, "--dist"])
+            .arg(dist.path())
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{base}");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            said.contains("would be resolved by the browser"),
+            "{base}: {said}"
+        );
+    }
 }

@@ -14,6 +14,7 @@ fn quick(connections: usize) -> Limits {
         head: Duration::from_millis(300),
         answer_base: Duration::from_millis(300),
         answer_rate: 64 << 20,
+        ..Limits::default()
     }
 }
 
@@ -69,6 +70,7 @@ fn a_reader_slower_than_the_answer_rate_loses_its_slot() {
         head: Duration::from_secs(5),
         answer_base: Duration::from_secs(1),
         answer_rate: 4 << 20,
+        ..Limits::default()
     };
     let address = site_with(dir.path(), limits);
     slow_reader_loses_its_slot(address, "/big.bin");

@@ -99,3 +99,29 @@ fn the_data_mount_serves_only_the_data_sets_files() {
         assert!(site.lookup(refused).is_none(), "{refused}");
     }
 }
+
+/// Round three: a folder on the way to a file checked, then swapped for a symlink out of the
+/// served folder before the file is opened (a race, 4 hits in 20 s by name): the open follows
+/// no symlink, so it fails instead of serving the file outside.
+#[test]
+fn a_folder_swapped_for_a_symlink_after_the_check_is_not_followed() {
+    let served = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    std::fs::create_dir(served.path().join("sub")).unwrap();
+    std::fs::write(served.path().join("sub/secret.txt"), "public").unwrap();
+    let root = served.path().canonicalize().unwrap();
+    let checked = Path::new("sub/secret.txt");
+    // As checked, then swapped.
+    assert!(super::super::files::open_beneath(&root, checked).is_ok());
+    std::fs::remove_dir_all(served.path().join("sub")).unwrap();
+    symlink(outside.path(), served.path().join("sub")).unwrap();
+    let opened = super::super::files::open_beneath(&root, checked);
+    assert!(
+        opened.is_err(),
+        "followed the swapped folder out: {opened:?}"
+    );
+    // A symlink inside the folder is no way out either once judged.
+    symlink("/etc", served.path().join("etc")).unwrap();
+    assert!(super::super::files::open_beneath(&root, Path::new("etc/hostname")).is_err());
+}

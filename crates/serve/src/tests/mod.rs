@@ -10,13 +10,13 @@ use super::http::{RangeAnswer, byte_range};
 use super::*;
 
 fn body(found: Found) -> Vec<u8> {
-    match found.body {
-        Body::File(mut file) => {
+    match found.source {
+        Source::File(mut file) => {
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes).unwrap();
             bytes
         }
-        Body::Bytes(files, name) => files[&name].clone(),
+        Source::Memory(files, name) => files[&name].clone(),
     }
 }
 
@@ -111,8 +111,7 @@ fn site_on(dir: &Path, max_connections: usize, timeout: Duration) -> SocketAddr 
         Limits {
             connections: max_connections,
             head: timeout,
-            answer_base: Duration::from_secs(30),
-            answer_rate: 16 * 1024,
+            ..Limits::default()
         },
     )
 }
@@ -127,8 +126,10 @@ fn site_with(dir: &Path, limits: Limits) -> SocketAddr {
         .unwrap()
 }
 
-/// `request`'s answer; a server that stalls fails the test after 5 s instead of hanging it.
+/// `request`'s answer, the connection closed after it (`Connection: close` added after the
+/// request line); a server that stalls fails the test after 5 s instead of hanging it.
 fn ask(address: SocketAddr, request: &str) -> String {
+    let request = request.replacen("\r\n", "\r\nConnection: close\r\n", 1);
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -285,4 +286,6 @@ fn answers_within(address: SocketAddr, status: &str) -> bool {
 }
 
 mod clients;
+mod conformance;
+mod crowd;
 mod files;

@@ -16,6 +16,10 @@ pub struct Server {
     pub child: Child,
     /// `127.0.0.1:PORT`
     pub address: String,
+    /// The URL it said it serves the app at.
+    pub url: String,
+    /// What it said on its second line: how many connections it holds.
+    pub capacity: String,
     /// Kept open until the server is stopped: it prints more than the first line.
     _said: BufReader<ChildStdout>,
 }
@@ -40,9 +44,18 @@ impl Server {
             .and_then(|rest| rest.split('/').next())
             .unwrap_or_else(|| panic!("no address in {first:?}"))
             .to_string();
+        let url = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_default()
+            .to_string();
+        let mut capacity = String::new();
+        said.read_line(&mut capacity).unwrap();
         Self {
             child,
             address,
+            url,
+            capacity,
             _said: said,
         }
     }
