@@ -3,7 +3,9 @@
 //! folder); the file is then opened beneath its folder by that resolved path with no symlink
 //! followed (`openat2`, `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`), so a folder swapped for a
 //! symlink between the check and the open is refused, not followed out; and only regular
-//! files are opened, without waiting (a FIFO would block `open`).
+//! files are opened, without waiting (a FIFO would block `open`). (tower-http's `ServeDir`
+//! follows any symlink, out of its folder too: its PR #658 is open; so the app's files are
+//! served this way as well.)
 
 use std::collections::HashMap;
 use std::fs::File;

@@ -25,6 +25,9 @@ impl Site {
     pub fn serve(self, listener: std::net::TcpListener) -> std::io::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
+            // File reads run on these (tokio's files are std's on a thread pool): a crowd of
+            // answers queues for them rather than starting 512 threads.
+            .max_blocking_threads(BLOCKING_THREADS)
             .build()?;
         listener.set_nonblocking(true)?;
         runtime.block_on(async move {
@@ -106,6 +109,9 @@ impl Site {
         closing.close(&stream).await;
     }
 }
+
+/// Threads reading files at once.
+const BLOCKING_THREADS: usize = 64;
 
 /// Connections waiting to be accepted, at most (the kernel may allow fewer: `somaxconn`).
 /// std's 128 overflows when a crowd connects at once, and a connection whose handshake is
