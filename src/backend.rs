@@ -38,7 +38,16 @@ impl BackendKind {
         let device = match self {
             Self::Flex => Device::flex(),
             #[cfg(feature = "wgpu")]
-            Self::Wgpu => Device::wgpu_options().init_async().await?,
+            Self::Wgpu => match Device::wgpu_options().init_async().await {
+                Ok(device) => device,
+                // Set up already in this process: by an earlier init, or by burn's default
+                // device, which a record read from bytes lands on. That runtime is the one
+                // asked for (the default adapter, default options): burn says to reuse it.
+                Err(burn::tensor::wgpu::WgpuInitError::Registration { .. }) => {
+                    Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)
+                }
+                Err(error) => return Err(error.into()),
+            },
             #[cfg(not(feature = "wgpu"))]
             Self::Wgpu => return Err(BackendError::WgpuNotBuilt),
         };

@@ -11,6 +11,14 @@ use cifar_lab::data::{
     synthetic,
 };
 
+/// The flex backend's random generator is global, so any test that draws from it (every
+/// model's initialisation, every random tensor) would disturb a reproducibility check running
+/// beside it in this binary: they all take turns.
+pub fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    static SEEDED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SEEDED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The files of a complete small data set: five training batches of `per_batch` images and
 /// a test batch of `test` images, all learnable, plus the label names.
 pub fn files(per_batch: usize, test: usize) -> Vec<(String, Vec<u8>)> {

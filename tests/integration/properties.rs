@@ -3,10 +3,8 @@
 //! value or its typed error: never a panic, and no allocation past the size caps of
 //! docs/RELIABILITY.md (an allocator that notes the largest request checks that).
 
-// Native suites; the browser has its own (tests/browser.rs).
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
+use crate::common;
+use crate::common::take_turn;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -279,6 +277,7 @@ proptest! {
 
     #[test]
     fn weights_files(writes in writes(), cut in proptest::option::of(any::<Index>())) {
+        let _turn = take_turn();
         let bytes = mutate(&WEIGHTS, &writes, cut);
         // Whatever sizes a weights file claims, the reader asks for no more than the model's
         // own largest tensor or a copy of the file (aligned, so a little over its length);
@@ -293,6 +292,7 @@ proptest! {
 
     #[test]
     fn safetensors_files(writes in writes(), cut in proptest::option::of(any::<Index>())) {
+        let _turn = take_turn();
         let bytes = mutate(&SAFETENSORS, &writes, cut);
         // As for .bpk files: whatever the header claims, no more than the model's largest
         // tensor or a copy of the file, about twice over.
@@ -313,6 +313,7 @@ proptest! {
         units in 1usize..4096,
         tensors in 0usize..=6,
     ) {
+        let _turn = take_turn();
         // Up to 64·8·8·4,096 = 16.8 M parameters, under the cap: the list itself is valid.
         let spec = format!("conv {filters} {kernel} same, maxpool 4, flatten, dense {units}, dense 10");
         // The model's own tensor names, a float each: every name matches, no shape does.
@@ -350,6 +351,7 @@ proptest! {
 
     #[test]
     fn random_weights(bytes in prop::collection::vec(any::<u8>(), 0..1024)) {
+        let _turn = take_turn();
         let mut found = None;
         let largest = largest_allocation(|| {
             found = Some(weights_from_bytes_any(&Architecture::Plain.into(), "r.bpk", bytes, &Device::flex()));

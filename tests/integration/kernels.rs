@@ -1,8 +1,7 @@
 //! The CPU kernels (src/kernels/) against burn's own ops on the same backend: the same
 //! outputs and the same gradients, for the shapes the models use and for the odd ones.
 
-#![cfg(not(target_arch = "wasm32"))]
-
+use crate::common::take_turn;
 use burn::module::Module;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::pool::MaxPool2dConfig;
@@ -34,6 +33,7 @@ fn assert_close<const D: usize>(what: &str, a: Tensor<D>, b: Tensor<D>) {
 
 #[test]
 fn fused_convolution_matches_burns_convolution_with_and_without_relu_with_gradients() {
+    let _turn = take_turn();
     let cases = [
         // (batch, channels in, side, filters, kernel, padding): the models' layers and odd
         // shapes.
@@ -104,6 +104,7 @@ fn fused_convolution_matches_burns_convolution_with_and_without_relu_with_gradie
 
 #[test]
 fn pooling_matches_burns_max_pool_with_gradients() {
+    let _turn = take_turn();
     for (side, size) in [(28, 2), (15, 2), (9, 3), (31, 2), (7, 2), (3, 3), (4, 3)] {
         let device = device();
         let pool = MaxPool2dConfig::new([size, size])
@@ -138,6 +139,7 @@ fn pooling_matches_burns_max_pool_with_gradients() {
 
 #[test]
 fn dropout_keeps_its_share_scaled_and_passes_the_gradient_through_the_same_mask() {
+    let _turn = take_turn();
     let device = device();
     let layer = DropoutConfig::new(0.25).init();
     let x = Tensor::<2>::ones([64, 512], &device).require_grad();
@@ -178,6 +180,7 @@ fn dropout_keeps_its_share_scaled_and_passes_the_gradient_through_the_same_mask(
 /// gradients must be those of the formula written out in elementary ops.
 #[test]
 fn batch_norm_training_matches_its_formula_with_gradients() {
+    let _turn = take_turn();
     let device = device();
     let norm = burn::nn::BatchNormConfig::new(6).init(&device);
     let x =
@@ -209,6 +212,7 @@ fn batch_norm_training_matches_its_formula_with_gradients() {
 /// and deeper-bn's shapes) and for the dense layers' `[batch, features]`.
 #[test]
 fn fused_batch_norm_matches_burns_layer_in_training_and_evaluation() {
+    let _turn = take_turn();
     fn check<const D: usize>(shape: [usize; D]) {
         let device = device();
         let channels = shape[1];
@@ -272,6 +276,7 @@ fn fused_batch_norm_matches_burns_layer_in_training_and_evaluation() {
 /// The vectorised GELU against burn's (libm's erf) on the same backend, with its gradient.
 #[test]
 fn gelu_matches_burns_with_gradient() {
+    let _turn = take_turn();
     let device = device();
     let x =
         Tensor::<4>::random([3, 8, 9, 9], Distribution::Uniform(-6.0, 6.0), &device).require_grad();

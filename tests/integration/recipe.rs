@@ -1,10 +1,7 @@
 //! The fast recipe's parts: the whitening layer, airbench's initialisation, Nesterov's two
 //! groups, lookahead, test-time augmentation, and a short run with all of them.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-use std::sync::Mutex;
-
+use crate::common::take_turn;
 use burn::module::Param;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
@@ -15,13 +12,6 @@ use cifar_lab::model::{Architecture, Cnn, ImageLayer, ModelSpec, Summary};
 use cifar_lab::optim::{MOMENTUM, OptimizerKind, SHIFT_LR_SCALE};
 use cifar_lab::train::{CancelToken, Lookahead, NoObserver, Recipe, RunEnd, TrainConfig, train};
 use futures_lite::future::block_on;
-
-// The flex backend's random generator is global: tests that initialise models take turns.
-static SEEDED: Mutex<()> = Mutex::new(());
-
-fn take_turn() -> std::sync::MutexGuard<'static, ()> {
-    SEEDED.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// fast94's shape, narrow enough to train in a test.
 const SMALL: &str = "whiten 2, gelu, conv 8 3 same, maxpool 2, batchnorm, gelu, \

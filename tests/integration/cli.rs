@@ -1,11 +1,7 @@
 //! The command line end to end: train on a small generated archive, check the run folder,
 //! re-evaluate the saved weights, and bad input.
 
-// Native suites; the browser has its own (tests/browser.rs).
-#![cfg(not(target_arch = "wasm32"))]
-#![cfg(feature = "cli")]
-
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -365,7 +361,11 @@ fn weights_of_a_model_too_wide_to_run_are_refused_as_training_is() {
     let layers = "conv 1 501 same, flatten, dense 10";
     let spec = ModelSpec::parse(layers).unwrap();
     let weights = tmp.path().join("wide.bpk");
-    let model = Cnn::new(&spec, &burn::tensor::Device::flex());
+    let model = {
+        // Drawn from the backend's one random generator, as other tests' models are.
+        let _turn = common::take_turn();
+        Cnn::new(&spec, &burn::tensor::Device::flex())
+    };
     save_weights(&model, &spec, &weights).unwrap();
     let why = "layer 1 `conv 1 501 same`: the CPU convolution unfolds each image into";
 

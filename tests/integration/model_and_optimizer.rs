@@ -1,9 +1,7 @@
 //! The models (shapes, parameter counts, init, dropout, batch norm's modes) and Adadelta against values
 //! worked by hand.
 
-// Native suites; the browser has its own (tests/browser.rs).
-#![cfg(not(target_arch = "wasm32"))]
-
+use crate::common::take_turn;
 use burn::module::{Module, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
@@ -11,13 +9,6 @@ use cifar_lab::model::{
     Architecture, Cnn, ModelSpec, Summary, WeightsError, weights_from_bytes_any, weights_to_bytes,
 };
 use cifar_lab::optim::AdadeltaConfig;
-
-/// Every test here draws from the backend's one random generator (models, dropout masks), and
-/// one seeds it: run at the same time they would take each other's numbers, so they take turns.
-fn take_turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn device() -> Device {
     Device::flex().autodiff()

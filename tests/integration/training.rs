@@ -1,10 +1,6 @@
 //! The training loop end to end on a small learnable data set, and the ways a run can end.
 
-// Native suites; the browser has its own (tests/browser.rs).
-#![cfg(not(target_arch = "wasm32"))]
-
-use std::sync::Mutex;
-
+use crate::common::take_turn;
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use cifar_lab::data::{
@@ -23,14 +19,6 @@ use cifar_lab::train::{
     train_in_parts,
 };
 use futures_lite::future::block_on;
-
-// The flex backend's random generator is global, so any test that draws from it (every model
-// init does) would disturb a reproducibility check running beside it: they all take turns.
-static SEEDED: Mutex<()> = Mutex::new(());
-
-fn take_turn() -> std::sync::MutexGuard<'static, ()> {
-    SEEDED.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn device() -> Device {
     Device::flex().autodiff()

@@ -1,10 +1,7 @@
 //! Loading the data set from the archive, a folder, or fetched files, and every way the input
 //! can be wrong.
 
-// Native suites; the browser has its own (tests/browser.rs).
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
+use crate::common;
 
 use cifar_lab::data::{
     BatchFile, CIFAR10_CLASSES, Cifar10, DataError, RECORD_BYTES, TEST_BATCH, synthetic,

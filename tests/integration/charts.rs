@@ -1,8 +1,5 @@
 //! Charts rendered to SVG and PNG on the host, checked for real content.
 
-// Native suites; the browser has its own (tests/browser.rs).
-#![cfg(not(target_arch = "wasm32"))]
-
 use cifar_lab::data::ClassNames;
 use cifar_lab::eval::{ConfusionMatrix, Normalization};
 use cifar_lab::history::{EpochRecord, History};

@@ -4,9 +4,7 @@
 //! (a Vulkan driver on the CPU) so there is always one. Set `CIFAR_LAB_NO_GPU=1` on a machine
 //! that cannot have one to skip that case explicitly.
 
-// Native suites; the browser has its own (tests/browser.rs).
-#![cfg(not(target_arch = "wasm32"))]
-
+use crate::common::take_turn;
 use burn::tensor::Device;
 use cifar_lab::backend::BackendKind;
 use cifar_lab::data::synthetic;
@@ -15,6 +13,7 @@ use futures_lite::future::block_on;
 
 #[test]
 fn identical_backends_agree_exactly() {
+    let _turn = take_turn();
     let cpu = Device::flex().autodiff();
     let batch = synthetic::banded(8, 3);
     let report = block_on(step_parity(&cpu, &cpu, &batch, 1)).unwrap();
@@ -31,6 +30,7 @@ fn wgpu_step_matches_the_cpu_backend() {
     }
     let gpu =
         block_on(BackendKind::Wgpu.init()).expect("a wgpu adapter (install mesa-vulkan-drivers)");
+    let _turn = take_turn();
     let cpu = Device::flex().autodiff();
     let batch = synthetic::banded(16, 4);
     let report = block_on(step_parity(&cpu, &gpu, &batch, 2)).unwrap();
@@ -41,6 +41,19 @@ fn wgpu_step_matches_the_cpu_backend() {
         (report.loss_reference - report.loss_candidate).abs() < 1e-3,
         "{report:?}"
     );
+}
+
+/// The GPU asked for twice in one process (two runs of `bench`, a test beside another, a
+/// record read onto burn's default device first) is the same GPU, not "no usable GPU".
+#[test]
+fn the_gpu_asked_for_again_is_the_same_one() {
+    if std::env::var_os("CIFAR_LAB_NO_GPU").is_some() {
+        eprintln!("CIFAR_LAB_NO_GPU is set: the second wgpu init is not tried");
+        return;
+    }
+    let first = block_on(BackendKind::Wgpu.init()).expect("a wgpu adapter");
+    let again = block_on(BackendKind::Wgpu.init()).expect("the same adapter again");
+    assert_eq!(format!("{first:?}"), format!("{again:?}"));
 }
 
 #[test]
