@@ -1,3 +1,7 @@
+//! The native command line (`cifar-lab`): `train`, `evaluate`, `report` and `bench`, each a
+//! module, `serve` (the server crate's) and `summary`; clap parses the arguments (`args.rs`),
+//! and every failure is one typed [`CliError`], which `main` prints in words (exit code 1).
+
 mod args;
 mod bench;
 mod evaluate;

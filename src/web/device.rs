@@ -1,9 +1,9 @@
 //! Which device a run trains on. Plain Rust, tested natively; the worker acts on the answer.
 //!
 //! A fallback adapter (SwiftShader, WARP, lavapipe) is WebGPU computed on the CPU through a
-//! shader interpreter: in headless Chromium it trained at ~6 img/s where the CPU backend
-//! compiled to WebAssembly now trains at ~250 (docs/BENCHMARKS.md), and its first step waits
-//! for every kernel to compile. So *Auto* uses a fallback adapter only when asked to by name.
+//! shader interpreter: many times slower than the CPU backend compiled to WebAssembly
+//! (docs/BENCHMARKS.md), and its first step waits for every kernel to compile. So *Auto* uses
+//! a fallback adapter only when asked to by name.
 //! The worker asks this for training and for evaluating saved weights alike.
 
 use super::protocol::{AdapterInfo, BackendChoice};

@@ -3,11 +3,14 @@
 //! browser's storage (`apply.rs`). It never computes anything heavier than a chart, so it
 //! repaints while the worker trains.
 //!
-//! One file a job: `worker.rs` starts the training worker and relays its events, `form.rs`
-//! reads and fills the training form (and makes share links), `view.rs` draws the history, curves and
-//! the confusion matrix, `runs.rs` the runs table and its storage, `report.rs` a report of runs, `gallery.rs` a matrix
-//! cell's images, `picture.rs` the user's own picture, `resize.rs` draws the charts again when
-//! their boxes change.
+//! One file a job: `wire.rs` connects the controls, `apply.rs` carries out the session's
+//! commands, `elements.rs` finds the page's elements, `worker.rs` starts the training worker
+//! and relays its events, `machine.rs` reads how many cores the browser reports, `form.rs`
+//! reads and fills the training form (and makes share links), `view.rs` draws the history,
+//! curves and the confusion matrix, `runs.rs` the runs table, `store.rs` the runs kept in
+//! IndexedDB, `report.rs` a report of runs, `gallery.rs` a matrix cell's images,
+//! `picture.rs` the user's own picture, `resize.rs` draws the charts again when their boxes
+//! change.
 
 mod apply;
 mod elements;

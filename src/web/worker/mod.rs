@@ -1,6 +1,8 @@
 //! The training worker: owns the data set, the devices and the loop, and tells the page what
-//! happens through [`Event`]s. Requests are handled one at a time, except Stop, which is
-//! honoured at once (the loop checks it before every batch).
+//! happens through [`Event`]s. A long request (training, measuring speed, loading weights or
+//! data) runs one at a time; a quick one (a cell's images, augmentation samples, saving
+//! weights, classifying a picture, clearing the cache, forgetting a run) is answered beside
+//! it; Stop is honoured at once (the loop checks it before every batch).
 
 mod data;
 mod devices;
