@@ -176,7 +176,7 @@ pub async fn browser(port: u16, downloads: &Path) -> Client {
         options["binary"] = json!("/usr/bin/chromium");
     }
     caps.insert("goog:chromeOptions".into(), options);
-    // The console's errors, for tests/common/console.rs.
+    // The console's errors, for tests/e2e/console.rs.
     caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     let client = session(caps, port, "headless Chromium").await;
     // Downloads through DevTools: Chromium holds a file type it rates risky (model.py, as
@@ -333,6 +333,19 @@ pub async fn page_state(client: &Client) -> Value {
          ['train-disabled', document.getElementById('train')?.disabled]]));"
     );
     client.execute(&script, vec![]).await.unwrap_or(Value::Null)
+}
+
+/// The text of element `id`, shown or not (WebDriver's text is only what is shown).
+pub async fn content(client: &Client, id: &str) -> String {
+    let script = format!("return document.getElementById('{id}').textContent;");
+    let value = client.execute(&script, vec![]).await.unwrap();
+    value.as_str().unwrap_or_default().to_string()
+}
+
+/// The window as it is now, saved as `<screenshots>/<name>.png`.
+pub async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
 pub async fn text(client: &Client, id: &str) -> String {

@@ -1,6 +1,6 @@
 //! The native integration tests, as one binary: each of these was a binary of its own, each
 //! linking burn, and linking them was a good part of CI's native test step. The end-to-end
-//! (`tests/e2e.rs`), other-engine (`tests/engines.rs`) and browser (`tests/browser.rs`)
+//! (`tests/e2e/`), other-engine (`tests/engines.rs`) and browser (`tests/browser.rs`)
 //! suites stay apart: they need a build of the page, a WebDriver, or WebAssembly.
 //!
 //! Tests that draw from burn's global random generator take turns (`common::take_turn`);

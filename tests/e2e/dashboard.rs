@@ -8,7 +8,7 @@ use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use serde_json::Value;
 
-use super::webdriver::{choose, click, fill, screenshots, train_enabled, viewport, wait_for};
+use super::webdriver::{choose, click, fill, screenshot, train_enabled, viewport, wait_for};
 
 /// Each element's box, and whether it lies wholly inside the window.
 async fn boxes(client: &Client, ids: &[&str]) -> Value {
@@ -41,11 +41,6 @@ async fn assert_inside(client: &Client, what: &str, ids: &[&str]) {
         outside.is_empty(),
         "{what}: outside the window: {outside:?}"
     );
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
-    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
 /// The page's width beyond the layout viewport's (`clientWidth`, without a scroll bar), in

@@ -5,16 +5,9 @@
 use cifar_lab::web::shelf::Shelf;
 use fantoccini::Client;
 
-use super::webdriver::{choose, click, fill, train_enabled, wait_for};
+use super::webdriver::{choose, click, content, fill, train_enabled, wait_for};
 
 const RUNS: usize = 20;
-
-/// The text of element `id`, shown or not.
-async fn content(client: &Client, id: &str) -> String {
-    let script = format!("return document.getElementById('{id}').textContent;");
-    let value = client.execute(&script, vec![]).await.unwrap();
-    value.as_str().unwrap_or_default().to_string()
-}
 
 /// The worker's WebAssembly memory as the page shows it ("59 MB"), in MB.
 async fn worker_megabytes(client: &Client) -> u64 {

@@ -4,17 +4,11 @@
 
 use fantoccini::{Client, Locator};
 
-use super::webdriver::{choose, click, fill, train_enabled, wait_for};
+use super::webdriver::{choose, click, content, fill, train_enabled, wait_for};
 
 async fn value(client: &Client, id: &str) -> String {
     let element = client.find(Locator::Id(id)).await.unwrap();
     element.prop("value").await.unwrap().unwrap_or_default()
-}
-
-async fn content(client: &Client, id: &str) -> String {
-    let script = format!("return document.getElementById('{id}').textContent;");
-    let text = client.execute(&script, vec![]).await.unwrap();
-    text.as_str().unwrap_or_default().to_string()
 }
 
 pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
