@@ -106,16 +106,28 @@ fn words(
     };
     let mut answer = Response::new(body);
     *answer.status_mut() = status;
+    every_answers_headers(&mut answer, "text/plain; charset=utf-8", shared);
+    answer
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    answer
+}
+
+/// What every answer says: its type, `nosniff`, to ask again on every use (`no-cache`), and
+/// whether any page may read it.
+fn every_answers_headers(
+    answer: &mut Response<AnswerBody>,
+    content_type: &'static str,
+    shared: bool,
+) {
     let headers = answer.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Asked again on every use, answered `304` while unchanged: a rebuilt app is picked up on
+    // reload, an unchanged one is not downloaded again.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if shared {
         headers.insert(
@@ -123,7 +135,6 @@ fn words(
             HeaderValue::from_static("*"),
         );
     }
-    answer
 }
 
 /// The headers of a file's answers (`200`, `206`, `304`).
@@ -133,27 +144,14 @@ fn common_headers(
     shared: bool,
     validators: &Validators,
 ) {
+    every_answers_headers(answer, content_type, shared);
     let headers = answer.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    // Asked again on every use, answered `304` while unchanged: a rebuilt app is picked up on
-    // reload, an unchanged one is not downloaded again.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     // Pages, and scripts: a worker runs under the policy of its own script's answer.
     if content_type.starts_with("text/html") || content_type.starts_with("text/javascript") {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
-    }
-    if shared {
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
         );
     }
     set(answer, header::ETAG, &validators.etag);

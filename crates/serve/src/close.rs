@@ -9,6 +9,7 @@
 use std::net::Shutdown;
 use std::sync::Arc;
 
+use hyper::StatusCode;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
@@ -66,7 +67,12 @@ impl Closing {
     /// connection's send buffer is empty, so the short answer goes out whole), then closed as
     /// above.
     pub async fn turn_away(&self, stream: TcpStream) {
-        let _ = stream.try_write(&canned(503, "busy, try again\n", &[("Retry-After", "1")]));
+        let busy = canned(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy, try again\n",
+            &[("Retry-After", "1")],
+        );
+        let _ = stream.try_write(&busy);
         self.close(&stream).await;
     }
 }
@@ -74,16 +80,13 @@ impl Closing {
 /// A whole short answer, for what is said outside hyper (`503` at the door, `408` once hyper
 /// has given a slow head up): plain text, any page may read its status (so that a page
 /// elsewhere waits for a busy data server rather than reporting a CORS failure), and closed.
-pub(crate) fn canned(status: u16, body: &str, extra: &[(&str, &str)]) -> Vec<u8> {
-    let reason = match status {
-        408 => "Request Timeout",
-        503 => "Service Unavailable",
-        _ => "Error",
-    };
+pub(crate) fn canned(status: StatusCode, body: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n\
+        "HTTP/1.1 {} {}\r\nContent-Type: text/plain; charset=utf-8\r\n\
          Content-Length: {}\r\nX-Content-Type-Options: nosniff\r\n\
          Access-Control-Allow-Origin: *\r\nConnection: close\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
         body.len()
     );
     for (name, value) in extra {

@@ -84,10 +84,11 @@ impl Site {
         }
     }
 
-    /// Other limits than the defaults (tests use small ones).
+    /// Other limits than the defaults (tests use small ones); at least one of each place.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = Limits {
             connections: limits.connections.max(1),
+            per_client: limits.per_client.max(1),
             answers: limits.answers.max(1),
             ..limits
         };

@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hyper::StatusCode;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -100,7 +101,8 @@ impl Site {
         if let Err(error) = served {
             // hyper closes a slow head without a word; a client that had begun one is told.
             if error.is_timeout() && pace.request_begun() {
-                let _ = stream.try_write(&canned(408, "request head too slow\n", &[]));
+                let slow = canned(StatusCode::REQUEST_TIMEOUT, "request head too slow\n", &[]);
+                let _ = stream.try_write(&slow);
             }
         }
         // The connection's place is free before it closes: a client that asks again as soon
@@ -157,8 +159,8 @@ struct Ticket {
 impl Clients {
     fn new(most: usize, per_client: usize) -> Self {
         Self {
-            most: most.max(1),
-            per_client: per_client.max(1),
+            most,
+            per_client,
             held: Mutex::new((0, HashMap::new())),
         }
     }
