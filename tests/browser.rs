@@ -21,8 +21,8 @@ use cifar_lab::train::{
     TrainConfig, measure_speed, step_parity, train,
 };
 use cifar_lab::web::canvas::{paint_confusion, paint_curves};
+use cifar_lab::web::device::webgpu::{WebGpu, device_lost, open_webgpu};
 use cifar_lab::web::protocol::{AdapterInfo, Event, Request};
-use cifar_lab::web::worker::{WebGpu, device_lost, open_webgpu};
 use cifar_lab::web::{envelope, gpu_meter};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};

@@ -28,9 +28,9 @@ pub struct TrainConfig {
     /// in the tutorial's runs and in settings saved before they existed).
     #[serde(default)]
     pub recipe: Recipe,
-    /// How many parts each batch's gradient is computed in, one per CPU worker in the page
-    /// (`train::shard`); their combination is the batch's, but dropout's masks and batch
-    /// norm's statistics are drawn per part, so a run repeats for a given count. Settings
+    /// How many shards each batch's gradient is computed in, one per CPU worker in the page
+    /// (`train::parallel`); their combination is the batch's, but dropout's masks and batch
+    /// norm's statistics are drawn per shard, so a run repeats for a given count. Settings
     /// saved before it existed, and written without it, are one.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub shards: usize,

@@ -3,11 +3,10 @@
 //! bug shows up here as a mismatch or a NaN instead of as a run that quietly learns nothing.
 
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
 use burn::store::RecordError;
 use burn::tensor::{Device, ExecutionError, TensorData, Transaction};
 
+use super::parallel::{Keep, loss_function, step};
 use crate::data::{ImageSet, images_to_tensor, labels_to_tensor};
 use crate::model::{Architecture, Cnn, VectorLayer};
 use crate::optim::OptimizerKind;
@@ -89,18 +88,16 @@ pub async fn step_parity(
 
 /// Logits, loss and the output layer's weights after one Adadelta step, queued for reading.
 fn one_step(model: Cnn, batch: &ImageSet, indices: &[usize], device: &Device) -> Transaction {
-    let images = images_to_tensor(batch, indices, device);
-    let targets = labels_to_tensor(batch, indices, device);
-    let logits = model.forward(images);
-    let loss = CrossEntropyLossConfig::new()
-        .init(device)
-        .forward(logits.clone(), targets);
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let shard = (
+        images_to_tensor(batch, indices, device),
+        labels_to_tensor(batch, indices, device),
+    );
+    let step = step(&model, &loss_function(0.0, device), shard, Keep::Logits);
     let kind = OptimizerKind::Adadelta;
-    let stepped = kind.init(&model).step(kind.default_lr(), model, grads);
+    let stepped = kind.init(&model).step(kind.default_lr(), model, step.grads);
     let reads = Transaction::default()
-        .register(logits.detach())
-        .register(loss.detach());
+        .register(step.logits.expect("kept"))
+        .register(step.loss);
     match stepped.vector_layers.last() {
         Some(VectorLayer::DenseLogits(dense)) => reads.register(dense.weight.val().detach()),
         _ => reads,

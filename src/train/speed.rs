@@ -3,15 +3,16 @@
 //! `cifar-lab bench` reports it; the page times a run from it before any run has measured the
 //! device ("about N minutes on this device").
 
-use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Int, Tensor};
 use web_time::Instant;
 
 use super::gpu_work::{GpuWork, StepMeter};
-use super::replica::{InProcess, PartsError, ShardBatch, ShardPool, gradients_in_parts};
-use super::shard::shards;
-use crate::data::{IMAGE_BYTES, NUM_CLASSES, SeededRng, batch_shape};
+use super::parallel::{
+    InProcess, Keep, ShardBatch, ShardError, ShardPool, loss_function, shards, step, step_in_shards,
+};
+use crate::data::{IMAGE_BYTES, NUM_CLASSES, SeededRng};
 use crate::model::{Cnn, ModelSpec};
 use crate::optim::OptimizerKind;
 
@@ -23,10 +24,8 @@ pub struct RandomSteps {
     loss_fn: CrossEntropyLoss,
     images: Tensor<4>,
     labels: Tensor<1, Int>,
-    batch_size: usize,
-    /// The images and labels as the host has them, for helpers' parts.
-    values: Vec<f32>,
-    classes: Vec<u8>,
+    /// The batch as the host has it, for helpers' shards.
+    batch: ShardBatch,
 }
 
 impl RandomSteps {
@@ -40,37 +39,36 @@ impl RandomSteps {
     ) -> Self {
         let network = Cnn::new(model, device);
         let mut rng = SeededRng::new(batch_size as u64);
-        let values: Vec<f32> = (0..batch_size * IMAGE_BYTES)
-            .map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32)
-            .collect();
-        let classes: Vec<u8> = (0..batch_size)
-            .map(|_| rng.below(NUM_CLASSES) as u8)
-            .collect();
-        let images = TensorData::new(values.clone(), batch_shape(batch_size));
-        let labels: Vec<i64> = classes.iter().map(|&c| i64::from(c)).collect();
+        let batch = ShardBatch {
+            images: (0..batch_size * IMAGE_BYTES)
+                .map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32)
+                .collect(),
+            labels: (0..batch_size)
+                .map(|_| rng.below(NUM_CLASSES) as u8)
+                .collect(),
+        };
+        let (images, labels) = batch.clone().into_tensors(device);
         Self {
             optimizer: optimizer.init(&network),
             network: Some(network),
             lr: optimizer.default_lr(),
-            loss_fn: CrossEntropyLossConfig::new().init(device),
-            images: Tensor::from_data(images, device),
-            labels: Tensor::from_data(TensorData::new(labels, [batch_size]), device),
-            batch_size,
-            values,
-            classes,
+            loss_fn: loss_function(0.0, device),
+            images,
+            labels,
+            batch,
         }
     }
 
     pub fn batch_size(&self) -> usize {
-        self.batch_size
+        self.batch.len()
     }
 
-    /// One step with the batch in `pool.helpers() + 1` parts, the loop's own first (as
-    /// `train_in_parts` steps); its loss, still on the device (without helpers, [`Self::step`]).
-    pub async fn step_in_parts(
+    /// One step with the batch in `pool.helpers() + 1` shards, the loop's own first (as
+    /// `train_in_shards` steps); its loss, still on the device (without helpers, [`Self::step`]).
+    pub async fn step_in_shards(
         &mut self,
         pool: &mut impl ShardPool,
-    ) -> Result<Tensor<1>, PartsError> {
+    ) -> Result<Tensor<1>, ShardError> {
         // Without helpers, the plain step: no running totals, so no more GPU work than it.
         if pool.helpers() == 0 {
             return Ok(self.step());
@@ -79,16 +77,13 @@ impl RandomSteps {
             .network
             .take()
             .expect("a step always puts the network back");
-        let parts = shards(self.batch_size, pool.helpers() + 1);
-        let own = parts[0].clone();
-        let others = parts[1..]
+        let split = shards(self.batch_size(), pool.helpers() + 1);
+        let own = split[0].clone();
+        let others = split[1..]
             .iter()
-            .map(|range| ShardBatch {
-                images: self.values[range.start * IMAGE_BYTES..range.end * IMAGE_BYTES].to_vec(),
-                labels: self.classes[range.clone()].to_vec(),
-            })
+            .map(|range| self.batch.slice(range.clone()))
             .collect();
-        let (images, labels) = match parts.len() {
+        let own = match split.len() {
             1 => (self.images.clone(), self.labels.clone()),
             _ => (
                 self.images.clone().slice([own.clone()]),
@@ -96,20 +91,12 @@ impl RandomSteps {
             ),
         };
         let device = self.images.device();
-        let computed = gradients_in_parts(
-            &network,
-            &self.loss_fn,
-            images,
-            labels,
-            others,
-            pool,
-            &device,
-        )
-        .await;
+        let computed = step_in_shards(&network, &self.loss_fn, own, others, pool, &device).await;
         match computed {
             Ok(step) => {
+                let loss_sum = step.loss_sum();
                 self.network = Some(self.optimizer.step(self.lr, network, step.grads));
-                Ok(step.loss_sum)
+                Ok(loss_sum)
             }
             Err(error) => {
                 self.network = Some(network);
@@ -125,12 +112,10 @@ impl RandomSteps {
             .network
             .take()
             .expect("a step always puts the network back");
-        let loss = self
-            .loss_fn
-            .forward(network.forward(self.images.clone()), self.labels.clone());
-        let grads = GradientsParams::from_grads(loss.backward(), &network);
-        self.network = Some(self.optimizer.step(self.lr, network, grads));
-        loss.detach()
+        let batch = (self.images.clone(), self.labels.clone());
+        let step = step(&network, &self.loss_fn, batch, Keep::Loss);
+        self.network = Some(self.optimizer.step(self.lr, network, step.grads));
+        step.loss
     }
 }
 
@@ -172,19 +157,19 @@ pub async fn measure_speed(
     steps: &mut RandomSteps,
     budget: SpeedBudget,
     meter: Option<&mut StepMeter<'_>>,
-) -> Result<SpeedSample, PartsError> {
-    measure_speed_in_parts(steps, budget, meter, &mut InProcess::default()).await
+) -> Result<SpeedSample, ShardError> {
+    measure_speed_in_shards(steps, budget, meter, &mut InProcess::default()).await
 }
 
-/// As [`measure_speed`], each step's batch in parts, the others computed by `pool`'s helpers.
-pub async fn measure_speed_in_parts(
+/// As [`measure_speed`], each step's batch in shards, the others computed by `pool`'s helpers.
+pub async fn measure_speed_in_shards(
     steps: &mut RandomSteps,
     budget: SpeedBudget,
     mut meter: Option<&mut StepMeter<'_>>,
     pool: &mut impl ShardPool,
-) -> Result<SpeedSample, PartsError> {
+) -> Result<SpeedSample, ShardError> {
     let started = Instant::now();
-    steps.step_in_parts(pool).await?.into_data_async().await?;
+    steps.step_in_shards(pool).await?.into_data_async().await?;
     let first_step_seconds = started.elapsed().as_secs_f64();
     if let Some(meter) = meter.as_deref_mut() {
         meter.step_done();
@@ -194,7 +179,7 @@ pub async fn measure_speed_in_parts(
     while done < budget.max_steps.max(1)
         && (done < budget.min_steps.max(1) || timed.elapsed().as_secs_f64() < budget.seconds)
     {
-        steps.step_in_parts(pool).await?.into_data_async().await?;
+        steps.step_in_shards(pool).await?.into_data_async().await?;
         if let Some(meter) = meter.as_deref_mut() {
             meter.step_done();
         }

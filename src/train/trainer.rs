@@ -5,14 +5,11 @@
 use burn::tensor::{Device, ExecutionError, Int, Tensor, Transaction};
 use web_time::Instant;
 
-use super::replica::{
-    InProcess, PartsError, ShardBatch, ShardPool, gradients_in_parts, loss_function,
+use super::parallel::{
+    InProcess, ShardBatch, ShardError, ShardPool, loss_function, shards, step_in_shards,
 };
-use super::shard::{ShardError, shards};
 use super::{BatchProgress, CancelToken, Lookahead, Observer, TrainConfig, TrainEvent};
-use crate::data::{
-    ImageSet, SeededRng, Splits, augmented_images_to_tensor, augmented_values, labels_to_tensor,
-};
+use crate::data::{SeededRng, Splits};
 use crate::eval::{Evaluation, evaluate_views};
 use crate::history::{EpochRecord, History};
 use crate::kernels::ScratchScope;
@@ -43,7 +40,7 @@ pub enum TrainError {
     NonFiniteValidation { epoch: usize, loss: f64 },
     #[error("invalid training settings: {0}")]
     Config(String),
-    /// A batch's parts could not be computed or combined (a helper worker failed).
+    /// A batch's shards could not be computed or combined (a helper worker failed).
     #[error("at epoch {epoch}: {source}")]
     Shard {
         epoch: usize,
@@ -101,8 +98,8 @@ pub struct Evaluated {
 }
 
 /// Trains `model` (built on the autodiff `device`) on `splits`, reporting to `observer`. A
-/// batch in `config.shards` parts computes the parts after the first here, one after another
-/// (see [`train_in_parts`] for helpers elsewhere).
+/// batch in `config.shards` shards computes the shards after the first here, one after another
+/// (see [`train_in_shards`] for helpers elsewhere).
 pub async fn train(
     config: &TrainConfig,
     model: Cnn,
@@ -114,12 +111,12 @@ pub async fn train(
     let helpers = config.shards.saturating_sub(1);
     let smoothing = config.recipe.label_smoothing;
     let mut pool = InProcess::new(helpers, &config.model, smoothing, device);
-    train_in_parts(config, model, splits, device, observer, cancel, &mut pool).await
+    train_in_shards(config, model, splits, device, observer, cancel, &mut pool).await
 }
 
-/// As [`train`], the parts of each batch after the first computed by `pool`'s helpers while
+/// As [`train`], the shards of each batch after the first computed by `pool`'s helpers while
 /// the loop computes the first; `config.shards` must be the helpers and the loop.
-pub async fn train_in_parts(
+pub async fn train_in_shards(
     config: &TrainConfig,
     model: Cnn,
     splits: &Splits,
@@ -141,7 +138,7 @@ pub async fn train_in_parts(
     }
     if pool.helpers() + 1 != config.shards {
         let error = TrainError::Config(format!(
-            "{} parts a batch, but {} workers to compute them",
+            "{} shards a batch, but {} workers to compute them",
             config.shards,
             pool.helpers() + 1
         ));
@@ -180,28 +177,19 @@ pub async fn train_in_parts(
                 };
                 return end(history, evaluated, stopped);
             }
-            // The batch's loss and gradient: at once, or in `config.shards` parts, the first
+            // The batch's loss and gradient: at once, or in `config.shards` shards, the first
             // computed here while the pool's helpers compute the others.
-            let parts = shards(chunk.len(), config.shards);
-            let own = &chunk[parts[0].clone()];
-            let others = parts[1..]
-                .iter()
-                .map(|range| shard_batch(config, train_set, epoch, &chunk[range.clone()]))
-                .collect();
-            let images = augmented_images_to_tensor(
-                train_set,
-                own,
-                config.augment,
-                config.seed,
-                epoch,
-                device,
-            );
-            let targets = labels_to_tensor(train_set, own, device);
-            let computed =
-                gradients_in_parts(&model, &loss_fn, images, targets, others, pool, device).await;
+            let split = shards(chunk.len(), config.shards);
+            let shard = |range: &std::ops::Range<usize>| {
+                let images = &chunk[range.clone()];
+                ShardBatch::of(train_set, images, config.augment, config.seed, epoch)
+            };
+            let own = shard(&split[0]).into_tensors(device);
+            let others = split[1..].iter().map(shard).collect();
+            let computed = step_in_shards(&model, &loss_fn, own, others, pool, device).await;
             let grads = match computed {
                 Ok(step) => {
-                    pending.push((step.loss_sum, step.correct, chunk.len()));
+                    pending.push((step.loss_sum(), step.correct(), chunk.len()));
                     step.grads
                 }
                 Err(error) => {
@@ -303,20 +291,12 @@ pub async fn train_in_parts(
     end(history, evaluated, RunEnd::Completed)
 }
 
-impl PartsError {
+impl ShardError {
     fn at(self, epoch: usize) -> TrainError {
         match self {
             Self::Device(source) => TrainError::Device { epoch, source },
-            Self::Shard(source) => TrainError::Shard { epoch, source },
+            source => TrainError::Shard { epoch, source },
         }
-    }
-}
-
-/// The images of a batch's part that a helper computes, as the loop would feed them.
-fn shard_batch(config: &TrainConfig, set: &ImageSet, epoch: usize, images: &[usize]) -> ShardBatch {
-    ShardBatch {
-        images: augmented_values(set, images, config.augment, config.seed, epoch),
-        labels: images.iter().map(|&i| set.labels[i]).collect(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! How a [`Request`] or an [`Event`] travels between the page and its worker: always one
 //! object, `{json}` plus, when something big comes along, `file` (a `File` picked by the user,
 //! which the browser clones without copying) or `bytes` (a `Uint8Array` whose buffer is
-//! transferred, not copied). Both sides and the browser test pack and unpack through here.
+//! transferred, not copied). Both sides and the browser test pack and unpack through here; the
+//! training worker and its helpers wrap their messages the same way (`parallel::helper_protocol`).
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -20,7 +21,8 @@ pub enum EnvelopeError {
     Protocol(#[from] ProtocolError),
 }
 
-fn envelope(json: String) -> js_sys::Object {
+/// A message of `json` text.
+pub(crate) fn envelope(json: String) -> js_sys::Object {
     let message = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&message, &JSON.into(), &json.into());
     message
@@ -32,10 +34,34 @@ fn field(message: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-fn json(message: &JsValue) -> Result<String, EnvelopeError> {
+/// A message's JSON text.
+pub(crate) fn json(message: &JsValue) -> Result<String, EnvelopeError> {
     field(message, JSON)
         .and_then(|v| v.as_string())
         .ok_or(EnvelopeError::NoJson)
+}
+
+/// `message` with `arrays` beside its JSON, each copied out of this module's memory once, and
+/// the transfer list for `postMessage` that moves (not copies) them on.
+pub(crate) fn with_floats(
+    message: js_sys::Object,
+    arrays: &[(&str, &[f32])],
+) -> (JsValue, js_sys::Array) {
+    let transfer = js_sys::Array::new();
+    for (key, values) in arrays {
+        let array = js_sys::Float32Array::from(*values);
+        let _ = js_sys::Reflect::set(&message, &(*key).into(), &array);
+        transfer.push(&array.buffer());
+    }
+    (message.into(), transfer)
+}
+
+/// A message's typed array `key`, copied into this module's memory.
+pub(crate) fn floats(message: &JsValue, key: &str) -> Option<Vec<f32>> {
+    field(message, key)?
+        .dyn_into::<js_sys::Float32Array>()
+        .ok()
+        .map(|array| array.to_vec())
 }
 
 /// Page → worker: the request, and the file it is about.

@@ -5,28 +5,27 @@
 //! Plain Rust, tested natively: [`protocol`] (what page and worker say to each other),
 //! [`session`] (the page's state and its `update`: every decision the page makes),
 //! [`form`] (the training form's fields in one table, their checks, rules and share links),
-//! [`device`] (which device a run trains on), [`estimate`] (time left), [`retry`] (when a
+//! [`device`] (which device a run, a measurement or an evaluation uses), [`estimate`] (time left), [`retry`] (when a
 //! download is tried again), [`saved`] (a run as
-//! IndexedDB keeps it), [`shelf`] (the models the worker keeps), [`workers`] (how many train a CPU run, and what
-//! they say to each other) and [`format`] (the words the
-//! page shows). The wasm32-only web-sys layer around them: [`worker`] (fetch + cache, WebGPU,
+//! IndexedDB keeps it), [`shelf`] (the models the worker keeps), [`parallel`] (a CPU run in
+//! several workers: how many, and what they say to each other; its lead and helper sides are
+//! wasm32-only) and [`format`] (the words the page shows). The wasm32-only web-sys layer around
+//! them: [`worker`] (fetch + cache, WebGPU,
 //! the training loop's observer), `page` (DOM events in, the session's commands applied,
-//! IndexedDB), [`canvas`] (the plot module on a canvas), [`adapter`] and [`gpu_meter`]
-//! (WebGPU's adapter and its work counted).
+//! IndexedDB), [`canvas`] (the plot module on a canvas) and [`gpu_meter`] (WebGPU's work
+//! counted); [`device`]'s web-sys half opens the device it decides on.
 
 pub mod device;
 pub mod estimate;
 pub mod form;
 pub mod format;
+pub mod parallel;
 pub mod protocol;
 pub mod retry;
 pub mod saved;
 pub mod session;
 pub mod shelf;
-pub mod workers;
 
-#[cfg(target_arch = "wasm32")]
-pub mod adapter;
 #[cfg(target_arch = "wasm32")]
 pub mod canvas;
 #[cfg(target_arch = "wasm32")]
@@ -56,8 +55,8 @@ pub fn start() {
     use wasm_bindgen::JsCast;
     let global = js_sys::global();
     if let Some(scope) = global.dyn_ref::<web_sys::DedicatedWorkerGlobalScope>() {
-        if scope.name() == worker::HELPER_NAME {
-            worker::helper::start(scope.clone());
+        if scope.name() == parallel::HELPER_NAME {
+            parallel::helper::start(scope.clone());
         } else {
             worker::start(scope.clone());
         }

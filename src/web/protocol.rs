@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::workers::CpuWorkers;
+use super::parallel::CpuWorkers;
 use crate::backend::BackendKind;
 use crate::data::{Augment, DataSpec};
 use crate::eval::{ConfidenceHistogram, RunMetrics};

@@ -7,8 +7,8 @@
 
 use cifar_lab::model::ModelSpec;
 use cifar_lab::train::{ModelState, ShardBatch, ShardError, ShardPool};
-use cifar_lab::web::worker::Helpers;
-use cifar_lab::web::workers::HelperEvent;
+use cifar_lab::web::parallel::Helpers;
+use cifar_lab::web::parallel::helper_protocol::HelperEvent;
 use js_sys::{Array, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -74,16 +74,16 @@ async fn start(script: &str, count: usize) -> Result<Helpers, ShardError> {
     Helpers::start(script, count, &model, 0.0, 7, Rc::new(Cell::new(0))).await
 }
 
-fn step(helpers: &mut Helpers, parts: usize) -> Result<(), ShardError> {
+fn step(helpers: &mut Helpers, shards: usize) -> Result<(), ShardError> {
     let state = ModelState {
         values: vec![0.5; 6],
         trainable: vec![true, true],
     };
-    let part = ShardBatch {
+    let shard = ShardBatch {
         images: vec![0.0; 2 * 3 * 32 * 32],
         labels: vec![1, 2],
     };
-    helpers.send(state, vec![part; parts])
+    helpers.send(state, vec![shard; shards])
 }
 
 async fn sleep(ms: i32) {
@@ -173,7 +173,7 @@ async fn healthy_helpers_answer_every_step() {
         step(&mut helpers, 2).unwrap();
         let results = helpers.receive().await.unwrap();
         assert_eq!(results.len(), 2);
-        assert!(results.iter().all(|r| r.gradients.values == vec![0.0; 6]));
+        assert!(results.iter().all(|r| r.values == vec![0.0; 6]));
         assert!(results.iter().all(|r| r.loss_sum == 1.5 && r.correct == 1));
     }
 }

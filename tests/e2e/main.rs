@@ -13,7 +13,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-// The helpers shared with the other WebDriver suites (tests/engines.rs, tests/page_bench.rs).
+// The helpers shared with the other WebDriver suites (tests/engines.rs, benches/page.rs).
 #[path = "../common/mod.rs"]
 mod common;
 #[path = "../common/webdriver.rs"]

@@ -15,8 +15,8 @@ use cifar_lab::model::{
 use cifar_lab::optim::OptimizerKind;
 use cifar_lab::train::{
     BatchProgress, CancelToken, InProcess, ModelState, NoObserver, Observer, RunEnd, ShardBatch,
-    ShardError, ShardPool, ShardResult, TrainConfig, TrainError, TrainEvent, TrainOutcome, train,
-    train_in_parts,
+    ShardError, ShardGradients, ShardPool, TrainConfig, TrainError, TrainEvent, TrainOutcome,
+    train, train_in_shards,
 };
 use futures_lite::future::block_on;
 
@@ -169,9 +169,9 @@ fn same_seed_same_run() {
     assert_ne!(strip(&a), strip(&c));
 }
 
-/// A batch's gradient computed in parts, as the page's CPU workers will, trains the same
-/// model as the whole batch at once (no dropout or batch norm, which draw per part), up to
-/// float rounding; the parts' losses and accuracies add up to the batch's.
+/// A batch's gradient computed in shards, as the page's CPU workers will, trains the same
+/// model as the whole batch at once (no dropout or batch norm, which draw per shard), up to
+/// float rounding; the shards' losses and accuracies add up to the batch's.
 #[test]
 fn a_batch_in_shards_trains_as_the_whole_batch() {
     let _turn = take_turn();
@@ -222,11 +222,11 @@ impl ShardPool for FailingHelpers {
         self.helpers.helpers()
     }
 
-    fn send(&mut self, state: ModelState, parts: Vec<ShardBatch>) -> Result<(), ShardError> {
-        self.helpers.send(state, parts)
+    fn send(&mut self, state: ModelState, shards: Vec<ShardBatch>) -> Result<(), ShardError> {
+        self.helpers.send(state, shards)
     }
 
-    async fn receive(&mut self) -> Result<Vec<ShardResult>, ShardError> {
+    async fn receive(&mut self) -> Result<Vec<ShardGradients>, ShardError> {
         if self.steps_left == 0 {
             return Err(ShardError::Helper {
                 worker: 2,
@@ -257,7 +257,7 @@ fn a_helper_that_fails_ends_the_run_and_keeps_its_epochs() {
         helpers: InProcess::new(1, &config.model, 0.0, &device),
         steps_left: 4,
     };
-    let outcome = block_on(train_in_parts(
+    let outcome = block_on(train_in_shards(
         &config,
         model,
         &splits,
@@ -278,7 +278,7 @@ fn a_helper_that_fails_ends_the_run_and_keeps_its_epochs() {
     // A pool of the wrong size is refused before any step.
     let mut three = InProcess::new(2, &config.model, 0.0, &device);
     let model = Cnn::new(&config.model, &device);
-    let refused = block_on(train_in_parts(
+    let refused = block_on(train_in_shards(
         &config,
         model,
         &splits,

@@ -1,7 +1,7 @@
 //! The training form, in plain Rust. [`FIELDS`] lists each field once: its element in
 //! index.html, its key in a share link, its name in messages, the value the page opens with
 //! and whether it is typed or chosen. Everything else reads that table: the page finds,
-//! reads, fills and listens to the fields through it (`page/form.rs`, `page/wire.rs`), share
+//! reads, fills and listens to the fields through it (`page/form_fields.rs`, `page/wire.rs`), share
 //! links write and read its keys ([`share`]), and messages mark the field they are about.
 //!
 //! - [`request`]: the values checked and turned into a training request;

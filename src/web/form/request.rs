@@ -6,8 +6,8 @@ use super::{Field, FormValues};
 use crate::data::{Augment, DataSpec, ValidationSource};
 use crate::optim::OptimizerKind;
 use crate::train::TrainConfig;
+use crate::web::parallel::CpuWorkers;
 use crate::web::protocol::{BackendChoice, TrainRequest};
-use crate::web::workers::CpuWorkers;
 
 /// The training-set sizes the form offers (index.html's `#subset`), besides all 50,000. A
 /// shared link can only ask for what the form can show.

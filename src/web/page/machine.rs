@@ -1,7 +1,7 @@
 //! The machine as the browser describes it to the page: how many workers *Auto* means, shown
 //! on the form's CPU-workers select ("Auto (7)").
 
-use crate::web::workers::{Machine, reports_cores_in_buckets};
+use crate::web::parallel::{Machine, reports_cores_in_buckets};
 
 /// What `navigator` says, and the select's Auto option labelled with its count.
 pub(super) fn describe() -> Machine {

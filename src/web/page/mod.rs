@@ -5,19 +5,19 @@
 //!
 //! One file a job: `wire.rs` connects the controls, `apply.rs` carries out the session's
 //! commands, `elements.rs` finds the page's elements, `worker.rs` starts the training worker
-//! and relays its events, `machine.rs` reads how many cores the browser reports, `form.rs`
+//! and relays its events, `machine.rs` reads how many cores the browser reports, `form_fields.rs`
 //! reads and fills the training form (and makes share links), `view.rs` draws the history,
 //! curves and the confusion matrix, `runs.rs` the runs table, `store.rs` the runs kept in
 //! IndexedDB, `report.rs` a report of runs, `gallery.rs` a matrix cell's images,
-//! `picture.rs` the user's own picture, `resize.rs` draws the charts again when their boxes
+//! `own_picture.rs` the user's own picture, `resize.rs` draws the charts again when their boxes
 //! change.
 
 mod apply;
 mod elements;
-mod form;
+mod form_fields;
 mod gallery;
 mod machine;
-mod picture;
+mod own_picture;
 mod report;
 mod resize;
 mod runs;
@@ -94,7 +94,7 @@ pub fn start() -> Result<(), WebError> {
         data_wanted: None,
     }));
     wire::wire(&app);
-    picture::wire_picture(&app);
+    own_picture::wire_picture(&app);
     resize::follow_boxes(&app);
     {
         let mut a = app.borrow_mut();

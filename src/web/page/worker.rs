@@ -8,11 +8,12 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::{App, Shared, dispatch};
+use crate::web::WebError;
+use crate::web::device::{adapter, auto_trains_on_webgpu};
 use crate::web::envelope;
 use crate::web::error::{js_message, worker_error_message};
 use crate::web::protocol::Request;
 use crate::web::session::Input;
-use crate::web::{WebError, adapter};
 
 /// Starts the first worker: with the GPU module where WebGPU has a hardware adapter (where
 /// *Auto* trains on it), else with the CPU-only one. The session asks for the GPU module later
@@ -20,7 +21,7 @@ use crate::web::{WebError, adapter};
 pub(super) fn start(app: &Shared) {
     let app = app.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let hardware = matches!(adapter::probe().await, Ok(info) if !info.fallback);
+        let hardware = auto_trains_on_webgpu(adapter::probe().await.ok().as_ref());
         app.borrow_mut().gpu_module = hardware;
         if let Err(error) = spawn(&app) {
             crate::web::dom::show_fatal(&error.to_string());

@@ -8,9 +8,9 @@ use crate::model::WeightsFormat;
 use crate::model::torch::model_py;
 use crate::web::form::{Field, FormValues};
 use crate::web::format;
+use crate::web::parallel::CpuWorkers;
 use crate::web::protocol::{CellPage, Request, WeightsFile};
 use crate::web::saved::SavedRun;
-use crate::web::workers::CpuWorkers;
 
 impl Session {
     fn names(&self) -> Vec<String> {

@@ -10,8 +10,6 @@ mod actions;
 mod data;
 #[cfg(test)]
 mod data_tests;
-#[cfg(test)]
-mod estimate_tests;
 mod events;
 mod form;
 #[cfg(test)]
@@ -28,12 +26,14 @@ mod run;
 mod run_bar;
 mod speed;
 #[cfg(test)]
+mod speed_tests;
+#[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
 mod words_tests;
 mod worker_link;
 #[cfg(test)]
-mod worker_tests;
+mod worker_link_tests;
 
 pub use messages::{Command, Controls, Download, Input, Line, Panel, Prediction};
 pub use run::RunView;

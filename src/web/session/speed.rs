@@ -6,22 +6,18 @@ use super::{Command, Line, Session};
 use crate::backend::BackendKind;
 use crate::model::{ModelSpec, training_flops};
 use crate::train::SpeedSample;
-use crate::web::device::{self, DeviceDecision};
+use crate::web::device::{self, Place};
 use crate::web::estimate::{self, CPU_TIMING_BATCH, Measured, Speed};
 use crate::web::form::FormValues;
 use crate::web::format;
+use crate::web::parallel::{CpuWorkers, Machine};
 use crate::web::protocol::{Request, SpeedRequest, TrainRequest};
-use crate::web::workers::{CpuWorkers, Machine};
-
-/// Where a run trains: a backend, and how many workers (on WebGPU, one). Speeds are kept
-/// for each: four CPU workers are not one.
-pub(super) type Place = (BackendKind, usize);
 
 /// How fast this device trains, as far as this session has seen.
 #[derive(Debug, Clone, Default)]
 pub(super) struct SpeedPart {
     /// Each place's speed on each model, from its latest run or timing in this session
-    /// (newest last).
+    /// (newest last): four CPU workers are not one.
     speeds: Vec<(Place, Speed)>,
     /// The model being timed by Measure speed.
     pub(super) timing: Option<ModelSpec>,
@@ -41,12 +37,8 @@ impl Session {
     /// Where the worker would train the form's run. A refused WebGPU run is timed as if it
     /// had WebGPU.
     fn place_for(&self, request: &TrainRequest) -> Place {
-        match device::decide(request.backend, self.worker.webgpu.as_ref(), None) {
-            DeviceDecision::Cpu { .. } => {
-                (BackendKind::Flex, request.workers.count(self.speed.machine))
-            }
-            DeviceDecision::WebGpu | DeviceDecision::Refuse(_) => (BackendKind::Wgpu, 1),
-        }
+        let workers = request.workers.count(self.speed.machine);
+        device::place(request.backend, self.worker.webgpu.as_ref(), workers)
     }
 
     /// The form's run timed at the speed its backend measured, or why it cannot be yet.

@@ -4,17 +4,11 @@
 //! weights, classifying a picture, clearing the cache, forgetting a run) is answered beside
 //! it; Stop is honoured at once (the loop checks it before every batch).
 
-mod data;
+mod dataset;
 mod devices;
-mod fetch;
-mod gpu;
-pub mod helper;
-mod helpers;
 mod kept;
-mod load;
-mod loaded;
-mod run;
-mod speed;
+mod measure;
+mod train_run;
 mod weights;
 
 use std::cell::RefCell;
@@ -24,16 +18,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-#[cfg(feature = "wgpu")]
-pub use gpu::open_webgpu;
-pub use gpu::{WebGpu, device_lost};
-pub use helper::HELPER_NAME;
-pub use helpers::{HELPER_SCRIPT, Helpers};
-pub use loaded::LoadError;
+pub use dataset::LoadError;
 
+use super::device::webgpu::{self, Gpu};
 use super::envelope;
 use super::error::js_message;
-use super::protocol::{AdapterInfo, Event, Request};
+use super::protocol::{Event, Request};
 use super::shelf::Shelf;
 use crate::data::Cifar10;
 use crate::train::CancelToken;
@@ -52,16 +42,6 @@ struct Worker {
     busy: Option<&'static str>,
     /// Models of this session's runs, by run name.
     models: Shelf<Rc<kept::KeptModel>>,
-}
-
-/// WebGPU as this worker has it: its device (opened in the GPU module only), the adapter
-/// there is (opened as `webgpu`, or only asked about in the CPU-only module), or why there is
-/// none. Every request maps its backend choice onto it through `devices::choose`.
-#[derive(Clone, Default)]
-pub(super) struct Gpu {
-    pub webgpu: Option<Rc<WebGpu>>,
-    pub adapter: Option<AdapterInfo>,
-    pub problem: Option<String>,
 }
 
 /// Posts events to the page.
@@ -113,7 +93,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
 /// device, whose loss is then named first).
 fn install_panic_hook(outbox: Outbox) {
     std::panic::set_hook(Box::new(move |info| {
-        let message = match gpu::loss() {
+        let message = match webgpu::loss() {
             Some(lost) => format!("{lost}, and the training worker crashed: {info}"),
             None => format!("the training worker crashed: {info}"),
         };
@@ -170,14 +150,14 @@ async fn handle(
     match request {
         // Not marked busy: the data loads meanwhile (the page enables Train after both).
         Request::Init => outbox.post(&devices::open(worker, outbox).await),
-        Request::LoadUrl { base } => load::from_url(worker, outbox, &base).await,
-        Request::LoadArchive { name } => load::from_archive(worker, outbox, &name, file).await,
-        Request::ClearCache => load::clear_cache(worker, outbox).await,
+        Request::LoadUrl { base } => dataset::from_url(worker, outbox, &base).await,
+        Request::LoadArchive { name } => dataset::from_archive(worker, outbox, &name, file).await,
+        Request::ClearCache => dataset::clear_cache(worker, outbox).await,
         Request::AugmentSamples { augment, seed } => {
-            load::augment_samples(worker, outbox, augment, seed)
+            dataset::augment_samples(worker, outbox, augment, seed)
         }
-        Request::Train(request) => run::answer(worker, outbox, request).await,
-        Request::MeasureSpeed(request) => speed::answer(worker, outbox, request).await,
+        Request::Train(request) => train_run::answer(worker, outbox, request).await,
+        Request::MeasureSpeed(request) => measure::answer(worker, outbox, request).await,
         Request::LoadWeights(request) => weights::answer_load(worker, outbox, file, request).await,
         Request::SaveWeights { run } => weights::answer_save(worker, outbox, run).await,
         Request::Gallery(cell) => kept::answer_gallery(worker, outbox, cell),
@@ -197,8 +177,4 @@ pub async fn yield_to_events(scope: &DedicatedWorkerGlobalScope) {
         let _ = scope.set_timeout_with_callback(&resolve);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-pub(crate) fn message_of(value: &wasm_bindgen::JsValue) -> String {
-    js_message(value)
 }

@@ -8,9 +8,8 @@ use wasm_bindgen_futures::JsFuture;
 
 use std::cell::RefCell;
 
-use super::devices::{choose, device_for};
 use super::kept::{KeptModel, keep};
-use super::{Outbox, Worker, message_of};
+use super::{Outbox, Worker, js_message};
 use crate::data::{Cifar10, Splits};
 use crate::eval::RunMetrics;
 use crate::eval::evaluate;
@@ -44,7 +43,7 @@ pub(super) async fn answer_load(
         return outbox.post(&Event::Refused { message });
     };
     worker.borrow_mut().busy = Some("evaluating weights");
-    let (_, device) = device_for(&choose(request.backend, &gpu), gpu.webgpu.as_ref());
+    let (_, device) = gpu.device_for(&gpu.choose(request.backend));
     let loaded = evaluate_file(&data, &file, &request, &device).await;
     let run = request.run;
     worker.borrow_mut().busy = None;
@@ -104,7 +103,7 @@ async fn evaluate_file(
     }
     let buffer = JsFuture::from(file.array_buffer())
         .await
-        .map_err(|e| format!("{file_name}: could not be read ({})", message_of(&e)))?;
+        .map_err(|e| format!("{file_name}: could not be read ({})", js_message(&e)))?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
     let (spec, model) = weights_from_bytes_any(&request.model, file_name, bytes, device)
         .map_err(|e| e.to_string())?;

@@ -1,13 +1,19 @@
 //! The requests about the data set: loading it from a URL or from an archive picked from disk
-//! (`data.rs` does the work), clearing the batches' cache, and the sample image the form
+//! (`batches.rs` does the work), clearing the batches' cache, and the sample image the form
 //! shows augmented.
+
+mod batches;
+mod fetch;
+mod loaded;
+
+pub use loaded::LoadError;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::loaded::LoadError;
-use super::{Outbox, Worker, data, message_of};
+use super::{Outbox, Worker};
 use crate::data::{Augment, Cifar10};
+use crate::web::error::js_message;
 use crate::web::protocol::{AUGMENT_EPOCHS, AUGMENT_SAMPLE, Event};
 
 /// `Request::LoadUrl`: the batches from `base`; Stop aborts the downloads.
@@ -17,9 +23,9 @@ pub(super) async fn from_url(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, base
     let loaded = match web_sys::AbortController::new() {
         Ok(abort) => {
             worker.borrow_mut().load_abort = Some(abort.clone());
-            data::load_from_url(&scope, base, outbox, &abort.signal()).await
+            batches::load_from_url(&scope, base, outbox, &abort.signal()).await
         }
-        Err(e) => Err(LoadError::Browser(message_of(&e))),
+        Err(e) => Err(LoadError::Browser(js_message(&e))),
     };
     worker.borrow_mut().load_abort = None;
     finish(worker, outbox, loaded);
@@ -34,7 +40,7 @@ pub(super) async fn from_archive(
 ) {
     worker.borrow_mut().busy = Some("reading the archive");
     let loaded = match file {
-        Some(file) => data::load_from_file(name, &file, outbox).await,
+        Some(file) => batches::load_from_file(name, &file, outbox).await,
         None => Err(LoadError::Browser(
             "the archive did not reach the worker".into(),
         )),
@@ -45,7 +51,7 @@ pub(super) async fn from_archive(
 /// `Request::ClearCache`: forgets the batches kept in Cache Storage.
 pub(super) async fn clear_cache(worker: &Rc<RefCell<Worker>>, outbox: &Outbox) {
     let scope = worker.borrow().scope.clone();
-    match data::clear_cache(&scope).await {
+    match batches::clear_cache(&scope).await {
         Ok(files) => outbox.post(&Event::CacheCleared { files }),
         Err(error) => outbox.post(&Event::Refused {
             message: error.to_string(),

@@ -14,12 +14,11 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use super::helper::{GRADIENTS, HELPER_NAME, IMAGES, JSON, VALUES, floats};
-use super::message_of;
+use super::helper::HELPER_NAME;
+use super::helper_protocol::{HelperEvent, HelperRequest, pack_request, unpack_event};
 use crate::model::ModelSpec;
-use crate::train::{ModelState, ShardBatch, ShardError, ShardGradients, ShardPool, ShardResult};
-use crate::web::error::worker_error_message;
-use crate::web::workers::{HelperEvent, HelperRequest};
+use crate::train::{ModelState, ShardBatch, ShardError, ShardGradients, ShardPool};
+use crate::web::error::{js_message, worker_error_message};
 
 /// The helpers' script, relative to the training worker's: the page's module
 /// (www/worker.js).
@@ -39,7 +38,7 @@ pub struct Helpers {
 struct Inbox {
     ready: Vec<bool>,
     /// This step's results, by helper; `expected` of them are owed.
-    results: Vec<Option<ShardResult>>,
+    results: Vec<Option<ShardGradients>>,
     expected: usize,
     /// The first helper that failed (0-based), and why.
     failed: Option<(usize, String)>,
@@ -78,7 +77,7 @@ impl Helpers {
             options.set_type(WorkerType::Module);
             options.set_name(HELPER_NAME);
             let worker = Worker::new_with_options(script, &options).map_err(|e| {
-                helpers.failure(index, format!("it did not start: {}", message_of(&e)))
+                helpers.failure(index, format!("it did not start: {}", js_message(&e)))
             })?;
             let (heard_by, memory) = (inbox.clone(), helpers.memory.clone());
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
@@ -104,10 +103,9 @@ impl Helpers {
                 seed,
                 worker: index + 2,
             };
-            let message = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&message, &JSON.into(), &start.to_json().into());
-            if let Err(e) = worker.post_message(&message) {
-                return Err(helpers.failure(index, message_of(&e)));
+            let (message, transfer) = pack_request(&start, None);
+            if let Err(e) = worker.post_message_with_transfer(&message, &transfer) {
+                return Err(helpers.failure(index, js_message(&e)));
             }
         }
         Ok(helpers)
@@ -144,41 +142,28 @@ impl ShardPool for Helpers {
         self.workers.len()
     }
 
-    fn send(&mut self, state: ModelState, parts: Vec<ShardBatch>) -> Result<(), ShardError> {
+    fn send(&mut self, state: ModelState, shards: Vec<ShardBatch>) -> Result<(), ShardError> {
         self.check()?;
-        if parts.len() > self.workers.len() {
-            return Err(ShardError::TooManyParts {
-                parts: parts.len(),
-                helpers: self.workers.len(),
-            });
-        }
+        self.check_count(shards.len())?;
         {
             let mut inbox = self.inbox.borrow_mut();
             inbox.results.iter_mut().for_each(|r| *r = None);
-            inbox.expected = parts.len();
+            inbox.expected = shards.len();
         }
-        for (index, (worker, part)) in self.workers.iter().zip(parts).enumerate() {
+        for (index, (worker, shard)) in self.workers.iter().zip(&shards).enumerate() {
             let step = HelperRequest::Step {
                 trainable: state.trainable.clone(),
-                labels: part.labels,
+                labels: shard.labels.clone(),
             };
-            let message = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&message, &JSON.into(), &step.to_json().into());
-            let transfer = js_sys::Array::new();
-            for (key, values) in [(VALUES, &state.values), (IMAGES, &part.images)] {
-                // A copy out of this module's memory, moved (not copied again) to the helper.
-                let array = js_sys::Float32Array::from(values.as_slice());
-                let _ = js_sys::Reflect::set(&message, &key.into(), &array);
-                transfer.push(&array.buffer());
-            }
+            let (message, transfer) = pack_request(&step, Some((&state, shard)));
             if let Err(e) = worker.post_message_with_transfer(&message, &transfer) {
-                return Err(self.failure(index, message_of(&e)));
+                return Err(self.failure(index, js_message(&e)));
             }
         }
         Ok(())
     }
 
-    async fn receive(&mut self) -> Result<Vec<ShardResult>, ShardError> {
+    async fn receive(&mut self) -> Result<Vec<ShardGradients>, ShardError> {
         let owed = |i: &Inbox| i.results[..i.expected].iter().all(Option::is_some);
         wait(&self.inbox, owed).await;
         self.check()?;
@@ -219,13 +204,9 @@ fn fail(inbox: &Rc<RefCell<Inbox>>, index: usize, message: String) {
 
 /// Helper `index`'s message.
 fn heard(inbox: &Rc<RefCell<Inbox>>, memory: &Cell<u64>, index: usize, message: JsValue) {
-    let json = js_sys::Reflect::get(&message, &JSON.into())
-        .ok()
-        .and_then(|v| v.as_string());
-    let event = match json.as_deref().map(HelperEvent::from_json) {
-        Some(Ok(event)) => event,
-        Some(Err(error)) => return fail(inbox, index, format!("a malformed message: {error}")),
-        None => return fail(inbox, index, "a message without its JSON text".into()),
+    let (event, gradients) = match unpack_event(&message) {
+        Ok(unpacked) => unpacked,
+        Err(error) => return fail(inbox, index, error),
     };
     match event {
         HelperEvent::Ready => inbox.borrow_mut().ready[index] = true,
@@ -235,14 +216,15 @@ fn heard(inbox: &Rc<RefCell<Inbox>>, memory: &Cell<u64>, index: usize, message: 
             correct,
             memory_bytes,
         } => {
-            let Some(values) = floats(&message, GRADIENTS) else {
+            let Some(values) = gradients else {
                 return fail(inbox, index, "gradients missing from its answer".into());
             };
             let mut i = inbox.borrow_mut();
             i.memory[index] = memory_bytes;
             memory.set(i.memory.iter().sum());
-            i.results[index] = Some(ShardResult {
-                gradients: ShardGradients { values, images },
+            i.results[index] = Some(ShardGradients {
+                values,
+                images,
                 loss_sum,
                 correct,
             });

@@ -16,9 +16,10 @@ use web_time::Instant;
 
 use super::fetch::Download;
 use super::loaded::{LoadError, Tally};
-use super::{Outbox, message_of};
 use crate::data::{BatchFile, Cifar10, META_FILE, TEST_BATCH, TRAIN_BATCHES, batch_kind};
+use crate::web::error::js_message;
 use crate::web::protocol::Event;
+use crate::web::worker::Outbox;
 
 /// Cache Storage bucket of the batch files; bump the version if their handling changes.
 const CACHE_NAME: &str = "cifar-lab-batches-v1";
@@ -111,7 +112,7 @@ pub async fn load_from_file(
         });
     }
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| {
-        LoadError::Browser(format!("{name}: could not be read ({})", message_of(&e)))
+        LoadError::Browser(format!("{name}: could not be read ({})", js_message(&e)))
     })?;
     let bytes = Uint8Array::new(&buffer).to_vec();
     outbox.post(&Event::DataProgress {
@@ -135,8 +136,8 @@ pub async fn load_from_file(
 pub async fn clear_cache(scope: &DedicatedWorkerGlobalScope) -> Result<usize, LoadError> {
     let storage = scope
         .caches()
-        .map_err(|e| LoadError::Browser(format!("no cache storage here: {}", message_of(&e))))?;
-    let failed = |e: JsValue| LoadError::Browser(format!("clearing the cache: {}", message_of(&e)));
+        .map_err(|e| LoadError::Browser(format!("no cache storage here: {}", js_message(&e))))?;
+    let failed = |e: JsValue| LoadError::Browser(format!("clearing the cache: {}", js_message(&e)));
     let cache: Cache = JsFuture::from(storage.open(CACHE_NAME))
         .await
         .map_err(failed)?
@@ -161,7 +162,7 @@ async fn open_cache(scope: &DedicatedWorkerGlobalScope, outbox: &Outbox) -> Opti
             let message = format!(
                 "the browser's cache is not available ({}): the batches will be downloaded on \
                  every visit",
-                message_of(&error)
+                js_message(&error)
             );
             outbox.post(&Event::Notice { message });
             None
@@ -170,11 +171,11 @@ async fn open_cache(scope: &DedicatedWorkerGlobalScope, outbox: &Outbox) -> Opti
 }
 
 async fn store(cache: &Cache, url: &str, bytes: &mut [u8]) -> Result<(), String> {
-    let response = Response::new_with_opt_u8_array(Some(bytes)).map_err(|e| message_of(&e))?;
+    let response = Response::new_with_opt_u8_array(Some(bytes)).map_err(|e| js_message(&e))?;
     JsFuture::from(cache.put_with_str(url, &response))
         .await
         .map(drop)
-        .map_err(|e| message_of(&e))
+        .map_err(|e| js_message(&e))
 }
 
 /// Awaits every future together (the downloads run in parallel), keeping their order.

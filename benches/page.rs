@@ -3,18 +3,18 @@
 //! `deeper` and `fast94` in one worker and in two) and of `plain` on WebGPU (SwiftShader
 //! here), reading what the page shows. Before each run, Measure
 //! speed times the model, so the estimate's speed can be set beside the run's. Prints one
-//! JSON line per run in `cifar-lab bench --json`'s fields. `#[ignore]`d: it needs the trunk build and
-//! chromedriver, and it measures rather than tests.
+//! JSON line per run in `cifar-lab bench --json`'s fields. A benchmark, not a test: it needs
+//! the trunk build (`CIFAR_LAB_DIST`) and chromedriver, and `cargo test` never builds it;
+//! `scripts/bench` runs it (`cargo bench --bench page`).
 //!
 //! The speed is the steady one: a MutationObserver stamps every change of the progress line,
 //! and the rate is taken between the end of the second batch and the last batch seen, so the
 //! first batch's kernel compilation is left out (it is in "time to first step").
 
-#![cfg(not(target_arch = "wasm32"))]
-
-// A library of helpers, shared by the browser tests: each uses some of them.
+// The end-to-end tests' helpers: this uses some of them.
+#[path = "../tests/common/mod.rs"]
 mod common;
-#[path = "common/webdriver.rs"]
+#[path = "../tests/common/webdriver.rs"]
 #[allow(dead_code)]
 mod webdriver;
 
@@ -193,8 +193,14 @@ async fn measure(
     })
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "a benchmark: needs the trunk build and chromedriver (scripts/bench runs it)"]
+fn main() {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(page_training_speed());
+}
+
 async fn page_training_speed() {
     let url = serve();
     let (_driver, port) = chromedriver().await;

@@ -5,7 +5,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::protocol::AdapterInfo;
+use crate::web::protocol::AdapterInfo;
 
 /// Why there is no WebGPU in this browser, in the page's words.
 pub const NO_WEBGPU: &str = "this browser offers no WebGPU (navigator.gpu is missing): use a \
@@ -33,9 +33,12 @@ pub async fn probe() -> Result<AdapterInfo, String> {
         .ok()
         .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
         .ok_or("requestAdapter failed")?;
-    let adapter = JsFuture::from(promise)
-        .await
-        .map_err(|e| format!("requestAdapter failed: {}", super::error::js_message(&e)))?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| {
+        format!(
+            "requestAdapter failed: {}",
+            crate::web::error::js_message(&e)
+        )
+    })?;
     if adapter.is_null() || adapter.is_undefined() {
         return Err(
             "WebGPU is present but the browser offers no adapter (blocked or no GPU)".into(),

@@ -1,26 +1,27 @@
 //! One training run in the worker: pick the device, self-check WebGPU once, train, and post
 //! every step of the way to the page.
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use burn::tensor::Device;
 use web_time::Instant;
 
-use std::cell::{Cell, RefCell};
-
-use super::devices::choose;
-use super::helpers::{HELPER_SCRIPT, Helpers};
 use super::kept::{KeptModel, confidence_of, keep};
-use super::{Gpu, Outbox, Worker, yield_to_events};
+use super::{Outbox, Worker, yield_to_events};
 use crate::backend::BackendKind;
 use crate::data::{Cifar10, Splits};
 use crate::eval::{Evaluation, RunMetrics};
 use crate::history::History;
 use crate::model::Cnn;
-use crate::train::{CancelToken, Observer, RunEnd, TrainEvent, step_parity, train, train_in_parts};
+use crate::train::{
+    CancelToken, Observer, ParityReport, RunEnd, TrainConfig, TrainEvent, step_parity, train,
+    train_in_shards,
+};
 use crate::web::device::DeviceDecision;
+use crate::web::device::webgpu::{self, Gpu, WebGpu};
+use crate::web::parallel::{HELPER_SCRIPT, Helpers, Machine, wasm_memory_bytes};
 use crate::web::protocol::{Event, Stage, TrainRequest};
-use crate::web::workers::Machine;
 
 pub struct Devices {
     pub cpu: Device,
@@ -70,7 +71,9 @@ pub struct AfterRun {
     pub trained: Option<KeptModel>,
 }
 
-/// Runs one training request to its end.
+/// Runs one training request to its end: the device placed, WebGPU self-checked once, the
+/// run's settings for that device, its helper workers started, the loop run, and the model of
+/// its last completed epoch kept. A step that fails ends the run in its words.
 pub async fn train_run(
     outbox: &Outbox,
     data: &Rc<Cifar10>,
@@ -78,115 +81,190 @@ pub async fn train_run(
     request: TrainRequest,
     cancel: &CancelToken,
 ) -> AfterRun {
-    let nothing = |passed_check| AfterRun {
-        passed_check,
+    let requested = Instant::now();
+    let mut after = AfterRun {
+        passed_check: false,
         trained: None,
     };
-    let requested = Instant::now();
-    let run = request.run.clone();
-    let fail = |message: String| {
-        outbox.post(&Event::RunEnded {
-            run: run.clone(),
-            ending: RunEnd::Failed { error: message },
-        })
+    let ending = match prepare(outbox, data, &devices, &request, &mut after.passed_check).await {
+        Ok(prepared) => {
+            let (ending, trained) =
+                train_prepared(outbox, data, prepared, &request, cancel, requested).await;
+            after.trained = trained;
+            ending
+        }
+        Err(message) => RunEnd::Failed { error: message },
     };
-    let (gpu, note) = match choose(request.backend, &devices.gpu) {
+    outbox.post(&Event::RunEnded {
+        run: request.run,
+        ending,
+    });
+    after
+}
+
+/// A run ready to train: where, with what settings, on which images, with which helpers.
+struct Prepared {
+    gpu: Option<Rc<WebGpu>>,
+    /// The device the run trains on: the GPU's, or the CPU's.
+    device: Device,
+    note: Option<String>,
+    config: TrainConfig,
+    splits: Splits,
+    helpers: Option<Helpers>,
+    helpers_memory: Rc<Cell<u64>>,
+}
+
+/// Everything before the first batch; `passed` says whether the self-check passed on the way.
+async fn prepare(
+    outbox: &Outbox,
+    data: &Rc<Cifar10>,
+    devices: &Devices,
+    request: &TrainRequest,
+    passed: &mut bool,
+) -> Result<Prepared, String> {
+    let (gpu, note) = match devices.gpu.choose(request.backend) {
         DeviceDecision::WebGpu => (devices.gpu.webgpu.clone(), None),
         DeviceDecision::Cpu { note } => (None, note),
-        DeviceDecision::Refuse(why) => {
-            fail(why);
-            return nothing(false);
-        }
+        DeviceDecision::Refuse(why) => return Err(why),
     };
-    let mut passed = false;
     if let Some(gpu) = &gpu
         && !devices.checked
     {
-        let batch = data
-            .train
-            .select(&(0..SELF_CHECK_IMAGES.min(data.train.len())).collect::<Vec<_>>());
-        outbox.post(&Event::Stage {
-            stage: Stage::SelfCheck,
-        });
-        match step_parity(&devices.cpu, &gpu.device, &batch, request.config.seed).await {
-            Ok(report) => {
-                let agrees = report.agrees();
-                outbox.post(&Event::SelfCheck {
-                    report: Some(report.clone()),
-                    problem: None,
-                });
-                if !agrees {
-                    fail(format!(
-                        "WebGPU's self-check failed: one training step differs from the CPU \
-                         backend's by {:.1e} (relative; tolerance {:.0e}){}. This GPU or driver \
-                         computes wrongly: train on the CPU backend",
-                        report.max_relative_difference,
-                        crate::train::ParityReport::TOLERANCE,
-                        if report.non_finite {
-                            ", with NaN or infinite values"
-                        } else {
-                            ""
-                        }
-                    ));
-                    return nothing(false);
-                }
-                passed = true;
-            }
-            Err(error) => {
-                let problem = error.to_string();
-                outbox.post(&Event::SelfCheck {
-                    report: None,
-                    problem: Some(problem.clone()),
-                });
-                fail(format!("WebGPU's self-check could not run: {problem}"));
-                return nothing(false);
-            }
-        }
+        self_check(outbox, data, &devices.cpu, gpu, request.config.seed).await?;
+        *passed = true;
     }
-    let (device, backend) = match &gpu {
-        Some(gpu) => (gpu.device.clone(), BackendKind::Wgpu),
-        None => (devices.cpu.clone(), BackendKind::Flex),
+    let device = match &gpu {
+        Some(gpu) => gpu.device.clone(),
+        None => devices.cpu.clone(),
     };
+    let config = settings_for(request, gpu.is_some());
+    let splits = Splits::new(&data.train, &data.test, request.data, config.seed)
+        .map_err(|error| error.to_string())?;
+    let helpers_memory = Rc::new(Cell::new(0));
+    let helpers = start_helpers(&config, helpers_memory.clone()).await?;
+    Ok(Prepared {
+        gpu,
+        device,
+        note,
+        config,
+        splits,
+        helpers,
+        helpers_memory,
+    })
+}
+
+/// One training step on WebGPU against the CPU backend, before the first run there: a GPU or
+/// driver that computes wrongly is refused in words instead of training nonsense.
+async fn self_check(
+    outbox: &Outbox,
+    data: &Cifar10,
+    cpu: &Device,
+    gpu: &WebGpu,
+    seed: u64,
+) -> Result<(), String> {
+    let batch = data
+        .train
+        .select(&(0..SELF_CHECK_IMAGES.min(data.train.len())).collect::<Vec<_>>());
+    outbox.post(&Event::Stage {
+        stage: Stage::SelfCheck,
+    });
+    let report = match step_parity(cpu, &gpu.device, &batch, seed).await {
+        Ok(report) => report,
+        Err(error) => {
+            let problem = error.to_string();
+            outbox.post(&Event::SelfCheck {
+                report: None,
+                problem: Some(problem.clone()),
+            });
+            return Err(format!("WebGPU's self-check could not run: {problem}"));
+        }
+    };
+    outbox.post(&Event::SelfCheck {
+        report: Some(report.clone()),
+        problem: None,
+    });
+    if report.agrees() {
+        return Ok(());
+    }
+    Err(format!(
+        "WebGPU's self-check failed: one training step differs from the CPU backend's by \
+         {:.1e} (relative; tolerance {:.0e}){}. This GPU or driver computes wrongly: train on \
+         the CPU backend",
+        report.max_relative_difference,
+        ParityReport::TOLERANCE,
+        if report.non_finite {
+            ", with NaN or infinite values"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// The request's settings as this device runs them.
+fn settings_for(request: &TrainRequest, on_gpu: bool) -> TrainConfig {
     let mut config = request.config.clone();
     // Reading back stalls a GPU, so it waits for a few batches there; the CPU reports each.
-    config.readback_every = if gpu.is_some() { 4 } else { 1 };
-    // The CPU trains in as many workers as asked for (a batch a part each); WebGPU in one.
-    config.shards = match gpu {
-        Some(_) => 1,
-        None => request.workers.count(Machine::default()),
+    config.readback_every = if on_gpu { 4 } else { 1 };
+    // The CPU trains in as many workers as asked for (a shard each); WebGPU in one.
+    config.shards = match on_gpu {
+        true => 1,
+        false => request.workers.count(Machine::default()),
     };
-    let splits = match Splits::new(&data.train, &data.test, request.data, config.seed) {
-        Ok(splits) => splits,
-        Err(error) => {
-            fail(error.to_string());
-            return nothing(passed);
-        }
-    };
-    let helpers_memory = Rc::new(Cell::new(0));
-    let mut helpers = None;
-    if config.shards > 1 {
-        let smoothing = config.recipe.label_smoothing;
-        let (count, memory) = (config.shards - 1, helpers_memory.clone());
-        match Helpers::start(
-            HELPER_SCRIPT,
-            count,
-            &config.model,
-            smoothing,
-            config.seed,
-            memory,
-        )
-        .await
-        {
-            Ok(started) => helpers = Some(started),
-            Err(error) => {
-                fail(format!(
-                    "could not start the run's {} workers: {error}",
-                    config.shards
-                ));
-                return nothing(passed);
-            }
-        }
+    config
+}
+
+/// The run's helper workers, one per shard beyond the lead's; none for one shard.
+async fn start_helpers(
+    config: &TrainConfig,
+    memory: Rc<Cell<u64>>,
+) -> Result<Option<Helpers>, String> {
+    if config.shards <= 1 {
+        return Ok(None);
     }
+    let smoothing = config.recipe.label_smoothing;
+    let count = config.shards - 1;
+    Helpers::start(
+        HELPER_SCRIPT,
+        count,
+        &config.model,
+        smoothing,
+        config.seed,
+        memory,
+    )
+    .await
+    .map(Some)
+    .map_err(|error| {
+        format!(
+            "could not start the run's {} workers: {error}",
+            config.shards
+        )
+    })
+}
+
+/// The loop, from the first batch to the run's end, posting as it goes; the model of the last
+/// completed epoch to keep.
+async fn train_prepared(
+    outbox: &Outbox,
+    data: &Rc<Cifar10>,
+    prepared: Prepared,
+    request: &TrainRequest,
+    cancel: &CancelToken,
+    requested: Instant,
+) -> (RunEnd<String>, Option<KeptModel>) {
+    let Prepared {
+        gpu,
+        device,
+        note,
+        config,
+        splits,
+        mut helpers,
+        helpers_memory,
+    } = prepared;
+    let run = request.run.clone();
+    let backend = match gpu {
+        Some(_) => BackendKind::Wgpu,
+        None => BackendKind::Flex,
+    };
     device.seed(config.seed);
     let model = Cnn::new(&config.model, &device);
     outbox.post(&Event::RunStarted {
@@ -203,7 +281,7 @@ pub async fn train_run(
     });
     let mut observer = Poster {
         outbox: outbox.clone(),
-        run: run.clone(),
+        run,
         classes: data.classes.clone(),
         labels: splits.validation.labels.clone(),
         history: History::default(),
@@ -216,16 +294,8 @@ pub async fn train_run(
     };
     let outcome = match &mut helpers {
         Some(pool) => {
-            train_in_parts(
-                &config,
-                model,
-                &splits,
-                &device,
-                &mut observer,
-                cancel,
-                pool,
-            )
-            .await
+            let observer = &mut observer;
+            train_in_shards(&config, model, &splits, &device, observer, cancel, pool).await
         }
         None => train(&config, model, &splits, &device, &mut observer, cancel).await,
     };
@@ -244,9 +314,14 @@ pub async fn train_run(
             validation,
             evaluation: evaluated.evaluation,
         });
-    let lost = gpu.as_ref().and_then(|_| super::gpu::loss());
-    // A lost GPU stops the loop like Stop does; it ended the run, not the user.
-    let ending = match (outcome.end, lost) {
+    let lost = gpu.as_ref().and_then(|_| webgpu::loss());
+    (ending(outcome.end, lost), trained)
+}
+
+/// How the run ended, in words: a lost GPU stops the loop as Stop does, but it ended the run,
+/// not the user.
+fn ending(end: RunEnd, lost: Option<String>) -> RunEnd<String> {
+    match (end, lost) {
         (RunEnd::Stopped { epoch, batch }, Some(lost)) => RunEnd::Failed {
             error: format!("{lost}; the run ended in epoch {epoch}, batch {batch}"),
         },
@@ -254,11 +329,6 @@ pub async fn train_run(
             error: format!("{lost}; then: {error}"),
         },
         (end, _) => end.described(),
-    };
-    outbox.post(&Event::RunEnded { run, ending });
-    AfterRun {
-        passed_check: passed,
-        trained,
     }
 }
 
@@ -278,16 +348,6 @@ struct Poster {
     stop_if_gpu_lost: Option<CancelToken>,
     /// The helper workers' memory, summed (0 without helpers).
     helpers_memory: Rc<Cell<u64>>,
-}
-
-/// The size of this worker's WebAssembly memory.
-pub(super) fn wasm_memory_bytes() -> u64 {
-    use wasm_bindgen::JsCast;
-    wasm_bindgen::memory()
-        .unchecked_into::<js_sys::WebAssembly::Memory>()
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as u64
 }
 
 impl Observer for Poster {
@@ -342,7 +402,7 @@ impl Observer for Poster {
             self.last_yield = Instant::now();
         }
         if let Some(stop) = &self.stop_if_gpu_lost
-            && super::gpu::loss().is_some()
+            && webgpu::loss().is_some()
         {
             stop.cancel();
         }

@@ -1,40 +1,17 @@
-//! Data parallelism's arithmetic, the same in every training worker: a batch split into
-//! shards, one per worker; a shard's gradients as one flat `f32` array (what a worker sends
-//! back, a single read-back); and the shards' arrays combined, in worker order, into the whole
-//! batch's gradient, which every worker then applies with the same optimizer step, so the
-//! models stay identical after every step.
+//! A shard's gradients as one flat `f32` array (what a helper sends back, a single
+//! read-back), and the shards' arrays combined into the whole batch's gradient, which the
+//! lead then applies with one optimizer step.
 //!
 //! The loss is a mean over its images, so the batch's gradient is the shards' gradients
 //! weighted by their share of the batch: `g = Σ (nᵢ / n) · gᵢ`. It is exact up to float
 //! rounding for models without batch norm, whose statistics are per shard.
 
-use std::ops::Range;
-
 use burn::module::{Module, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, ExecutionError, Shape, Tensor, TensorData};
 
+use super::ShardError;
 use crate::model::Cnn;
-
-/// The images of a batch of `batch` each of up to `workers` shards trains on: consecutive
-/// ranges whose sizes differ by at most one, the larger first; no empty shard, so a batch
-/// smaller than the worker count gives fewer shards.
-pub fn shards(batch: usize, workers: usize) -> Vec<Range<usize>> {
-    if batch == 0 {
-        return Vec::new();
-    }
-    let count = workers.clamp(1, batch);
-    let (base, extra) = (batch / count, batch % count);
-    let mut start = 0;
-    (0..count)
-        .map(|i| {
-            let len = base + usize::from(i < extra);
-            let range = start..start + len;
-            start += len;
-            range
-        })
-        .collect()
-}
 
 /// Where each trainable parameter's gradient sits in a shard's flat array: the model's
 /// parameters that train, in the order the model visits them (the same in every worker that
@@ -45,35 +22,16 @@ pub struct GradientLayout {
     len: usize,
 }
 
-/// A worker's part of a step: its shard's mean-loss gradients, and how many images it had.
+/// A shard's part of a step as it leaves its worker: its mean-loss gradients as one flat
+/// array (in the model's [`GradientLayout`]), its images, and its loss and right answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardGradients {
     pub values: Vec<f32>,
     pub images: usize,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ShardError {
-    #[error("a shard sent {got} gradient values where the model has {expected}")]
-    Length { got: usize, expected: usize },
-    #[error("no shard sent gradients")]
-    NoShards,
-    #[error("a helper was sent {values} values for {tensors} tensors: not its model's")]
-    State { values: usize, tensors: usize },
-    #[error("a shard of {labels} labels came with {values} image values")]
-    Batch { values: usize, labels: usize },
-    #[error("{parts} parts for {helpers} helpers")]
-    TooManyParts { parts: usize, helpers: usize },
-    #[error("the device failed: {0}")]
-    Device(String),
-    /// A helper worker crashed, trapped or could not start.
-    #[error("training worker {worker} of {workers} failed: {message}")]
-    Helper {
-        /// 1-based; the loop's own worker is 1, so helpers are 2 and up.
-        worker: usize,
-        workers: usize,
-        message: String,
-    },
+    /// The shard's loss summed over its images.
+    pub loss_sum: f64,
+    /// Its images the model classified right.
+    pub correct: usize,
 }
 
 impl GradientLayout {
@@ -173,24 +131,27 @@ impl GradientLayout {
         Ok(grads)
     }
 
-    /// The whole batch's mean-loss gradient from its shards' (each weighted by its share of
-    /// the images), summed in the order given: every worker combining the same shards gets
-    /// the same bits.
-    pub fn combine(&self, shards: &[ShardGradients]) -> Result<Vec<f32>, ShardError> {
-        let images: usize = shards.iter().map(|s| s.images).sum();
-        if shards.is_empty() || images == 0 {
+    /// The whole batch's mean-loss gradient from its shards' flat arrays and image counts
+    /// (each weighted by its share of the images), summed in the order given: every worker
+    /// combining the same shards gets the same bits.
+    pub fn combine<'a>(
+        &self,
+        shards: impl IntoIterator<Item = (&'a [f32], usize)> + Clone,
+    ) -> Result<Vec<f32>, ShardError> {
+        let images: usize = shards.clone().into_iter().map(|(_, n)| n).sum();
+        if images == 0 {
             return Err(ShardError::NoShards);
         }
         let mut total = vec![0.0f32; self.len];
-        for shard in shards {
-            if shard.values.len() != self.len {
+        for (values, count) in shards {
+            if values.len() != self.len {
                 return Err(ShardError::Length {
-                    got: shard.values.len(),
+                    got: values.len(),
                     expected: self.len,
                 });
             }
-            let weight = shard.images as f32 / images as f32;
-            for (sum, value) in total.iter_mut().zip(&shard.values) {
+            let weight = count as f32 / images as f32;
+            for (sum, value) in total.iter_mut().zip(values) {
                 *sum += weight * value;
             }
         }
@@ -223,13 +184,15 @@ fn register(grads: &mut GradientsParams, id: ParamId, flat: Tensor<1>, shape: &[
 
 #[cfg(test)]
 mod tests {
-    use burn::nn::loss::CrossEntropyLossConfig;
+    use std::ops::Range;
+
     use futures_lite::future::block_on;
 
     use super::*;
     use crate::data::{ImageSet, images_to_tensor, labels_to_tensor, synthetic};
     use crate::model::ModelSpec;
     use crate::optim::OptimizerKind;
+    use crate::train::parallel::{Keep, loss_function, shards, step};
 
     /// A model without dropout or batch norm: its batch gradient is its shards' exactly.
     fn model(device: &Device) -> Cnn {
@@ -244,11 +207,11 @@ mod tests {
         device: &Device,
     ) -> GradientsParams {
         let indices: Vec<usize> = images.collect();
-        let logits = model.forward(images_to_tensor(set, &indices, device));
-        let loss = CrossEntropyLossConfig::new()
-            .init(device)
-            .forward(logits, labels_to_tensor(set, &indices, device));
-        GradientsParams::from_grads(loss.backward(), model)
+        let shard = (
+            images_to_tensor(set, &indices, device),
+            labels_to_tensor(set, &indices, device),
+        );
+        step(model, &loss_function(0.0, device), shard, Keep::Loss).grads
     }
 
     fn values(model: &Cnn) -> Vec<f32> {
@@ -275,16 +238,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn shards_cover_the_batch_in_order_and_nearly_evenly() {
-        assert_eq!(shards(10, 3), vec![0..4, 4..7, 7..10]);
-        assert_eq!(shards(128, 2), vec![0..64, 64..128]);
-        assert_eq!(shards(2, 4), vec![0..1, 1..2]);
-        assert_eq!(shards(5, 1), vec![0..5]);
-        assert_eq!(shards(5, 0), vec![0..5]);
-        assert!(shards(0, 3).is_empty());
-    }
-
     /// What every worker applies is what one worker would have computed for the whole batch.
     #[test]
     fn the_shards_gradients_combine_into_the_batchs() {
@@ -297,15 +250,19 @@ mod tests {
         let whole = whole.unwrap();
         assert!(whole.iter().any(|g| *g != 0.0), "a gradient to compare");
         for workers in [1, 2, 3, 4] {
-            let parts: Vec<ShardGradients> = shards(13, workers)
+            let shard_grads: Vec<(Vec<f32>, usize)> = shards(13, workers)
                 .into_iter()
-                .map(|range| ShardGradients {
-                    images: range.len(),
-                    values: block_on(layout.flatten(&grads(&model, &set, range, &device), &device))
-                        .unwrap(),
+                .map(|range| {
+                    let grads = grads(&model, &set, range.clone(), &device);
+                    (
+                        block_on(layout.flatten(&grads, &device)).unwrap(),
+                        range.len(),
+                    )
                 })
                 .collect();
-            let combined = layout.combine(&parts).unwrap();
+            let combined = layout
+                .combine(shard_grads.iter().map(|(v, n)| (v.as_slice(), *n)))
+                .unwrap();
             assert_close(&combined, &whole, &format!("{workers} workers"));
         }
     }
@@ -337,18 +294,15 @@ mod tests {
     fn wrong_lengths_and_no_shards_are_refused() {
         let device = Device::flex().autodiff();
         let layout = GradientLayout::of(&model(&device));
-        let short = ShardGradients {
-            values: vec![0.0; layout.len() - 1],
-            images: 4,
-        };
-        assert_eq!(
-            layout.combine(std::slice::from_ref(&short)),
-            Err(ShardError::Length {
-                got: layout.len() - 1,
-                expected: layout.len()
-            })
+        let short = vec![0.0; layout.len() - 1];
+        let refused = layout.combine([(short.as_slice(), 4)]);
+        assert!(
+            matches!(refused, Err(ShardError::Length { got, expected })
+                if got == layout.len() - 1 && expected == layout.len()),
+            "{refused:?}"
         );
-        assert!(layout.unflatten(&short.values, &device).is_err());
-        assert_eq!(layout.combine(&[]), Err(ShardError::NoShards));
+        assert!(layout.unflatten(&short, &device).is_err());
+        let none: [(&[f32], usize); 0] = [];
+        assert!(matches!(layout.combine(none), Err(ShardError::NoShards)));
     }
 }

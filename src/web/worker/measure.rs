@@ -4,36 +4,30 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::devices::{choose, device_for};
-use super::helpers::{HELPER_SCRIPT, Helpers};
-use super::{Outbox, WebGpu, Worker};
+use super::{Outbox, Worker};
 use crate::backend::BackendKind;
-use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed, measure_speed_in_parts};
+use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed, measure_speed_in_shards};
 use crate::web::device::DeviceDecision;
+use crate::web::device::webgpu::Gpu;
 use crate::web::gpu_meter;
+use crate::web::parallel::{HELPER_SCRIPT, Helpers, Machine};
 use crate::web::protocol::{Event, SpeedRequest};
-use crate::web::workers::Machine;
 
 /// `Request::MeasureSpeed`: times the form's model where a run of it would train.
 pub(super) async fn answer(worker: &Rc<RefCell<Worker>>, outbox: &Outbox, request: SpeedRequest) {
     let gpu = worker.borrow().gpu.clone();
     worker.borrow_mut().busy = Some("timing this device");
-    let decision = choose(request.backend, &gpu);
-    measure(outbox, request, decision, gpu.webgpu).await;
+    let decision = gpu.choose(request.backend);
+    measure(outbox, request, decision, &gpu).await;
     worker.borrow_mut().busy = None;
 }
 
-/// Times `request`'s model on the device `decision` names (WebGPU only with `webgpu`).
-async fn measure(
-    outbox: &Outbox,
-    request: SpeedRequest,
-    decision: DeviceDecision,
-    webgpu: Option<Rc<WebGpu>>,
-) {
+/// Times `request`'s model on the device `decision` names in `gpu`'s worker.
+async fn measure(outbox: &Outbox, request: SpeedRequest, decision: DeviceDecision, gpu: &Gpu) {
     if let DeviceDecision::Refuse(message) = decision {
         return outbox.post(&Event::SpeedFailed { message });
     }
-    let (backend, device) = device_for(&decision, webgpu.as_ref());
+    let (backend, device) = gpu.device_for(&decision);
     // On WebGPU each step's work is counted too (shown under Compute).
     let read = gpu_meter::read;
     let mut meter = (backend == BackendKind::Wgpu).then(|| StepMeter::start(&read));
@@ -61,9 +55,9 @@ async fn measure(
         let memory = Rc::new(Cell::new(0));
         match Helpers::start(HELPER_SCRIPT, workers - 1, &request.model, 0.0, 0, memory).await {
             Ok(mut helpers) => {
-                measure_speed_in_parts(&mut steps, budget, meter.as_mut(), &mut helpers).await
+                measure_speed_in_shards(&mut steps, budget, meter.as_mut(), &mut helpers).await
             }
-            Err(error) => Err(error.into()),
+            Err(error) => Err(error),
         }
     } else {
         measure_speed(&mut steps, budget, meter.as_mut()).await

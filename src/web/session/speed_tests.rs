@@ -240,7 +240,7 @@ fn a_broken_form_is_not_timed() {
 #[test]
 fn speeds_are_kept_for_each_count_of_cpu_workers() {
     let mut s = ready();
-    s.set_machine(crate::web::workers::Machine {
+    s.set_machine(crate::web::parallel::Machine {
         cores: Some(4),
         ..Default::default()
     });
@@ -249,7 +249,7 @@ fn speeds_are_kept_for_each_count_of_cpu_workers() {
     s.update(form_is(form.clone()));
     let commands = s.update(Input::MeasureSpeed(form.clone()));
     let asked = timing_request(&commands);
-    assert_eq!(asked.workers, crate::web::workers::CpuWorkers::Count(3));
+    assert_eq!(asked.workers, crate::web::parallel::CpuWorkers::Count(3));
     // A part of the tutorial's 128 images a worker, as one worker is timed on 64.
     assert_eq!(asked.batch_size, 128);
     let line = estimate(&commands);
@@ -278,5 +278,5 @@ fn speeds_are_kept_for_each_count_of_cpu_workers() {
     let [Request::Train(request)] = posted(&commands)[..] else {
         panic!("one train request: {commands:?}");
     };
-    assert_eq!(request.workers, crate::web::workers::CpuWorkers::Count(3));
+    assert_eq!(request.workers, crate::web::parallel::CpuWorkers::Count(3));
 }

@@ -1,12 +1,38 @@
-//! Opening WebGPU through burn, what the browser says about the adapter it got, and noticing
-//! when the browser takes the device away (`GPUDevice.lost`).
+//! Opening WebGPU through burn, what the browser says about the adapter it got, noticing when
+//! the browser takes the device away (`GPUDevice.lost`), and what a worker has of WebGPU
+//! ([`Gpu`]), which every request's choice of device is made on.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use burn::tensor::Device;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::web::protocol::AdapterInfo;
+use super::DeviceDecision;
+use crate::backend::BackendKind;
+use crate::web::protocol::{AdapterInfo, BackendChoice};
+
+/// WebGPU as a worker has it: its device (opened in the GPU module only), the adapter there is
+/// (opened as `webgpu`, or only asked about in the CPU-only module), or why there is none.
+#[derive(Clone, Default)]
+pub struct Gpu {
+    pub webgpu: Option<Rc<WebGpu>>,
+    pub adapter: Option<AdapterInfo>,
+    pub problem: Option<String>,
+}
+
+impl Gpu {
+    /// Where a request on `choice` runs in this worker ([`super::choose`]).
+    pub fn choose(&self, choice: BackendChoice) -> DeviceDecision {
+        let here = self.webgpu.is_some();
+        super::choose(choice, self.adapter.as_ref(), self.problem.as_deref(), here)
+    }
+
+    /// The device `decision` names here ([`super::device_for`]).
+    pub fn device_for(&self, decision: &DeviceDecision) -> (BackendKind, Device) {
+        super::device_for(decision, self.webgpu.as_ref().map(|gpu| &gpu.device))
+    }
+}
 
 /// An opened WebGPU device (autodiff on) and its adapter.
 pub struct WebGpu {
@@ -82,8 +108,8 @@ fn lost_words(reason: &str, message: &str) -> String {
 /// Opens WebGPU once for the worker's life. The error says, in words, why there is none.
 #[cfg(feature = "wgpu")]
 pub async fn open_webgpu() -> Result<WebGpu, String> {
-    if crate::web::adapter::navigator_gpu().is_none() {
-        return Err(crate::web::adapter::NO_WEBGPU.into());
+    if super::adapter::navigator_gpu().is_none() {
+        return Err(super::adapter::NO_WEBGPU.into());
     }
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
@@ -94,7 +120,7 @@ pub async fn open_webgpu() -> Result<WebGpu, String> {
         .as_webgpu()
         .map(|d| AsRef::<JsValue>::as_ref(d).clone());
     let adapter = match &js_device {
-        Some(d) => crate::web::adapter::describe(
+        Some(d) => super::adapter::describe(
             &js_sys::Reflect::get(d, &"adapterInfo".into()).unwrap_or(JsValue::UNDEFINED),
         ),
         None => AdapterInfo {

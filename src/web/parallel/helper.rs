@@ -1,7 +1,7 @@
 //! A helper worker: the page's module started by a training worker under the name
-//! [`HELPER_NAME`]. It computes one shard of each step the lead sends (forward and backward
-//! on the lead's model values, `train::ShardWorker`) and sends the gradients back; it keeps
-//! nothing else, and the lead ends it with the run.
+//! [`HELPER_NAME`]. It computes one shard of each step the lead sends (a
+//! `train::parallel::ShardWorker` on the lead's model values) and sends the gradients back; it
+//! keeps nothing else, and the lead ends it with the run.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,19 +11,14 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use super::helper_protocol::{HelperEvent, HelperRequest, StepArrays, pack_event, unpack_request};
 use crate::data::SeededRng;
-use crate::train::{ModelState, ShardBatch, ShardWorker};
-use crate::web::workers::{HelperEvent, HelperRequest};
+use crate::train::parallel::ShardWorker;
+use crate::train::{ModelState, ShardBatch};
 
 /// The name a training worker gives its helpers (`new Worker(…, {name})`), by which the
 /// module knows which side it is.
 pub const HELPER_NAME: &str = "cifar-lab-helper";
-
-/// A message's JSON text and its typed arrays.
-pub(super) const JSON: &str = "json";
-pub(super) const VALUES: &str = "values";
-pub(super) const IMAGES: &str = "images";
-pub(super) const GRADIENTS: &str = "gradients";
 
 pub fn start(scope: DedicatedWorkerGlobalScope) {
     let post = Poster(scope.clone());
@@ -47,14 +42,7 @@ struct Poster(DedicatedWorkerGlobalScope);
 impl Poster {
     /// `event`, with `gradients` transferred beside it.
     fn post(&self, event: &HelperEvent, gradients: Option<&[f32]>) {
-        let message = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&message, &JSON.into(), &event.to_json().into());
-        let transfer = js_sys::Array::new();
-        if let Some(values) = gradients {
-            let array = js_sys::Float32Array::from(values);
-            let _ = js_sys::Reflect::set(&message, &GRADIENTS.into(), &array);
-            transfer.push(&array.buffer());
-        }
+        let (message, transfer) = pack_event(event, gradients);
         let _ = self.0.post_message_with_transfer(&message, &transfer);
     }
 
@@ -63,23 +51,10 @@ impl Poster {
     }
 }
 
-/// A typed array of a message, copied into this module's memory.
-pub(super) fn floats(message: &JsValue, key: &str) -> Option<Vec<f32>> {
-    js_sys::Reflect::get(message, &key.into())
-        .ok()?
-        .dyn_into::<js_sys::Float32Array>()
-        .ok()
-        .map(|array| array.to_vec())
-}
-
 fn receive(worker: &Rc<RefCell<Option<ShardWorker>>>, post: &Poster, message: JsValue) {
-    let json = js_sys::Reflect::get(&message, &JSON.into())
-        .ok()
-        .and_then(|v| v.as_string());
-    let request = match json.as_deref().map(HelperRequest::from_json) {
-        Some(Ok(request)) => request,
-        Some(Err(error)) => return post.fail(format!("a malformed request: {error}")),
-        None => return post.fail("a request without its JSON text".into()),
+    let (request, arrays) = match unpack_request(&message) {
+        Ok(unpacked) => unpacked,
+        Err(error) => return post.fail(error),
     };
     match request {
         HelperRequest::Start {
@@ -94,8 +69,7 @@ fn receive(worker: &Rc<RefCell<Option<ShardWorker>>>, post: &Poster, message: Js
             *worker.borrow_mut() = Some(ShardWorker::new(&model, label_smoothing, &device));
         }
         HelperRequest::Step { trainable, labels } => {
-            let (Some(values), Some(images)) = (floats(&message, VALUES), floats(&message, IMAGES))
-            else {
+            let Some(StepArrays { values, images }) = arrays else {
                 return post.fail("a step without its model values or images".into());
             };
             let Some(mut shard) = worker.borrow_mut().take() else {
@@ -106,14 +80,14 @@ fn receive(worker: &Rc<RefCell<Option<ShardWorker>>>, post: &Poster, message: Js
                 let state = ModelState { values, trainable };
                 let batch = ShardBatch { images, labels };
                 match shard.step(&state, &batch).await {
-                    Ok(result) => {
+                    Ok(gradients) => {
                         let done = HelperEvent::Done {
-                            images: result.gradients.images,
-                            loss_sum: result.loss_sum,
-                            correct: result.correct,
-                            memory_bytes: super::run::wasm_memory_bytes(),
+                            images: gradients.images,
+                            loss_sum: gradients.loss_sum,
+                            correct: gradients.correct,
+                            memory_bytes: super::wasm_memory_bytes(),
                         };
-                        post.post(&done, Some(&result.gradients.values));
+                        post.post(&done, Some(&gradients.values));
                     }
                     Err(error) => post.fail(error.to_string()),
                 }

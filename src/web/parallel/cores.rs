@@ -1,14 +1,7 @@
-//! Training on several CPU cores in the page: how many WebAssembly workers a run uses, and
-//! what the training worker (the lead) and its helper workers say to each other.
-//!
-//! The lead owns the data, the model and the optimizer; every step it sends each helper the
-//! model's values and a shard of the batch, and combines their gradients with its own
-//! (`train::replica`). Each helper is its own instance of the page's module: no shared memory,
-//! so no cross-origin isolation and no nightly toolchain (docs/BENCHMARKS.md).
+//! How many WebAssembly workers train a run on the CPU: the form's choice, and what *Auto*
+//! makes of the machine the browser describes.
 
 use serde::{Deserialize, Serialize};
-
-use crate::model::ModelSpec;
 
 /// The most workers the form offers (`#cpu-workers`).
 pub const MAX_CPU_WORKERS: usize = 16;
@@ -88,66 +81,6 @@ impl Machine {
     }
 }
 
-/// Lead → helper. A step's model values and images travel beside the JSON as transferred
-/// `Float32Array`s.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum HelperRequest {
-    /// Build the run's model; `worker` (2 and up) seeds the helper's dropout.
-    Start {
-        model: ModelSpec,
-        label_smoothing: f64,
-        seed: u64,
-        worker: usize,
-    },
-    /// Forward and backward on a shard: which of the model's tensors train, and the
-    /// shard's labels.
-    Step {
-        trainable: Vec<bool>,
-        labels: Vec<u8>,
-    },
-}
-
-/// Helper → lead. A step's gradients travel beside the JSON as a transferred `Float32Array`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum HelperEvent {
-    /// The module runs and listens.
-    Ready,
-    Done {
-        images: usize,
-        loss_sum: f64,
-        correct: usize,
-        /// The helper's WebAssembly memory.
-        memory_bytes: u64,
-    },
-    /// The step could not be computed.
-    Failed { message: String },
-    /// The helper panicked, or its module did not start (www/worker.js says so in the same
-    /// words as to the page).
-    Crashed { message: String },
-}
-
-impl HelperRequest {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("requests are plain data")
-    }
-
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-}
-
-impl HelperEvent {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("events are plain data")
-    }
-
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,21 +141,5 @@ mod tests {
         };
         assert_eq!(CpuWorkers::Count(3).count(eight), 3);
         assert_eq!(CpuWorkers::Auto.count(eight), 7);
-    }
-
-    /// www/worker.js reports a module that did not start in the page's words; a helper's
-    /// lead reads them as a crash.
-    #[test]
-    fn a_module_that_did_not_start_reads_as_a_crash() {
-        let json = r#"{"type":"crashed","message":"the worker's WebAssembly did not start"}"#;
-        assert!(matches!(
-            HelperEvent::from_json(json),
-            Ok(HelperEvent::Crashed { .. })
-        ));
-        let step = HelperRequest::Step {
-            trainable: vec![true, false],
-            labels: vec![3, 9],
-        };
-        assert_eq!(HelperRequest::from_json(&step.to_json()).unwrap(), step);
     }
 }

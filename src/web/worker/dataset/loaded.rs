@@ -1,12 +1,12 @@
 //! What loading the data set yields and says, shared by the downloads (`fetch.rs`) and the
-//! loading as a whole (`data.rs`): a fetched file, the bytes tallied for the progress bar,
+//! loading as a whole (`batches.rs`): a fetched file, the bytes tallied for the progress bar,
 //! and the errors, each naming the file or URL at fault.
 
 use web_time::Instant;
 
-use super::Outbox;
 use crate::data::DataError;
 use crate::web::protocol::Event;
+use crate::web::worker::Outbox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

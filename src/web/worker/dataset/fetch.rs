@@ -17,8 +17,8 @@ use web_sys::{
 use web_time::{Duration, Instant};
 
 use super::loaded::{Fetched, LoadError, Tally};
-use super::message_of;
 use crate::data::{BatchKind, DataError};
+use crate::web::error::js_message;
 use crate::web::protocol::Event;
 use crate::web::retry::{Backoff, Failure, is_busy, retry_after};
 
@@ -69,7 +69,7 @@ async fn step(
         Some(Ok(value)) => Ok(value),
         Some(Err(e)) => Err(LoadError::Network {
             url: url.to_string(),
-            detail: message_of(&e),
+            detail: js_message(&e),
         }),
         None => Err(LoadError::Stalled {
             url: url.to_string(),
@@ -204,7 +204,7 @@ impl Download<'_> {
                 let value: Uint8Array = Reflect::get(&chunk, &"value".into())
                     .map_err(|e| LoadError::Network {
                         url: url.clone(),
-                        detail: message_of(&e),
+                        detail: js_message(&e),
                     })?
                     .unchecked_into();
                 let start = bytes.len();
