@@ -31,7 +31,7 @@ impl Session {
             Err(error) => return out.push(Command::Say(Line::RunError, error.to_string())),
         };
         // The worker is told a count: Auto is this machine's.
-        request.workers = CpuWorkers::Count(request.workers.count(self.speed.machine));
+        request.workers = CpuWorkers::Count(request.workers.count(self.speed.machine()));
         self.runs.push(RunView::new(name.clone(), &request, now));
         self.running = Some(name.clone());
         self.starting = true;

@@ -106,17 +106,7 @@ impl Session {
                 self.stopping = false;
                 self.data.classes = classes;
                 out.push(Command::DataProgress(1.0));
-                let cached = if cached_files > 0 {
-                    format!(", {cached_files} files from the browser's cache")
-                } else {
-                    String::new()
-                };
-                let text = format!(
-                    "Loaded {} training and {} test images from {source} in {}{cached}.",
-                    group_thousands(train_images),
-                    group_thousands(test_images),
-                    format::duration(seconds)
-                );
+                let text = loaded_line(&source, (train_images, test_images), cached_files, seconds);
                 say(out, Line::DataStatus, text);
                 // The batches were just cached: the storage line would lag by their size.
                 self.changed(Change::Storage);
@@ -155,4 +145,20 @@ impl Session {
             _ => {}
         }
     }
+}
+
+/// "Loaded 50,000 training and 10,000 test images from … in 3 s, 6 files from the browser's
+/// cache."
+fn loaded_line(source: &str, (train, test): (usize, usize), cached: usize, seconds: f64) -> String {
+    let cached = if cached > 0 {
+        format!(", {cached} files from the browser's cache")
+    } else {
+        String::new()
+    };
+    format!(
+        "Loaded {} training and {} test images from {source} in {}{cached}.",
+        group_thousands(train),
+        group_thousands(test),
+        format::duration(seconds)
+    )
 }

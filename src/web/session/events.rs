@@ -1,20 +1,22 @@
 //! What the session does with each event from the worker.
 
+use super::picture::PictureMsg;
 use super::redraw::Change;
 use super::run_bar::Doing;
-use super::speed::device_name;
+use super::speed::{SpeedMsg, device_name};
 use super::{
     Command, Data, GalleryShown, Line, RunView, Session, WeightsUse, weights_as, weights_file_name,
 };
 use crate::backend::BackendKind;
-use crate::model::{Architecture, group_thousands};
-use crate::train::RunEnd;
+use crate::eval::{ConfidenceHistogram, RunMetrics};
+use crate::model::{Architecture, ModelSpec, group_thousands};
+use crate::train::{BatchProgress, RunEnd, TrainConfig};
 use crate::web::format;
 use crate::web::protocol::{Event, Request};
 
 impl Session {
+    /// Hands an event to the part it is about.
     pub(super) fn event(&mut self, event: Event, bytes: Option<Vec<u8>>, out: &mut Vec<Command>) {
-        let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
         match event {
             Event::Ready | Event::Backend { .. } => self.worker_event(event, out),
             Event::DataProgress { .. }
@@ -24,6 +26,45 @@ impl Session {
             | Event::DataFailed { .. }
             | Event::CacheCleared { .. }
             | Event::Notice { .. } => self.data_event(event, out),
+            Event::Stage { .. }
+            | Event::SelfCheck { .. }
+            | Event::RunStarted { .. }
+            | Event::FirstStep { .. }
+            | Event::Progress { .. }
+            | Event::Validating { .. }
+            | Event::Epoch { .. }
+            | Event::RunEnded { .. } => self.run_event(event, out),
+            Event::Gallery { .. }
+            | Event::Weights { .. }
+            | Event::Evaluated { .. }
+            | Event::Forgotten { .. } => self.runs_event(event, bytes, out),
+            Event::Classified { run, outcome } => {
+                self.update_picture(PictureMsg::Classified { run, outcome }, None, out)
+            }
+            Event::SpeedMeasured {
+                backend,
+                sample,
+                workers,
+            } => {
+                let place = (backend, workers);
+                self.update_speed(SpeedMsg::Measured { place, sample }, out)
+            }
+            Event::SpeedFailed { message } => self.update_speed(SpeedMsg::Failed(message), out),
+            Event::Refused { message } => self.refused(message, out),
+            Event::Crashed { message } if self.worker.ready => self.crashed(message, out),
+            // Its WebAssembly never started (a module that did not download or compile):
+            // another worker would fail the same way, so no retry.
+            Event::Crashed { message } => {
+                let text = format!("{message}. Reload the page to try again");
+                out.push(Command::Say(Line::RunError, text));
+            }
+        }
+    }
+
+    /// What the worker says of the run under way.
+    fn run_event(&mut self, event: Event, out: &mut Vec<Command>) {
+        let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
+        match event {
             Event::Stage { stage } => self.running_does(|now| now.stage = Some(stage)),
             Event::SelfCheck { report, problem } => {
                 say(
@@ -51,17 +92,7 @@ impl Session {
                         };
                     }
                 }
-                let work = crate::model::training_flops(&config.model);
-                let model = config.model.to_string();
-                let workers = config.shards.max(1);
-                self.speed.measuring = Some((run.clone(), (backend, workers), model, work));
-                let device = match (backend, &self.worker.webgpu) {
-                    (BackendKind::Wgpu, Some(info)) => info.label(),
-                    (BackendKind::Wgpu, None) => "unnamed adapter".into(),
-                    (BackendKind::Flex, _) => format::cpu_workers_label(workers),
-                };
-                say(out, Line::Backend, device_name(backend).into());
-                say(out, Line::Device, device);
+                self.run_started(run, backend, &config, out);
             }
             Event::FirstStep { seconds, .. } => {
                 say(out, Line::FirstStep, format!("{seconds:.1} s"))
@@ -70,27 +101,7 @@ impl Session {
                 run,
                 progress,
                 memory_bytes,
-            } => {
-                if let Some(bytes) = memory_bytes {
-                    say(out, Line::Memory, format::megabytes(bytes));
-                }
-                let done = progress.samples_done as f64 / progress.samples_total.max(1) as f64;
-                out.push(Command::EpochProgress(done));
-                let rate = progress.images_per_second();
-                say(out, Line::Rate, format!("{rate:.1}"));
-                self.measured(&run, rate);
-                if progress.batch > 0 {
-                    let ms = progress.elapsed * 1000.0 / progress.batch as f64;
-                    say(out, Line::BatchTime, format!("{ms:.0} ms"));
-                }
-                if let Some(view) = self.run_mut(&run) {
-                    view.progress(&progress);
-                    if let Some(now) = &mut view.in_progress {
-                        now.last = Some(progress);
-                    }
-                }
-                self.changed(Change::Progress);
-            }
+            } => self.progress(run, progress, memory_bytes, out),
             Event::Validating { run, epoch } => {
                 if let Some(now) = self.run_mut(&run).and_then(|v| v.in_progress.as_mut()) {
                     now.doing = Doing::Validating { epoch };
@@ -114,6 +125,73 @@ impl Session {
                 self.say_estimate(out);
                 self.changed(Change::Epoch);
             }
+            Event::RunEnded { run, ending } => self.run_ended(run, ending, out),
+            _ => unreachable!("`event` hands only a run's events here"),
+        }
+    }
+
+    /// The run started on `backend`: its speed is measured from here, and its device named.
+    fn run_started(
+        &mut self,
+        run: String,
+        backend: BackendKind,
+        config: &TrainConfig,
+        out: &mut Vec<Command>,
+    ) {
+        let workers = config.shards.max(1);
+        let started = SpeedMsg::RunStarted {
+            run,
+            place: (backend, workers),
+            model: config.model.clone(),
+        };
+        self.update_speed(started, out);
+        let device = match (backend, &self.worker.webgpu) {
+            (BackendKind::Wgpu, Some(info)) => info.label(),
+            (BackendKind::Wgpu, None) => "unnamed adapter".into(),
+            (BackendKind::Flex, _) => format::cpu_workers_label(workers),
+        };
+        out.push(Command::Say(Line::Backend, device_name(backend).into()));
+        out.push(Command::Say(Line::Device, device));
+    }
+
+    /// A few more batches done.
+    fn progress(
+        &mut self,
+        run: String,
+        progress: BatchProgress,
+        memory_bytes: Option<u64>,
+        out: &mut Vec<Command>,
+    ) {
+        let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
+        if let Some(bytes) = memory_bytes {
+            say(out, Line::Memory, format::megabytes(bytes));
+        }
+        let done = progress.samples_done as f64 / progress.samples_total.max(1) as f64;
+        out.push(Command::EpochProgress(done));
+        let images_per_second = progress.images_per_second();
+        say(out, Line::Rate, format!("{images_per_second:.1}"));
+        let rate = SpeedMsg::RunRate {
+            run: run.clone(),
+            images_per_second,
+        };
+        self.update_speed(rate, out);
+        if progress.batch > 0 {
+            let ms = progress.elapsed * 1000.0 / progress.batch as f64;
+            say(out, Line::BatchTime, format!("{ms:.0} ms"));
+        }
+        if let Some(view) = self.run_mut(&run) {
+            view.progress(&progress);
+            if let Some(now) = &mut view.in_progress {
+                now.last = Some(progress);
+            }
+        }
+        self.changed(Change::Progress);
+    }
+
+    /// What the worker says of the runs table: a cell's images, weights, an evaluated file,
+    /// models it let go.
+    fn runs_event(&mut self, event: Event, bytes: Option<Vec<u8>>, out: &mut Vec<Command>) {
+        match event {
             Event::Gallery {
                 cell,
                 total,
@@ -129,38 +207,7 @@ impl Session {
                 val_images,
                 metrics,
                 confidence,
-            } => {
-                let pending = self.pending_file.take();
-                let file = pending
-                    .as_ref()
-                    .map_or("a weights file", |p| p.file_name.as_str());
-                let chosen = pending.as_ref().map_or("", |p| p.chosen_model.as_str());
-                // `dropout` has the same weights as `plain`, so they fit both.
-                let fits = chosen == model.name()
-                    || (chosen == "dropout" && model.as_preset() == Some(Architecture::Plain));
-                let other = if fits || chosen.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (not the `{chosen}` model chosen above: they fit `{model}`)")
-                };
-                let text = format!(
-                    "{file}: `{model}` weights{other}, validation accuracy {:.4} on {} \
-                     images.",
-                    metrics.accuracy,
-                    group_thousands(val_images)
-                );
-                say(out, Line::RunsStatus, text);
-                let picked = pending.as_ref().map_or(0.0, |p| p.picked);
-                let view = RunView::loaded(run.clone(), file, picked, model);
-                let view = view.with_metrics(metrics, confidence);
-                self.runs.push(view);
-                self.changed(Change::RunsListed);
-                out.push(Command::Persist(run.clone()));
-                // The matrix shows the new run: it names the picture, if one waits.
-                self.ask_about_picture(Some(&run), out);
-            }
-            Event::RunEnded { run, ending } => self.run_ended(run, ending, out),
-            Event::Classified { run, outcome } => self.classified(run, outcome, out),
+            } => self.evaluated(run, model, val_images, (metrics, confidence), out),
             Event::Forgotten { runs } => {
                 for view in self
                     .runs
@@ -171,41 +218,69 @@ impl Session {
                 }
                 self.changed(Change::ModelsGone);
             }
-            Event::SpeedMeasured {
-                backend,
-                sample,
-                workers,
-            } => self.speed_measured((backend, workers), sample, out),
-            Event::SpeedFailed { message } => self.speed_failed(&message, out),
-            Event::Refused { message } => {
-                if self.speed.timing.is_some() {
-                    return self.speed_failed(&message, out);
-                }
-                if self.data.state == Data::Loading {
-                    self.data.state = Data::Missing;
-                }
-                if self.pending_file.take().is_some() {
-                    return say(out, Line::RunsError, message);
-                }
-                // A refused Train: the run never started, so it is not kept.
-                if self.starting
-                    && let Some(name) = self.running.take()
-                {
-                    self.starting = false;
-                    self.runs.retain(|r| r.name() != name);
-                    self.bar.note = Some(format!("{name} did not start."));
-                    self.changed(Change::RunsListed);
-                }
-                say(out, Line::RunError, message);
-            }
-            Event::Crashed { message } if self.worker.ready => self.crashed(message, out),
-            // Its WebAssembly never started (a module that did not download or compile):
-            // another worker would fail the same way, so no retry.
-            Event::Crashed { message } => {
-                let text = format!("{message}. Reload the page to try again");
-                out.push(Command::Say(Line::RunError, text));
-            }
+            _ => unreachable!("`event` hands only the runs table's events here"),
         }
+    }
+
+    /// A weights file evaluated: a run of its own, said in words.
+    fn evaluated(
+        &mut self,
+        run: String,
+        model: ModelSpec,
+        val_images: usize,
+        (metrics, confidence): (RunMetrics, ConfidenceHistogram),
+        out: &mut Vec<Command>,
+    ) {
+        let pending = self.pending_file.take();
+        let file = pending
+            .as_ref()
+            .map_or("a weights file", |p| p.file_name.as_str());
+        let chosen = pending.as_ref().map_or("", |p| p.chosen_model.as_str());
+        // `dropout` has the same weights as `plain`, so they fit both.
+        let fits = chosen == model.name()
+            || (chosen == "dropout" && model.as_preset() == Some(Architecture::Plain));
+        let other = if fits || chosen.is_empty() {
+            String::new()
+        } else {
+            format!(" (not the `{chosen}` model chosen above: they fit `{model}`)")
+        };
+        let text = format!(
+            "{file}: `{model}` weights{other}, validation accuracy {:.4} on {} images.",
+            metrics.accuracy,
+            group_thousands(val_images)
+        );
+        out.push(Command::Say(Line::RunsStatus, text));
+        let picked = pending.as_ref().map_or(0.0, |p| p.picked);
+        let view = RunView::loaded(run.clone(), file, picked, model);
+        let view = view.with_metrics(metrics, confidence);
+        self.runs.push(view);
+        self.changed(Change::RunsListed);
+        out.push(Command::Persist(run.clone()));
+        // The matrix shows the new run: it names the picture, if one waits.
+        self.update_picture(PictureMsg::Ask, Some(&run), out);
+    }
+
+    /// The worker would not do what was asked: a timing, a download, a weights file or a run.
+    fn refused(&mut self, message: String, out: &mut Vec<Command>) {
+        if self.speed.timing() {
+            return self.update_speed(SpeedMsg::Failed(message), out);
+        }
+        if self.data.state == Data::Loading {
+            self.data.state = Data::Missing;
+        }
+        if self.pending_file.take().is_some() {
+            return out.push(Command::Say(Line::RunsError, message));
+        }
+        // A refused Train: the run never started, so it is not kept.
+        if self.starting
+            && let Some(name) = self.running.take()
+        {
+            self.starting = false;
+            self.runs.retain(|r| r.name() != name);
+            self.bar.note = Some(format!("{name} did not start."));
+            self.changed(Change::RunsListed);
+        }
+        out.push(Command::Say(Line::RunError, message));
     }
 
     fn run_ended(&mut self, run: String, ending: RunEnd<String>, out: &mut Vec<Command>) {
@@ -233,7 +308,7 @@ impl Session {
         self.changed(Change::RunEnded);
         if has_metrics {
             // The picture that waited for this run's model.
-            self.ask_about_picture(Some(&run), out);
+            self.update_picture(PictureMsg::Ask, Some(&run), out);
         }
     }
 

@@ -40,6 +40,7 @@ pub use run::RunView;
 
 use data::{Data, DataPart};
 use form::FormPart;
+use picture::{OwnPicture, PictureContext, PictureMsg, RunModel};
 use run_bar::RunBar;
 use speed::SpeedPart;
 use worker_link::WorkerLink;
@@ -94,9 +95,11 @@ struct PendingFile {
 }
 
 /// What the page knows: the runs (this file, `events.rs`, `actions.rs`), and the parts
-/// with their own state and handlers: the worker link (`worker_link.rs`), the data set
-/// (`data.rs`), the form (`form.rs`), speeds and the estimate (`speed.rs`), the user's
-/// picture (`picture.rs`) and the run bar (`run_bar.rs`).
+/// with their own state: the worker link (`worker_link.rs`), the data set (`data.rs`), the
+/// form (`form.rs`), speeds and the estimate (`speed.rs`), the user's picture (`picture.rs`)
+/// and the run bar (`run_bar.rs`). A part with its own `update(message, &context)` (speeds,
+/// the picture) is handed its messages by an `update_…` method here, which builds its context
+/// from the rest of the session: it never reaches into another part.
 #[derive(Debug, Clone, Default)]
 pub struct Session {
     runs: Vec<RunView>,
@@ -116,7 +119,7 @@ pub struct Session {
     data: DataPart,
     form: FormPart,
     speed: SpeedPart,
-    picture: picture::OwnPicture,
+    picture: OwnPicture,
     bar: RunBar,
     /// What the update under way changed, for the panels to redraw (`redraw.rs`).
     changes: Vec<redraw::Change>,
@@ -164,7 +167,7 @@ impl Session {
 
     pub fn controls(&self) -> Controls {
         let running = self.running.is_some();
-        let timing = self.speed.timing.is_some();
+        let timing = self.speed.timing();
         Controls {
             train: !running
                 && !timing
@@ -187,7 +190,7 @@ impl Session {
     /// Why Train cannot be pressed now, in words for beside it; none while a run or a timing
     /// is under way (the run bar and the estimate say what happens).
     pub fn train_reason(&self) -> Option<String> {
-        if self.running.is_some() || self.speed.timing.is_some() {
+        if self.running.is_some() || self.speed.timing() {
             return None;
         }
         if let Some(error) = &self.form.error {
@@ -212,6 +215,26 @@ impl Session {
     /// The form field that keeps Train disabled.
     pub fn invalid_field(&self) -> Option<Field> {
         self.form.error.as_ref().map(|e| e.field)
+    }
+
+    /// Hands the picture part `msg`, about `run`'s model.
+    fn update_picture(&mut self, msg: PictureMsg, run: Option<&str>, out: &mut Vec<Command>) {
+        let running = self.running.as_deref();
+        let model = |view: &RunView| {
+            if running == Some(view.name()) {
+                RunModel::Training
+            } else if !view.in_worker || view.saved.metrics.is_none() {
+                RunModel::Absent
+            } else {
+                RunModel::Ready
+            }
+        };
+        let view = run.and_then(|r| self.runs.iter().find(|v| v.name() == r));
+        let context = PictureContext {
+            run: view.map(|view| (view.name(), model(view))),
+            classes: &self.data.classes,
+        };
+        out.extend(self.picture.update(msg, &context));
     }
 
     pub fn update(&mut self, input: Input) -> Vec<Command> {
@@ -268,12 +291,16 @@ impl Session {
             Input::FormOpened { form, hash } => self.form_opened(form, &hash, &mut out),
             Input::FormEdited { field, form } => self.form_edited(field, form, &mut out),
             Input::Picture { name, run, pixels } => {
-                self.picture_chosen(name, run.as_deref(), pixels, &mut out);
+                let chosen = PictureMsg::Chosen { name, pixels };
+                self.update_picture(chosen, run.as_deref(), &mut out);
             }
             Input::PictureUnreadable { name, reason } => {
-                self.picture_unreadable(&name, &reason, &mut out)
+                let unreadable = PictureMsg::Unreadable { name, reason };
+                self.update_picture(unreadable, None, &mut out)
             }
-            Input::MatrixRunChosen(run) => self.ask_about_picture(run.as_deref(), &mut out),
+            Input::MatrixRunChosen(run) => {
+                self.update_picture(PictureMsg::Ask, run.as_deref(), &mut out)
+            }
         }
         self.say_run_bar(&mut out);
         self.switch_module_if_needed(&mut out);

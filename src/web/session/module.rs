@@ -30,7 +30,7 @@ impl Session {
     pub(super) fn switch_module_if_needed(&mut self, out: &mut Vec<Command>) {
         let idle = self.running.is_none()
             && !self.starting
-            && self.speed.timing.is_none()
+            && !self.speed.timing()
             && self.pending_weights.is_empty()
             && self.pending_file.is_none();
         if !idle || !self.wants_gpu_module() {

@@ -116,13 +116,13 @@ impl Session {
     pub(super) fn worker_replaced(&mut self, out: &mut Vec<Command>) {
         self.starting = false;
         self.stopping = false;
-        self.speed.timing = None;
+        self.update_speed(super::speed::SpeedMsg::WorkerLost, out);
         self.data.state = Data::Missing;
         self.worker.backend_known = false;
         // Weights and evaluations asked of the old worker will not come.
         self.pending_weights.clear();
         self.pending_file = None;
-        self.picture_lost(out);
+        self.update_picture(super::picture::PictureMsg::WorkerLost, None, out);
         // The new worker has no models: this session's runs are now like stored ones.
         for view in &mut self.runs {
             view.in_worker = false;

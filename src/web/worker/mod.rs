@@ -8,6 +8,7 @@ mod dataset;
 mod devices;
 mod kept;
 mod measure;
+mod run_observer;
 mod train_run;
 mod weights;
 

@@ -7,20 +7,18 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use web_time::Instant;
 
-use super::kept::{KeptModel, confidence_of, keep};
-use super::{Outbox, Worker, yield_to_events};
+use super::kept::{KeptModel, keep};
+use super::run_observer::RunObserver;
+use super::{Outbox, Worker};
 use crate::backend::BackendKind;
 use crate::data::{Cifar10, Splits};
-use crate::eval::{Evaluation, RunMetrics};
-use crate::history::History;
 use crate::model::Cnn;
 use crate::train::{
-    CancelToken, Observer, ParityReport, RunEnd, TrainConfig, TrainEvent, step_parity, train,
-    train_in_shards,
+    CancelToken, ParityReport, RunEnd, TrainConfig, step_parity, train, train_in_shards,
 };
 use crate::web::device::DeviceDecision;
 use crate::web::device::webgpu::{self, Gpu, WebGpu};
-use crate::web::parallel::{HELPER_SCRIPT, Helpers, Machine, wasm_memory_bytes};
+use crate::web::parallel::{HELPER_SCRIPT, Helpers, Machine};
 use crate::web::protocol::{Event, Stage, TrainRequest};
 
 pub struct Devices {
@@ -279,19 +277,15 @@ async fn train_prepared(
     outbox.post(&Event::Stage {
         stage: Stage::FirstBatch { backend },
     });
-    let mut observer = Poster {
-        outbox: outbox.clone(),
+    let mut observer = RunObserver::new(
+        outbox,
         run,
-        classes: data.classes.clone(),
-        labels: splits.validation.labels.clone(),
-        history: History::default(),
-        evaluation: None,
+        data,
+        &splits,
         requested,
-        first_step_sent: false,
-        last_yield: Instant::now(),
-        stop_if_gpu_lost: gpu.as_ref().map(|_| cancel.clone()),
+        gpu.as_ref().map(|_| cancel.clone()),
         helpers_memory,
-    };
+    );
     let outcome = match &mut helpers {
         Some(pool) => {
             let observer = &mut observer;
@@ -329,82 +323,5 @@ fn ending(end: RunEnd, lost: Option<String>) -> RunEnd<String> {
             error: format!("{lost}; then: {error}"),
         },
         (end, _) => end.described(),
-    }
-}
-
-/// The loop's observer in the worker: every event becomes a message to the page.
-struct Poster {
-    outbox: Outbox,
-    run: String,
-    classes: crate::data::ClassNames,
-    /// The validation labels, for the confidence histogram's right and wrong.
-    labels: Vec<u8>,
-    history: History,
-    evaluation: Option<Evaluation>,
-    requested: Instant,
-    first_step_sent: bool,
-    last_yield: Instant,
-    /// The run's own Stop, pulled (in `pause`) when the GPU it trains on is lost.
-    stop_if_gpu_lost: Option<CancelToken>,
-    /// The helper workers' memory, summed (0 without helpers).
-    helpers_memory: Rc<Cell<u64>>,
-}
-
-impl Observer for Poster {
-    fn on_event(&mut self, event: TrainEvent<'_>) {
-        let run = self.run.clone();
-        match event {
-            TrainEvent::Started { .. } => {}
-            TrainEvent::BatchDone(progress) => {
-                if !self.first_step_sent {
-                    self.first_step_sent = true;
-                    let seconds = self.requested.elapsed().as_secs_f64();
-                    self.outbox.post(&Event::FirstStep {
-                        run: run.clone(),
-                        seconds,
-                    });
-                }
-                self.outbox.post(&Event::Progress {
-                    run,
-                    progress,
-                    memory_bytes: Some(wasm_memory_bytes() + self.helpers_memory.get()),
-                });
-            }
-            TrainEvent::ValidationStarted { epoch } => {
-                self.outbox.post(&Event::Validating { run, epoch });
-            }
-            TrainEvent::EvaluationDone { evaluation, .. } => {
-                self.evaluation = Some(evaluation.clone());
-            }
-            TrainEvent::EpochDone(record) => {
-                self.history.push(record.clone());
-                if let Some(evaluation) = &self.evaluation {
-                    let metrics = RunMetrics::new(evaluation, &self.history, &self.classes);
-                    let confidence = confidence_of(evaluation, &self.labels);
-                    self.outbox.post(&Event::Epoch {
-                        run,
-                        record: record.clone(),
-                        metrics,
-                        confidence,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Yields to the worker's event loop at most every 30 ms: often enough for Stop to land
-    /// before the next batch, rarely enough not to slow a fast GPU.
-    /// Also where a lost GPU stops the run: the loop pauses after every batch, and the loss
-    /// is noticed while it yields.
-    async fn pause(&mut self) {
-        if self.last_yield.elapsed().as_secs_f64() >= 0.03 {
-            yield_to_events(&self.outbox.0).await;
-            self.last_yield = Instant::now();
-        }
-        if let Some(stop) = &self.stop_if_gpu_lost
-            && webgpu::loss().is_some()
-        {
-            stop.cancel();
-        }
     }
 }
