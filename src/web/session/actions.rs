@@ -193,8 +193,8 @@ impl Session {
             return;
         };
         let (Some(t), Some(p)) = (
-            self.data.classes.get(truth),
-            self.data.classes.get(predicted),
+            self.data.classes().get(truth),
+            self.data.classes().get(predicted),
         ) else {
             return;
         };

@@ -1,8 +1,7 @@
-//! The data set: loading it (from the page's folder, another site's on a click, or an
-//! archive on this device), what the worker says while it does, and the augmentation strip's
-//! samples from it.
+//! The data set, a part of the session: loading it (from the page's folder, another site's
+//! on a click, or an archive on this device), what the worker says while it does, and the
+//! augmentation strip's samples from it.
 
-use super::Input;
 use super::redraw::Change;
 use super::{Command, Line, Session};
 use crate::data::Augment;
@@ -17,15 +16,16 @@ pub(super) enum Data {
     Loaded,
 }
 
-/// What the page knows of the data set.
+/// What the page knows of the data set: a part of the session with its own state and
+/// [`DataPart::update`].
 #[derive(Debug, Clone)]
 pub(super) struct DataPart {
-    pub(super) state: Data,
+    state: Data,
     /// Load as soon as the worker is ready (not for another origin's `?data=`).
-    pub(super) autoload: bool,
-    pub(super) classes: Vec<String>,
+    autoload: bool,
+    classes: Vec<String>,
     /// The augmentation and seed the strip of samples shows.
-    pub(super) augment_preview: Option<(Augment, u64)>,
+    augment_preview: Option<(Augment, u64)>,
 }
 
 impl Default for DataPart {
@@ -39,39 +39,104 @@ impl Default for DataPart {
     }
 }
 
-impl Session {
-    /// Load, Clear cache, or a link naming another site's data.
-    pub(super) fn data_input(&mut self, input: Input, out: &mut Vec<Command>) {
-        match input {
-            Input::LoadUrl { base } => {
-                self.start_loading(format!("Loading from {base}"), out);
+/// What happens to the data set.
+pub(super) enum DataMsg {
+    /// Load pressed with a folder's URL.
+    LoadUrl {
+        base: String,
+    },
+    /// An archive picked on this device.
+    LoadArchive {
+        name: String,
+    },
+    ClearCache,
+    /// A link names another site's data: load only when asked.
+    ForeignData {
+        origin: String,
+    },
+    /// What the worker says about the data set (boxed: events are large, the other
+    /// messages small).
+    Event(Box<Event>),
+    /// The form's augmentation and seed, for the strip of samples.
+    Preview {
+        augment: Augment,
+        seed: u64,
+    },
+    /// The worker listens: the data set loads as the page opens.
+    WorkerReady,
+    /// The worker refused what was asked (a load among them), or was replaced: what it was
+    /// loading will not come.
+    LoadLost,
+}
+
+impl DataPart {
+    pub(super) fn update(&mut self, msg: DataMsg) -> Vec<Command> {
+        let mut out = Vec::new();
+        match msg {
+            DataMsg::LoadUrl { base } => {
+                self.start_loading(format!("Loading from {base}"), &mut out);
                 out.push(Command::Post(Request::LoadUrl { base }));
             }
-            Input::LoadArchive { name } => {
-                self.start_loading(format!("Reading {name} on this device…"), out);
+            DataMsg::LoadArchive { name } => {
+                self.start_loading(format!("Reading {name} on this device…"), &mut out);
                 out.push(Command::Post(Request::LoadArchive { name }));
             }
-            Input::ClearCache => out.push(Command::Post(Request::ClearCache)),
-            Input::ForeignData { origin } => {
-                self.data.autoload = false;
+            DataMsg::ClearCache => out.push(Command::Post(Request::ClearCache)),
+            DataMsg::ForeignData { origin } => {
+                self.autoload = false;
                 let text = format!(
                     "This link loads the data set from {origin}, another site: press Load to \
                      fetch it from there, or change the address first."
                 );
                 out.push(Command::Say(Line::DataStatus, text));
             }
-            _ => {}
+            DataMsg::Event(event) => self.event(*event, &mut out),
+            DataMsg::Preview { augment, seed } => {
+                if self.augment_preview != Some((augment, seed)) {
+                    self.augment_preview = Some((augment, seed));
+                    // Else asked for when the data arrives (`Event::DataReady`).
+                    if self.state == Data::Loaded {
+                        out.push(Command::Post(Request::AugmentSamples { augment, seed }));
+                    }
+                }
+            }
+            DataMsg::WorkerReady => {
+                // The batches load as the page opens, from the cache when they were fetched
+                // before: pressing Train is all that is left.
+                if self.state == Data::Missing && self.autoload {
+                    out.push(Command::LoadTypedData);
+                }
+            }
+            DataMsg::LoadLost => {
+                if self.state == Data::Loading {
+                    self.state = Data::Missing;
+                }
+            }
         }
+        out
+    }
+
+    pub(super) fn state(&self) -> Data {
+        self.state
+    }
+
+    pub(super) fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// The worker was replaced: the new one starts without the data.
+    pub(super) fn forget(&mut self) {
+        self.state = Data::Missing;
     }
 
     fn start_loading(&mut self, status: String, out: &mut Vec<Command>) {
-        self.data.state = Data::Loading;
+        self.state = Data::Loading;
         out.push(Command::Hide(Line::DataError));
         out.push(Command::Say(Line::DataStatus, status));
         out.push(Command::DataProgress(0.0));
     }
 
-    pub(super) fn data_event(&mut self, event: Event, out: &mut Vec<Command>) {
+    fn event(&mut self, event: Event, out: &mut Vec<Command>) {
         let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
         match event {
             Event::DataProgress {
@@ -102,15 +167,12 @@ impl Session {
                 cached_files,
                 seconds,
             } => {
-                self.data.state = Data::Loaded;
-                self.stopping = false;
-                self.data.classes = classes;
+                self.state = Data::Loaded;
+                self.classes = classes;
                 out.push(Command::DataProgress(1.0));
                 let text = loaded_line(&source, (train_images, test_images), cached_files, seconds);
                 say(out, Line::DataStatus, text);
-                // The batches were just cached: the storage line would lag by their size.
-                self.changed(Change::Storage);
-                if let Some((augment, seed)) = self.data.augment_preview {
+                if let Some((augment, seed)) = self.augment_preview {
                     out.push(Command::Post(Request::AugmentSamples { augment, seed }));
                 }
             }
@@ -119,8 +181,8 @@ impl Session {
                 class,
                 images,
             } => {
-                let class = self.data.classes.get(class).map_or("?", String::as_str);
-                let what = match self.data.augment_preview {
+                let class = self.classes.get(class).map_or("?", String::as_str);
+                let what = match self.augment_preview {
                     Some((augment, _)) if !augment.is_off() => {
                         format!("as {} epochs see it{}", images.len(), augment.describe())
                     }
@@ -131,8 +193,7 @@ impl Session {
                 out.push(Command::ShowAugmentSamples(images));
             }
             Event::DataFailed { message } => {
-                self.data.state = Data::Missing;
-                self.stopping = false;
+                self.state = Data::Missing;
                 say(out, Line::DataStatus, "The data set is not loaded.".into());
                 say(out, Line::DataError, message);
             }
@@ -142,8 +203,27 @@ impl Session {
                 say(out, Line::DataStatus, text);
             }
             Event::Notice { message } => say(out, Line::DataStatus, message),
+            // `Session::event` hands only the data set's events here.
             _ => {}
         }
+    }
+}
+
+impl Session {
+    /// Hands the data part `msg`. A download that ends (loaded or failed) ends a Stop pressed
+    /// for it; loaded batches are in the cache, so the storage line is drawn again.
+    pub(super) fn update_data(&mut self, msg: DataMsg, out: &mut Vec<Command>) {
+        if let DataMsg::Event(event) = &msg {
+            match **event {
+                Event::DataReady { .. } => {
+                    self.stopping = false;
+                    self.changed(Change::Storage);
+                }
+                Event::DataFailed { .. } => self.stopping = false,
+                _ => {}
+            }
+        }
+        out.extend(self.data.update(msg));
     }
 }
 

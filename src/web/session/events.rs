@@ -1,11 +1,12 @@
 //! What the session does with each event from the worker.
 
+use super::data::DataMsg;
 use super::picture::PictureMsg;
 use super::redraw::Change;
 use super::run_bar::Doing;
 use super::speed::{SpeedMsg, device_name};
 use super::{
-    Command, Data, GalleryShown, Line, RunView, Session, WeightsUse, weights_as, weights_file_name,
+    Command, GalleryShown, Line, RunView, Session, WeightsUse, weights_as, weights_file_name,
 };
 use crate::backend::BackendKind;
 use crate::eval::{ConfidenceHistogram, RunMetrics};
@@ -25,7 +26,7 @@ impl Session {
             | Event::AugmentSamples { .. }
             | Event::DataFailed { .. }
             | Event::CacheCleared { .. }
-            | Event::Notice { .. } => self.data_event(event, out),
+            | Event::Notice { .. } => self.update_data(DataMsg::Event(Box::new(event)), out),
             Event::Stage { .. }
             | Event::SelfCheck { .. }
             | Event::RunStarted { .. }
@@ -265,9 +266,7 @@ impl Session {
         if self.speed.timing() {
             return self.update_speed(SpeedMsg::Failed(message), out);
         }
-        if self.data.state == Data::Loading {
-            self.data.state = Data::Missing;
-        }
+        self.update_data(DataMsg::LoadLost, out);
         if self.pending_file.take().is_some() {
             return out.push(Command::Say(Line::RunsError, message));
         }

@@ -3,10 +3,10 @@
 //! follows from its values is said: the model's summary, its validation set, what is wrong
 //! with it (Train waits), the time estimate and the augmentation strip.
 
-use super::{Command, Data, Line, Session};
+use super::data::DataMsg;
+use super::{Command, Line, Session};
 use crate::web::form::{Field, FormValues, SettingsError, augment_named, model};
 use crate::web::format;
-use crate::web::protocol::Request;
 
 /// The form as the page last showed it.
 #[derive(Debug, Clone, Default)]
@@ -76,13 +76,7 @@ impl Session {
         let (Ok(augment), Ok(seed)) = (augment, seed) else {
             return;
         };
-        if self.data.augment_preview == Some((augment, seed)) {
-            return;
-        }
-        self.data.augment_preview = Some((augment, seed));
-        if self.data.state == Data::Loaded {
-            out.push(Command::Post(Request::AugmentSamples { augment, seed }));
-        }
+        self.update_data(DataMsg::Preview { augment, seed }, out);
     }
 
     /// Its validation size, what is wrong with it (Train waits), and the estimate.

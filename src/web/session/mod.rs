@@ -38,7 +38,7 @@ mod worker_link_tests;
 pub use messages::{Command, Controls, Download, Input, Line, Panel, Prediction};
 pub use run::RunView;
 
-use data::{Data, DataPart};
+use data::{Data, DataMsg, DataPart};
 use form::FormPart;
 use picture::{OwnPicture, PictureContext, PictureMsg, RunModel};
 use run_bar::RunBar;
@@ -150,7 +150,7 @@ impl Session {
     }
 
     pub fn classes(&self) -> &[String] {
-        &self.data.classes
+        self.data.classes()
     }
 
     pub fn gallery(&self) -> Option<&GalleryShown> {
@@ -172,16 +172,16 @@ impl Session {
             train: !running
                 && !timing
                 && self.form.error.is_none()
-                && self.data.state == Data::Loaded
+                && self.data.state() == Data::Loaded
                 && self.worker.backend_known
                 && self.restored,
             // Stop ends a run, or a download of the data set.
-            stop: (running || self.data.state == Data::Loading) && !self.stopping,
-            load: !running && !timing && self.data.state != Data::Loading,
+            stop: (running || self.data.state() == Data::Loading) && !self.stopping,
+            load: !running && !timing && self.data.state() != Data::Loading,
             // The worker does one thing at a time; timing needs no data.
             measure: !running
                 && !timing
-                && self.data.state != Data::Loading
+                && self.data.state() != Data::Loading
                 && self.worker.ready
                 && self.worker.backend_known,
         }
@@ -196,7 +196,7 @@ impl Session {
         if let Some(error) = &self.form.error {
             return Some(format!("Fix the {error} first."));
         }
-        match self.data.state {
+        match self.data.state() {
             Data::Missing => {
                 return Some("Load the data set first (Data, at the top of the page).".into());
             }
@@ -209,7 +209,7 @@ impl Session {
 
     /// The data set is loaded (the Data panel can fold to its status line).
     pub fn data_loaded(&self) -> bool {
-        self.data.state == Data::Loaded
+        self.data.state() == Data::Loaded
     }
 
     /// The form field that keeps Train disabled.
@@ -232,7 +232,7 @@ impl Session {
         let view = run.and_then(|r| self.runs.iter().find(|v| v.name() == r));
         let context = PictureContext {
             run: view.map(|view| (view.name(), model(view))),
-            classes: &self.data.classes,
+            classes: self.data.classes(),
         };
         out.extend(self.picture.update(msg, &context));
     }
@@ -244,10 +244,14 @@ impl Session {
             Input::BadMessage(message) => out.push(Command::Say(Line::RunError, message)),
             Input::WorkerError(message) => self.worker_failed(message, &mut out),
             Input::Restored(stored) => self.restore(stored, &mut out),
-            Input::LoadUrl { .. }
-            | Input::LoadArchive { .. }
-            | Input::ClearCache
-            | Input::ForeignData { .. } => self.data_input(input, &mut out),
+            Input::LoadUrl { base } => self.update_data(DataMsg::LoadUrl { base }, &mut out),
+            Input::LoadArchive { name } => {
+                self.update_data(DataMsg::LoadArchive { name }, &mut out)
+            }
+            Input::ClearCache => self.update_data(DataMsg::ClearCache, &mut out),
+            Input::ForeignData { origin } => {
+                self.update_data(DataMsg::ForeignData { origin }, &mut out)
+            }
             Input::Train { form, now } => self.train(&form, now, &mut out),
             Input::MeasureSpeed(form) => self.measure_speed(&form, &mut out),
             Input::Stop if self.controls().stop => {

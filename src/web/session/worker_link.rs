@@ -1,9 +1,10 @@
 //! The link to the training worker: whether it listens yet (requests wait until it does),
 //! what it said about WebGPU and its module, and its replacement after a crash.
 
+use super::data::DataMsg;
 use super::events::GPU_LOST;
 use super::redraw::Change;
-use super::{Command, Data, Line, Session};
+use super::{Command, Line, Session};
 use crate::train::RunEnd;
 use crate::web::protocol::{AdapterInfo, Event, Request};
 
@@ -59,11 +60,7 @@ impl Session {
                 self.worker.ready = true;
                 out.push(Command::Post(Request::Init));
                 out.extend(self.worker.queued.drain(..).map(Command::Post));
-                // The batches load as the page opens, from the cache when they were fetched
-                // before: pressing Train is all that is left.
-                if self.data.state == Data::Missing && self.data.autoload {
-                    out.push(Command::LoadTypedData);
-                }
+                self.update_data(DataMsg::WorkerReady, out);
             }
             Event::Backend {
                 webgpu,
@@ -117,7 +114,7 @@ impl Session {
         self.starting = false;
         self.stopping = false;
         self.update_speed(super::speed::SpeedMsg::WorkerLost, out);
-        self.data.state = Data::Missing;
+        self.data.forget();
         self.worker.backend_known = false;
         // Weights and evaluations asked of the old worker will not come.
         self.pending_weights.clear();
