@@ -1,6 +1,7 @@
 //! What the session does with each thing the user does, and with the stored runs.
 
 use super::redraw::Change;
+use super::run_bar::BarMsg;
 use super::{
     Command, Download, Line, PendingFile, RunView, Session, WeightsUse, run, weights_file_name,
 };
@@ -36,7 +37,7 @@ impl Session {
         self.running = Some(name.clone());
         self.starting = true;
         self.stopping = false;
-        self.bar.note = None;
+        self.update_bar(BarMsg::Train, out);
         out.push(Command::Post(Request::Train(request)));
         out.push(Command::EpochProgress(0.0));
         out.push(Command::Say(Line::FirstStep, "–".into()));

@@ -3,7 +3,7 @@
 use super::data::DataMsg;
 use super::picture::PictureMsg;
 use super::redraw::Change;
-use super::run_bar::Doing;
+use super::run_bar::{BarMsg, Doing};
 use super::speed::{SpeedMsg, device_name};
 use super::{
     Command, GalleryShown, Line, RunView, Session, WeightsUse, weights_as, weights_file_name,
@@ -276,7 +276,7 @@ impl Session {
         {
             self.starting = false;
             self.runs.retain(|r| r.name() != name);
-            self.bar.note = Some(format!("{name} did not start."));
+            self.update_bar(BarMsg::Refused(format!("{name} did not start.")), out);
             self.changed(Change::RunsListed);
         }
         out.push(Command::Say(Line::RunError, message));

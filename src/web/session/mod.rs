@@ -41,7 +41,7 @@ pub use run::RunView;
 use data::{Data, DataMsg, DataPart};
 use form::FormPart;
 use picture::{OwnPicture, PictureContext, PictureMsg, RunModel};
-use run_bar::RunBar;
+use run_bar::{BarMsg, RunBar};
 use speed::SpeedPart;
 use worker_link::WorkerLink;
 
@@ -306,7 +306,7 @@ impl Session {
                 self.update_picture(PictureMsg::Ask, run.as_deref(), &mut out)
             }
         }
-        self.say_run_bar(&mut out);
+        self.update_bar(BarMsg::Say, &mut out);
         self.switch_module_if_needed(&mut out);
         let changes = std::mem::take(&mut self.changes);
         out.extend(redraw::panels(&changes).into_iter().map(Command::Redraw));

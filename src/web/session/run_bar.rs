@@ -10,13 +10,65 @@ use crate::web::protocol::Stage;
 use crate::web::saved::Origin;
 use crate::web::{estimate, format};
 
-/// The bar's lines as last said, and a note that stands in for a run that never started.
+/// The bar's lines as last said, and a note that stands in for a run that never started: a
+/// part of the session with its own state and [`RunBar::update`].
 #[derive(Debug, Clone)]
 pub(super) struct RunBar {
     /// The progress line and the status as last said.
     said: (String, String),
     /// Says why the bar has no run to speak of (a refused Train), until the next Train.
-    pub(super) note: Option<String>,
+    note: Option<String>,
+}
+
+/// What happens to the bar.
+pub(super) enum BarMsg {
+    /// A Train was refused: the note stands in for its run.
+    Refused(String),
+    /// Train was pressed: the note is dropped.
+    Train,
+    /// The update is done: say the lines the state changed.
+    Say,
+}
+
+/// What the bar reads of the rest of the session.
+pub(super) struct BarContext<'a> {
+    /// The run in progress, else the newest.
+    pub run: Option<&'a RunView>,
+    /// A run is in progress.
+    pub running: bool,
+}
+
+impl RunBar {
+    pub(super) fn update(&mut self, msg: BarMsg, context: &BarContext) -> Vec<Command> {
+        let mut out = Vec::new();
+        match msg {
+            BarMsg::Refused(note) => self.note = Some(note),
+            BarMsg::Train => self.note = None,
+            BarMsg::Say => self.say(context, &mut out),
+        }
+        out
+    }
+
+    /// Says the bar's lines where the state changed them since they were last said.
+    fn say(&mut self, context: &BarContext, out: &mut Vec<Command>) {
+        let run = context.run;
+        let progress = run.map_or_else(|| NO_RUN.to_string(), RunView::progress_line);
+        let status = match (&self.note, run) {
+            // A refused Train: its run is gone, and the note says so until the next one.
+            (Some(note), _) if !context.running => note.clone(),
+            (_, Some(run)) => run.status_line(),
+            (_, None) => String::new(),
+        };
+        for (line, text, said) in [
+            (Line::Progress, progress, &mut self.said.0),
+            (Line::RunStatus, status, &mut self.said.1),
+        ] {
+            if *said != text {
+                out.push(Command::Say(line, text.clone()));
+                *said = text;
+            }
+        }
+    }
 }
 
 impl Default for RunBar {
@@ -142,26 +194,16 @@ impl RunView {
 }
 
 impl Session {
-    /// Says the bar's lines where the state changed them since they were last said.
-    pub(super) fn say_run_bar(&mut self, out: &mut Vec<Command>) {
-        // The run in progress, else the newest.
-        let run = self.history_run();
-        let progress = run.map_or_else(|| NO_RUN.to_string(), RunView::progress_line);
-        let status = match (&self.bar.note, run) {
-            // A refused Train: its run is gone, and the note says so until the next one.
-            (Some(note), _) if self.running.is_none() => note.clone(),
-            (_, Some(run)) => run.status_line(),
-            (_, None) => String::new(),
+    /// Hands the run bar `msg`, with the run it speaks of.
+    pub(super) fn update_bar(&mut self, msg: BarMsg, out: &mut Vec<Command>) {
+        let running = self.running.as_deref();
+        let context = BarContext {
+            run: running
+                .and_then(|name| self.runs.iter().find(|r| r.name() == name))
+                .or(self.runs.last()),
+            running: running.is_some(),
         };
-        for (line, text, said) in [
-            (Line::Progress, progress, &mut self.bar.said.0),
-            (Line::RunStatus, status, &mut self.bar.said.1),
-        ] {
-            if *said != text {
-                out.push(Command::Say(line, text.clone()));
-                *said = text;
-            }
-        }
+        out.extend(self.bar.update(msg, &context));
     }
 
     /// Records what the run in progress does now.
