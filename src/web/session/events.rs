@@ -52,7 +52,7 @@ impl Session {
             }
             Event::SpeedFailed { message } => self.update_speed(SpeedMsg::Failed(message), out),
             Event::Refused { message } => self.refused(message, out),
-            Event::Crashed { message } if self.worker.ready => self.crashed(message, out),
+            Event::Crashed { message } if self.worker.ready() => self.crashed(message, out),
             // Its WebAssembly never started (a module that did not download or compile):
             // another worker would fail the same way, so no retry.
             Event::Crashed { message } => {
@@ -146,7 +146,7 @@ impl Session {
             model: config.model.clone(),
         };
         self.update_speed(started, out);
-        let device = match (backend, &self.worker.webgpu) {
+        let device = match (backend, self.worker.webgpu()) {
             (BackendKind::Wgpu, Some(info)) => info.label(),
             (BackendKind::Wgpu, None) => "unnamed adapter".into(),
             (BackendKind::Flex, _) => format::cpu_workers_label(workers),

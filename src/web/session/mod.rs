@@ -173,7 +173,7 @@ impl Session {
                 && !timing
                 && self.form.error.is_none()
                 && self.data.state() == Data::Loaded
-                && self.worker.backend_known
+                && self.worker.backend_known()
                 && self.restored,
             // Stop ends a run, or a download of the data set.
             stop: (running || self.data.state() == Data::Loading) && !self.stopping,
@@ -182,8 +182,8 @@ impl Session {
             measure: !running
                 && !timing
                 && self.data.state() != Data::Loading
-                && self.worker.ready
-                && self.worker.backend_known,
+                && self.worker.ready()
+                && self.worker.backend_known(),
         }
     }
 
@@ -203,7 +203,7 @@ impl Session {
             Data::Loading => return Some("Waiting for the data set to load…".into()),
             Data::Loaded => {}
         }
-        (!(self.worker.backend_known && self.restored))
+        (!(self.worker.backend_known() && self.restored))
             .then(|| "Starting the training worker…".to_string())
     }
 

@@ -12,7 +12,7 @@ use crate::web::protocol::BackendChoice;
 impl Session {
     /// Whether the form's choice needs WebGPU that this worker's module cannot train on.
     pub(super) fn wants_gpu_module(&self) -> bool {
-        if !self.worker.ready || !self.worker.backend_known || self.worker.gpu_module {
+        if !self.worker.ready() || !self.worker.backend_known() || self.worker.gpu_module() {
             return false;
         }
         let choice = self
@@ -21,7 +21,7 @@ impl Session {
             .as_ref()
             .and_then(|form| BackendChoice::parse(form.get(Field::Backend)))
             .unwrap_or(BackendChoice::Auto);
-        decide(choice, self.worker.webgpu.as_ref(), None) == DeviceDecision::WebGpu
+        decide(choice, self.worker.webgpu(), None) == DeviceDecision::WebGpu
     }
 
     /// Restarts the worker with the GPU module when the form needs it and the worker is idle

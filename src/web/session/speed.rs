@@ -205,7 +205,7 @@ impl Session {
                 .values
                 .as_ref()
                 .and_then(|f| f.to_request(String::new()).ok()),
-            adapter: self.worker.webgpu.as_ref(),
+            adapter: self.worker.webgpu(),
         };
         out.extend(self.speed.update(msg, &context));
     }

@@ -297,7 +297,7 @@ fn a_refused_train_is_not_kept_as_a_run() {
 pub(super) fn ready_with(mut s: Session) -> Session {
     let fresh = ready();
     s.data = fresh.data;
-    s.worker.backend_known = true;
+    s.worker = fresh.worker;
     s
 }
 

@@ -8,22 +8,91 @@ use super::{Command, Line, Session};
 use crate::train::RunEnd;
 use crate::web::protocol::{AdapterInfo, Event, Request};
 
-/// What the page knows of the worker.
+/// What the page knows of the worker: a part of the session with its own state and
+/// [`WorkerLink::update`].
 #[derive(Debug, Clone, Default)]
 pub(super) struct WorkerLink {
     /// It has said Ready (it runs; a failure after this is a crash to recover from).
-    pub(super) ready: bool,
+    ready: bool,
     /// It has answered whether WebGPU opened.
-    pub(super) backend_known: bool,
+    backend_known: bool,
     /// Its module has burn's WebGPU backend (`module.rs`).
-    pub(super) gpu_module: bool,
-    pub(super) webgpu: Option<AdapterInfo>,
+    gpu_module: bool,
+    webgpu: Option<AdapterInfo>,
     /// Requests made before it listens: a worker drops messages that arrive before its
     /// handler is installed, so they wait for `Event::Ready`.
-    pub(super) queued: Vec<Request>,
+    queued: Vec<Request>,
+}
+
+/// What happens to the link.
+pub(super) enum LinkMsg {
+    /// The worker listens: it is asked to open WebGPU, and the requests held are sent.
+    Ready,
+    /// What it said about WebGPU and its module.
+    Backend {
+        webgpu: Option<AdapterInfo>,
+        problem: Option<String>,
+        gpu_module: bool,
+    },
+    /// It is being replaced: the next one starts from Ready.
+    Replaced,
 }
 
 impl WorkerLink {
+    pub(super) fn update(&mut self, msg: LinkMsg) -> Vec<Command> {
+        let mut out = Vec::new();
+        match msg {
+            LinkMsg::Ready => {
+                self.ready = true;
+                out.push(Command::Post(Request::Init));
+                out.extend(self.queued.drain(..).map(Command::Post));
+            }
+            LinkMsg::Backend {
+                webgpu,
+                problem,
+                gpu_module,
+            } => {
+                self.gpu_module = gpu_module;
+                let text = match (&webgpu, &problem) {
+                    (Some(info), _) => info.label(),
+                    (None, Some(problem)) => {
+                        format!("not available ({problem}); training runs on the CPU")
+                    }
+                    (None, None) => "not available".to_string(),
+                };
+                out.push(Command::Say(Line::Adapter, text));
+                self.webgpu = webgpu;
+                self.backend_known = true;
+            }
+            LinkMsg::Replaced => {
+                self.ready = false;
+                self.backend_known = false;
+                self.queued.clear();
+            }
+        }
+        out
+    }
+
+    /// It has said Ready.
+    pub(super) fn ready(&self) -> bool {
+        self.ready
+    }
+
+    /// It has said whether WebGPU opened.
+    pub(super) fn backend_known(&self) -> bool {
+        self.backend_known
+    }
+
+    /// Its module has burn's WebGPU backend.
+    pub(super) fn gpu_module(&self) -> bool {
+        self.gpu_module
+    }
+
+    /// The WebGPU adapter it reported.
+    pub(super) fn webgpu(&self) -> Option<&AdapterInfo> {
+        self.webgpu.as_ref()
+    }
+
     /// Holds back the requests in `out` until the worker listens.
     pub(super) fn hold(&mut self, out: &mut Vec<Command>) {
         if self.ready {
@@ -53,13 +122,11 @@ impl Session {
         out.push(Command::Say(Line::RunError, text));
     }
 
+    /// Ready or Backend from the worker.
     pub(super) fn worker_event(&mut self, event: Event, out: &mut Vec<Command>) {
-        let say = |out: &mut Vec<Command>, line, text: String| out.push(Command::Say(line, text));
         match event {
             Event::Ready => {
-                self.worker.ready = true;
-                out.push(Command::Post(Request::Init));
-                out.extend(self.worker.queued.drain(..).map(Command::Post));
+                out.extend(self.worker.update(LinkMsg::Ready));
                 self.update_data(DataMsg::WorkerReady, out);
             }
             Event::Backend {
@@ -67,17 +134,12 @@ impl Session {
                 problem,
                 gpu_module,
             } => {
-                self.worker.gpu_module = gpu_module;
-                let text = match (&webgpu, &problem) {
-                    (Some(info), _) => info.label(),
-                    (None, Some(problem)) => {
-                        format!("not available ({problem}); training runs on the CPU")
-                    }
-                    (None, None) => "not available".to_string(),
+                let backend = LinkMsg::Backend {
+                    webgpu,
+                    problem,
+                    gpu_module,
                 };
-                say(out, Line::Adapter, text);
-                self.worker.webgpu = webgpu;
-                self.worker.backend_known = true;
+                out.extend(self.worker.update(backend));
             }
             _ => {}
         }
@@ -115,7 +177,6 @@ impl Session {
         self.stopping = false;
         self.update_speed(super::speed::SpeedMsg::WorkerLost, out);
         self.data.forget();
-        self.worker.backend_known = false;
         // Weights and evaluations asked of the old worker will not come.
         self.pending_weights.clear();
         self.pending_file = None;
@@ -125,7 +186,6 @@ impl Session {
             view.in_worker = false;
         }
         self.changed(Change::ModelsGone);
-        self.worker.ready = false;
-        self.worker.queued.clear();
+        out.extend(self.worker.update(LinkMsg::Replaced));
     }
 }
