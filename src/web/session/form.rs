@@ -5,47 +5,81 @@
 
 use super::data::DataMsg;
 use super::{Command, Line, Session};
+use crate::data::Augment;
 use crate::web::form::{Field, FormValues, SettingsError, augment_named, model};
 use crate::web::format;
 
-/// The form as the page last showed it.
+/// The form as the page last showed it: a part of the session with its own state and
+/// [`FormPart::update`].
 #[derive(Debug, Clone, Default)]
 pub(super) struct FormPart {
     /// Its values, for the time estimate; none until the page opened.
-    pub(super) values: Option<FormValues>,
+    values: Option<FormValues>,
     /// What is wrong with it, if anything: Train waits for a form that makes a run.
-    pub(super) error: Option<SettingsError>,
+    error: Option<SettingsError>,
 }
 
-impl Session {
+/// What happens to the form.
+pub(super) enum FormMsg {
     /// The page opened with these values and this address hash (a shared link's settings,
     /// or empty). A link fills the form in; it never starts training.
-    pub(super) fn form_opened(&mut self, page: FormValues, hash: &str, out: &mut Vec<Command>) {
-        let mut form = page.clone();
-        if !hash.trim_start_matches('#').is_empty() {
-            let notice = match FormValues::from_hash(hash, &page) {
-                Ok(values) => {
-                    form = values;
-                    "Settings from the shared link are filled in: press Train to run them."
-                        .to_string()
-                }
-                Err(error) => {
-                    format!("The link's settings were ignored ({error}); the defaults are shown.")
-                }
-            };
-            out.push(Command::Say(Line::ShareNotice, notice));
-        }
-        self.show_form(&page, form.opened(), out);
-    }
-
+    Opened { page: FormValues, hash: String },
     /// The user changed `field`; `page` is the form as it now shows.
-    pub(super) fn form_edited(&mut self, field: Field, page: FormValues, out: &mut Vec<Command>) {
-        let form = page.clone().edited(field);
-        self.show_form(&page, form, out);
+    Edited { field: Field, page: FormValues },
+}
+
+impl FormPart {
+    pub(super) fn update(&mut self, msg: FormMsg) -> Vec<Command> {
+        let mut out = Vec::new();
+        match msg {
+            FormMsg::Opened { page, hash } => {
+                let mut form = page.clone();
+                if !hash.trim_start_matches('#').is_empty() {
+                    let notice = match FormValues::from_hash(&hash, &page) {
+                        Ok(values) => {
+                            form = values;
+                            "Settings from the shared link are filled in: press Train to run \
+                             them."
+                                .to_string()
+                        }
+                        Err(error) => format!(
+                            "The link's settings were ignored ({error}); the defaults are shown."
+                        ),
+                    };
+                    out.push(Command::Say(Line::ShareNotice, notice));
+                }
+                self.show(&page, form.opened(), &mut out);
+            }
+            FormMsg::Edited { field, page } => {
+                let form = page.clone().edited(field);
+                self.show(&page, form, &mut out);
+            }
+        }
+        out
     }
 
-    /// The form is now `form`: fill in what the page does not show yet, and say what follows.
-    fn show_form(&mut self, page: &FormValues, form: FormValues, out: &mut Vec<Command>) {
+    /// Its values, once the page opened.
+    pub(super) fn values(&self) -> Option<&FormValues> {
+        self.values.as_ref()
+    }
+
+    /// What keeps it from making a run.
+    pub(super) fn error(&self) -> Option<&SettingsError> {
+        self.error.as_ref()
+    }
+
+    /// The augmentation and seed it holds, where both are values a run would take: what the
+    /// strip of samples shows.
+    pub(super) fn augmentation(&self) -> Option<(Augment, u64)> {
+        let form = self.values.as_ref()?;
+        let augment = augment_named(&form[Field::Augment]).ok()?;
+        let seed = form.get(Field::Seed).parse::<u64>().ok()?;
+        Some((augment, seed))
+    }
+
+    /// The form is now `form`: fill in what the page does not show yet, and say what follows:
+    /// the model's summary when the model changed, its validation set.
+    fn show(&mut self, page: &FormValues, form: FormValues, out: &mut Vec<Command>) {
         let filled: Vec<(Field, String)> = form
             .changed_from(page)
             .into_iter()
@@ -54,7 +88,7 @@ impl Session {
         if !filled.is_empty() {
             out.push(Command::FillForm(filled));
         }
-        let before = self.form.values.as_ref();
+        let before = self.values.as_ref();
         let model_changed = before.is_none_or(|before| {
             before[Field::Model] != form[Field::Model]
                 || before[Field::Layers] != form[Field::Layers]
@@ -63,32 +97,25 @@ impl Session {
             let preview = model::preview(&form[Field::Model], &form[Field::Layers]);
             out.push(Command::ShowModel(preview));
         }
-        self.follow_augmentation(&form, out);
-        self.form_changed(form, out);
-    }
-
-    /// The strip of samples shows the form's augmentation and seed: asked of the worker when
-    /// they change to values a run would take, once the data is there (else when it arrives:
-    /// see `Event::DataReady`).
-    fn follow_augmentation(&mut self, form: &FormValues, out: &mut Vec<Command>) {
-        let augment = augment_named(&form[Field::Augment]);
-        let seed = form.get(Field::Seed).parse::<u64>();
-        let (Ok(augment), Ok(seed)) = (augment, seed) else {
-            return;
-        };
-        self.update_data(DataMsg::Preview { augment, seed }, out);
-    }
-
-    /// Its validation size, what is wrong with it (Train waits), and the estimate.
-    fn form_changed(&mut self, values: FormValues, out: &mut Vec<Command>) {
-        let request = values.to_request(String::new());
+        let request = form.to_request(String::new());
         let size = match &request {
             Ok(r) => format!("Validates on {}.", format::validation_size(r.data)),
             Err(_) => String::new(),
         };
         out.push(Command::Say(Line::ValidationSize, size));
-        self.form.error = request.err();
-        self.form.values = Some(values);
+        self.error = request.err();
+        self.values = Some(form);
+    }
+}
+
+impl Session {
+    /// Hands the form part `msg`; what follows from its values elsewhere comes after: the
+    /// strip of samples follows its augmentation, and the estimate is said again.
+    pub(super) fn update_form(&mut self, msg: FormMsg, out: &mut Vec<Command>) {
+        out.extend(self.form.update(msg));
+        if let Some((augment, seed)) = self.form.augmentation() {
+            self.update_data(DataMsg::Preview { augment, seed }, out);
+        }
         self.say_estimate(out);
     }
 }

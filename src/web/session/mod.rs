@@ -7,13 +7,15 @@
 //! tested natively (`tests.rs`).
 
 mod actions;
+#[cfg(test)]
+mod actions_tests;
 mod data;
 #[cfg(test)]
 mod data_tests;
 mod events;
 mod form;
 #[cfg(test)]
-mod kept_tests;
+mod form_tests;
 mod messages;
 mod module;
 #[cfg(test)]
@@ -24,13 +26,13 @@ mod picture_tests;
 mod redraw;
 mod run;
 mod run_bar;
+#[cfg(test)]
+mod run_bar_tests;
 mod speed;
 #[cfg(test)]
 mod speed_tests;
 #[cfg(test)]
 pub(crate) mod tests;
-#[cfg(test)]
-mod words_tests;
 mod worker_link;
 #[cfg(test)]
 mod worker_link_tests;
@@ -39,7 +41,7 @@ pub use messages::{Command, Controls, Download, Input, Line, Panel, Prediction};
 pub use run::RunView;
 
 use data::{Data, DataMsg, DataPart};
-use form::FormPart;
+use form::{FormMsg, FormPart};
 use picture::{OwnPicture, PictureContext, PictureMsg, RunModel};
 use run_bar::{BarMsg, RunBar};
 use speed::SpeedPart;
@@ -171,7 +173,7 @@ impl Session {
         Controls {
             train: !running
                 && !timing
-                && self.form.error.is_none()
+                && self.form.error().is_none()
                 && self.data.state() == Data::Loaded
                 && self.worker.backend_known()
                 && self.restored,
@@ -193,7 +195,7 @@ impl Session {
         if self.running.is_some() || self.speed.timing() {
             return None;
         }
-        if let Some(error) = &self.form.error {
+        if let Some(error) = self.form.error() {
             return Some(format!("Fix the {error} first."));
         }
         match self.data.state() {
@@ -214,7 +216,7 @@ impl Session {
 
     /// The form field that keeps Train disabled.
     pub fn invalid_field(&self) -> Option<Field> {
-        self.form.error.as_ref().map(|e| e.field)
+        self.form.error().map(|e| e.field)
     }
 
     /// Hands the picture part `msg`, about `run`'s model.
@@ -292,8 +294,13 @@ impl Session {
                 }
             }
             Input::KeepWeights(keep) => self.keep_weights = keep,
-            Input::FormOpened { form, hash } => self.form_opened(form, &hash, &mut out),
-            Input::FormEdited { field, form } => self.form_edited(field, form, &mut out),
+            Input::FormOpened { form, hash } => {
+                let opened = FormMsg::Opened { page: form, hash };
+                self.update_form(opened, &mut out)
+            }
+            Input::FormEdited { field, form } => {
+                self.update_form(FormMsg::Edited { field, page: form }, &mut out)
+            }
             Input::Picture { name, run, pixels } => {
                 let chosen = PictureMsg::Chosen { name, pixels };
                 self.update_picture(chosen, run.as_deref(), &mut out);

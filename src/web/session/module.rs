@@ -17,8 +17,7 @@ impl Session {
         }
         let choice = self
             .form
-            .values
-            .as_ref()
+            .values()
             .and_then(|form| BackendChoice::parse(form.get(Field::Backend)))
             .unwrap_or(BackendChoice::Auto);
         decide(choice, self.worker.webgpu(), None) == DeviceDecision::WebGpu

@@ -202,8 +202,7 @@ impl Session {
         let context = SpeedContext {
             request: self
                 .form
-                .values
-                .as_ref()
+                .values()
                 .and_then(|f| f.to_request(String::new()).ok()),
             adapter: self.worker.webgpu(),
         };

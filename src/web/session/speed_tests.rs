@@ -1,7 +1,7 @@
 //! The time estimate under the form: unknown until a run or Measure speed has measured this
 //! device's speed, then minutes for whatever the form holds.
 
-use super::tests::{form_is, posted, ready, train, worker};
+use super::tests::{form_is, posted, ready, said, train, worker};
 use super::*;
 use crate::backend::BackendKind;
 use crate::model::Architecture;
@@ -279,4 +279,50 @@ fn speeds_are_kept_for_each_count_of_cpu_workers() {
         panic!("one train request: {commands:?}");
     };
     assert_eq!(request.workers, crate::web::parallel::CpuWorkers::Count(3));
+}
+
+#[test]
+fn a_speed_is_used_for_its_own_model_first() {
+    use crate::train::SpeedSample;
+    let mut s = ready();
+    let mut form = tutorial();
+    form.set(Field::Backend, "cpu");
+    s.update(form_is(form.clone()));
+    s.update(Input::MeasureSpeed(form.clone()));
+    let sample = |images_per_second| SpeedSample {
+        gpu: None,
+        batch_size: 64,
+        steps: 3,
+        first_step_seconds: 1.0,
+        images_per_second,
+    };
+    worker(
+        &mut s,
+        Event::SpeedMeasured {
+            backend: crate::backend::BackendKind::Flex,
+            sample: sample(200.0),
+            workers: 1,
+        },
+    );
+    form.set(Field::Model, "fast94");
+    let out = s.update(form_is(form.clone()));
+    let line = said(&out, Line::Estimate).unwrap();
+    assert!(line.contains("Another model's speed"), "{line}");
+    s.update(Input::MeasureSpeed(form.clone()));
+    worker(
+        &mut s,
+        Event::SpeedMeasured {
+            backend: crate::backend::BackendKind::Flex,
+            sample: sample(20.0),
+            workers: 1,
+        },
+    );
+    let out = s.update(form_is(form.clone()));
+    let line = said(&out, Line::Estimate).unwrap();
+    assert!(!line.contains("Another model"), "{line}");
+    // Back to plain: its own speed again, not fast94's newer one.
+    form.set(Field::Model, "plain");
+    let out = s.update(form_is(form));
+    let line = said(&out, Line::Estimate).unwrap();
+    assert!(line.contains("steps of `plain`"), "{line}");
 }

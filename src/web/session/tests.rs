@@ -360,3 +360,26 @@ fn progress_moves_the_live_point_and_an_epoch_replaces_it() {
     assert!(commands.contains(&Command::Persist("plain".into())));
     assert_eq!(s.runs()[0].live, None);
 }
+
+#[test]
+fn train_says_what_it_waits_for() {
+    let mut s = Session::default();
+    assert_eq!(
+        s.train_reason().as_deref(),
+        Some("Load the data set first (Data, at the top of the page).")
+    );
+    s.update(Input::LoadUrl {
+        base: "http://localhost/data/".into(),
+    });
+    assert_eq!(
+        s.train_reason().as_deref(),
+        Some("Waiting for the data set to load…")
+    );
+    let mut s = ready();
+    train(&mut s, "plain");
+    assert_eq!(
+        s.train_reason(),
+        None,
+        "the run bar speaks while a run trains"
+    );
+}

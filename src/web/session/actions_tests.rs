@@ -1,6 +1,7 @@
-//! Runs kept and let go: stored runs restored in order, weights downloaded or kept, runs
-//! removed (never the running one) and forgotten by the worker, weights files evaluated
-//! into an honest record, and a cell's images paged through.
+//! What the user does with runs (`actions.rs`): Train brings the results into view, stored
+//! runs are restored in order, weights downloaded or kept, runs removed (never the running
+//! one) and forgotten by the worker, weights files evaluated into an honest record, a cell's
+//! images paged through, and reports made.
 
 use super::tests::*;
 use super::*;
@@ -350,5 +351,37 @@ fn a_report_is_of_one_run_or_of_the_ticked_ones_in_order() {
                 runs: vec!["deeper".into()],
                 file: "cifar-lab-report.html".into(),
             })
+    );
+}
+
+#[test]
+fn train_brings_the_results_into_view_and_ends_a_shared_links_notice() {
+    let mut s = ready();
+    let out = train(&mut s, "plain");
+    assert!(out.contains(&Command::RevealResults));
+    assert_eq!(said(&out, Line::ShareNotice), Some(""));
+    assert_eq!(said(&out, Line::Progress), Some("plain: starting…"));
+}
+
+#[test]
+fn a_running_runs_cell_says_when_its_images_come() {
+    let mut s = ready();
+    train(&mut s, "plain");
+    epoch(&mut s, "plain", 1);
+    let out = s.update(Input::OpenGallery {
+        run: "plain".into(),
+        truth: 3,
+        predicted: 5,
+    });
+    assert!(
+        super::tests::posted(&out).is_empty(),
+        "no request the worker cannot serve"
+    );
+    assert_eq!(
+        said(&out, Line::GalleryCaption),
+        Some(
+            "plain is training: its images of true cat → predicted dog can be seen once it \
+             ends or is stopped."
+        )
     );
 }
