@@ -20,10 +20,10 @@ use cifar_lab::train::{
     CancelToken, NoObserver, ParityReport, RandomSteps, RunEnd, SpeedBudget, StepMeter,
     TrainConfig, measure_speed, step_parity, train,
 };
-use cifar_lab::web::canvas::{paint_confusion, paint_curves};
 use cifar_lab::web::device::webgpu::{WebGpu, device_lost, open_webgpu};
+use cifar_lab::web::js::canvas::{paint_confusion, paint_curves};
+use cifar_lab::web::js::{envelope, gpu_meter};
 use cifar_lab::web::protocol::{AdapterInfo, Event, Request};
-use cifar_lab::web::{envelope, gpu_meter};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

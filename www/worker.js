@@ -9,7 +9,7 @@ try {
   const { default: init } = await import(`./${name}.js`);
   await init({ module_or_path: new URL(`./${name}_bg.wasm`, import.meta.url) });
 } catch (error) {
-  // The envelope of src/web/envelope.rs: the event's JSON under `json`.
+  // The envelope of src/web/js/envelope.rs: the event's JSON under `json`.
   const event = { type: 'crashed', message: `the worker's WebAssembly did not start: ${error}` };
   postMessage({ json: JSON.stringify(event) });
 }

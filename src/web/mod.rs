@@ -3,17 +3,17 @@
 //! fetched only where WebGPU trains).
 //!
 //! Plain Rust, tested natively: [`protocol`] (what page and worker say to each other),
-//! [`session`] (the page's state and its `update`: every decision the page makes),
-//! [`form`] (the training form's fields in one table, their checks, rules and share links),
-//! [`device`] (which device a run, a measurement or an evaluation uses), [`estimate`] (time left), [`retry`] (when a
-//! download is tried again), [`saved`] (a run as
-//! IndexedDB keeps it), [`shelf`] (the models the worker keeps), [`parallel`] (a CPU run in
-//! several workers: how many, and what they say to each other; its lead and helper sides are
-//! wasm32-only) and [`format`] (the words the page shows). The wasm32-only web-sys layer around
-//! them: [`worker`] (fetch + cache, WebGPU,
-//! the training loop's observer), `page` (DOM events in, the session's commands applied,
-//! IndexedDB), [`canvas`] (the plot module on a canvas) and [`gpu_meter`] (WebGPU's work
-//! counted); [`device`]'s web-sys half opens the device it decides on.
+//! [`session`] (the page's state and its `update`: every decision the page makes), [`form`]
+//! (the training form's fields in one table, their checks, rules and share links), [`device`]
+//! (which device a run, a measurement or an evaluation uses), [`parallel`] (a CPU run in
+//! several workers: how many, and what they say), [`estimate`] (time left), [`retry`] (when a
+//! download is tried again), [`saved`] (a run as IndexedDB keeps it), [`shelf`] (the models
+//! the worker keeps) and [`format`] (the words the page shows).
+//!
+//! wasm32 only, the web-sys layer around them: `page` (DOM events in, the session's commands
+//! applied, IndexedDB), [`worker`] (the training worker's requests), [`js`] (the browser's APIs
+//! both use), and the web-sys halves of [`device`] (opening WebGPU) and [`parallel`] (the lead's
+//! helper workers, and a helper's side).
 
 pub mod device;
 pub mod estimate;
@@ -27,24 +27,14 @@ pub mod session;
 pub mod shelf;
 
 #[cfg(target_arch = "wasm32")]
-pub mod canvas;
-#[cfg(target_arch = "wasm32")]
-mod canvas_text;
-#[cfg(target_arch = "wasm32")]
-mod dom;
-#[cfg(target_arch = "wasm32")]
-pub mod envelope;
-#[cfg(target_arch = "wasm32")]
-mod error;
-#[cfg(target_arch = "wasm32")]
-pub mod gpu_meter;
+pub mod js;
 #[cfg(target_arch = "wasm32")]
 mod page;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
-pub use error::WebError;
+pub use js::WebError;
 /// The runs kept in IndexedDB (public for the browser tests).
 #[cfg(target_arch = "wasm32")]
 pub use page::RunStore;
@@ -63,13 +53,13 @@ pub fn start() {
     } else {
         // A panic ends the module; without this the page would just stop answering.
         std::panic::set_hook(Box::new(|info| {
-            dom::show_fatal(&format!(
+            js::dom::show_fatal(&format!(
                 "cifar-lab stopped on an internal error: {info}. Reload the page: stored runs \
                  and their weights are kept."
             ));
         }));
         if let Err(error) = page::start() {
-            dom::show_fatal(&error.to_string());
+            js::dom::show_fatal(&error.to_string());
         }
     }
 }

@@ -12,9 +12,8 @@
 use std::cell::Cell;
 use std::io::Read;
 
-use super::source::{
-    ARCHIVE_DIR, BatchFile, BatchKind, Cifar10, IMAGES_PER_BATCH, META_LIMIT, batch_kind,
-    read_capped,
+use super::layout::{
+    ARCHIVE_DIR, BatchKind, IMAGES_PER_BATCH, META_LIMIT, batch_kind, read_capped,
 };
 use super::{DataError, RECORD_BYTES};
 
@@ -26,25 +25,6 @@ pub const EXTENSION_LIMIT: u64 = 64 * 1024;
 /// 184,391,680 bytes). A stream that goes on is not the data set, however it is laid out.
 pub const UNPACKED_LIMIT: u64 =
     6 * (IMAGES_PER_BATCH * RECORD_BYTES) as u64 + META_LIMIT + 1024 * 1024;
-
-/// The data set's files inside the official archive, by file name (`data_batch_1.bin`, …),
-/// unparsed: for serving them to the browser. Only an archive whose batches all parse is
-/// accepted, so a broken one is reported here, not by the page.
-pub fn archived_files(name: &str, reader: impl Read) -> Result<Vec<(String, Vec<u8>)>, DataError> {
-    let mut files = Vec::new();
-    for_each_archived_file(name, reader, |path, _, bytes| {
-        let file = path.rsplit('/').next().unwrap_or(path).to_string();
-        files.push((file, bytes));
-        Ok(())
-    })?;
-    Cifar10::from_files(
-        &format!("{name}: {ARCHIVE_DIR}/"),
-        files
-            .iter()
-            .map(|(file, bytes)| BatchFile { name: file, bytes }),
-    )?;
-    Ok(files)
-}
 
 /// Calls `f` with the path, kind and bytes of every data set file under
 /// `cifar-10-batches-bin/` in the `.tar.gz` stream.

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use crate::source::read_up_to;
+use crate::layout::read_up_to;
 
 /// Why a user's file was not read or written; each names the file.
 #[derive(Debug, thiserror::Error)]

@@ -12,24 +12,26 @@ mod error;
 mod file;
 mod image_set;
 mod labels;
+mod layout;
 mod picture;
 mod record;
 mod shuffle;
 mod source;
 pub mod synthetic;
 
-pub use archive::{EXTENSION_LIMIT, UNPACKED_LIMIT, archived_files};
+pub use archive::{EXTENSION_LIMIT, UNPACKED_LIMIT};
 pub use augment::{Augment, Choice, MAX_TRANSLATE, push_augmented};
 pub use error::DataError;
 pub use file::{FileError, open_regular, read_regular, write_regular};
 pub use image_set::{DataSpec, ImageSet, Picked, Splits, ValidationSource};
 pub use labels::{CIFAR10_CLASSES, ClassNames};
+pub use layout::{
+    ARCHIVE_DIR, BatchFile, BatchKind, IMAGES_PER_BATCH, META_FILE, TEST_BATCH, TRAIN_BATCHES,
+    batch_kind, read_capped,
+};
 pub use picture::{PictureError, cifar_pixels};
 pub use record::{
     IMAGE_BYTES, IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES, RECORD_BYTES, encode_records, parse_batch,
 };
 pub use shuffle::SeededRng;
-pub use source::{
-    ARCHIVE_DIR, BatchFile, BatchKind, Cifar10, IMAGES_PER_BATCH, META_FILE, TEST_BATCH,
-    TRAIN_BATCHES, batch_kind, read_capped,
-};
+pub use source::{Cifar10, archived_files};

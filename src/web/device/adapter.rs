@@ -36,7 +36,7 @@ pub async fn probe() -> Result<AdapterInfo, String> {
     let adapter = JsFuture::from(promise).await.map_err(|e| {
         format!(
             "requestAdapter failed: {}",
-            crate::web::error::js_message(&e)
+            crate::web::js::error::js_message(&e)
         )
     })?;
     if adapter.is_null() || adapter.is_undefined() {

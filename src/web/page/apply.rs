@@ -4,7 +4,7 @@ use web_sys::Element;
 
 use super::runs::download;
 use super::{App, Shared, dispatch, worker};
-use crate::web::dom;
+use crate::web::js::dom;
 use crate::web::protocol::Request;
 use crate::web::session::{Command, Input, Line, Panel};
 

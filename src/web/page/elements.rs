@@ -7,8 +7,8 @@ use web_sys::{
 };
 
 use crate::web::WebError;
-use crate::web::dom::{by_id, document};
 use crate::web::form::{FIELDS, Field};
+use crate::web::js::dom::{by_id, document};
 
 pub struct Elements {
     pub adapter: Element,

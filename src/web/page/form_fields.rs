@@ -4,9 +4,9 @@
 //! session's to decide.
 
 use super::App;
-use crate::web::dom;
 use crate::web::form::{Field, FormValues, ModelPreview};
 use crate::web::format;
+use crate::web::js::dom;
 use crate::web::session::Input;
 
 impl App {

@@ -7,9 +7,9 @@ use web_sys::HtmlCanvasElement;
 use super::App;
 use crate::eval::top_classes;
 use crate::model::group_thousands;
-use crate::web::canvas;
-use crate::web::dom::{self, element};
 use crate::web::format;
+use crate::web::js::canvas;
+use crate::web::js::dom::{self, element};
 use crate::web::protocol::{GALLERY_PAGE, GalleryImage};
 use crate::web::session::GalleryShown;
 

@@ -8,9 +8,9 @@ use web_sys::{CanvasRenderingContext2d, Event as DomEvent, HtmlInputElement};
 
 use super::{App, Shared, dispatch};
 use crate::data::cifar_pixels;
-use crate::web::canvas;
-use crate::web::dom::{self, element, on};
-use crate::web::error::js_message;
+use crate::web::js::canvas;
+use crate::web::js::dom::{self, element, on};
+use crate::web::js::error::js_message;
 use crate::web::session::{Input, Prediction};
 
 /// The longest side the original is drawn at: plenty for a 32×32 average, and a 50-megapixel

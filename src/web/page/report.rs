@@ -5,7 +5,7 @@
 use super::App;
 use super::runs::download;
 use crate::report::{RunSummary, report_html};
-use crate::web::canvas;
+use crate::web::js::canvas;
 use crate::web::session::Line;
 
 impl App {

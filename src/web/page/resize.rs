@@ -2,14 +2,14 @@
 //! on the pixel ratio draw a chart again when its box changes (a window resized, a phone
 //! turned, the layout stacked) or the screen's ratio does (a window moved to another screen,
 //! the page zoomed), as charting libraries do. Each chart is drawn for its box
-//! (web/canvas.rs); a chart whose bitmap already fits is left alone.
+//! (web/js/canvas.rs); a chart whose bitmap already fits is left alone.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{HtmlCanvasElement, ResizeObserver};
 
 use super::{App, Shared};
-use crate::web::canvas;
+use crate::web::js::canvas;
 
 /// The drawings that hold the charts, each drawn again as a whole.
 #[derive(Clone, Copy, PartialEq, Eq)]

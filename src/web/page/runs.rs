@@ -8,7 +8,7 @@ use super::store::{RunStore, ask_to_persist, storage_use};
 use super::{App, Shared, dispatch};
 use crate::model::WeightsFormat;
 use crate::train::RunEnd;
-use crate::web::dom::{self, element};
+use crate::web::js::dom::{self, element};
 use crate::web::saved::Origin;
 use crate::web::session::{Download, Input, Line, weights_as};
 
@@ -18,9 +18,9 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|e| crate::web::error::js_message(&e))?;
+        .map_err(|e| crate::web::js::error::js_message(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)
-        .map_err(|e| crate::web::error::js_message(&e))?;
+        .map_err(|e| crate::web::js::error::js_message(&e))?;
     let link: HtmlAnchorElement = element("a", "").unchecked_into();
     link.set_href(&url);
     link.set_download(name);

@@ -5,9 +5,9 @@ use super::App;
 use crate::eval::Normalization;
 use crate::history::{EPOCH_COLUMNS, EpochColumn};
 use crate::plot::{CurveRun, Metric, cell_tooltip};
-use crate::web::canvas;
-use crate::web::dom::{self, element, row};
 use crate::web::format;
+use crate::web::js::canvas;
+use crate::web::js::dom::{self, element, row};
 use crate::web::session::RunView;
 
 /// How far right of and below its point the matrix tooltip stands, in CSS pixels.
@@ -212,7 +212,7 @@ impl App {
     }
 
     /// The matrix cell under a point given in CSS pixels of the canvas (the matrix is laid
-    /// out in them: web/canvas.rs).
+    /// out in them: web/js/canvas.rs).
     pub(super) fn cell_under(&self, x: i32, y: i32) -> Option<(usize, usize)> {
         self.layout.as_ref().and_then(|l| l.cell_at(x, y))
     }

@@ -6,8 +6,8 @@ use web_sys::{Event as DomEvent, HtmlInputElement, KeyboardEvent, MouseEvent};
 
 use super::{Shared, dispatch, dispatch_with_file};
 use crate::eval::Normalization;
-use crate::web::dom::{self, on};
 use crate::web::form::FIELDS;
+use crate::web::js::dom::{self, on};
 use crate::web::session::{Download, Input};
 
 /// The file an `<input type=file>` holds.

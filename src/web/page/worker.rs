@@ -10,8 +10,8 @@ use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 use super::{App, Shared, dispatch};
 use crate::web::WebError;
 use crate::web::device::{adapter, auto_trains_on_webgpu};
-use crate::web::envelope;
-use crate::web::error::{js_message, worker_error_message};
+use crate::web::js::envelope;
+use crate::web::js::error::{js_message, worker_error_message};
 use crate::web::protocol::Request;
 use crate::web::session::Input;
 
@@ -24,7 +24,7 @@ pub(super) fn start(app: &Shared) {
         let hardware = auto_trains_on_webgpu(adapter::probe().await.ok().as_ref());
         app.borrow_mut().gpu_module = hardware;
         if let Err(error) = spawn(&app) {
-            crate::web::dom::show_fatal(&error.to_string());
+            crate::web::js::dom::show_fatal(&error.to_string());
         }
     });
 }
@@ -94,7 +94,7 @@ pub(super) fn restart(app: &Shared) {
         worker.terminate();
     }
     if let Err(error) = spawn(app) {
-        crate::web::dom::show_fatal(&error.to_string());
+        crate::web::js::dom::show_fatal(&error.to_string());
     }
 }
 

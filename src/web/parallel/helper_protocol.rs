@@ -76,7 +76,7 @@ mod packing {
 
     use super::{HelperEvent, HelperRequest};
     use crate::train::{ModelState, ShardBatch};
-    use crate::web::envelope::{envelope, floats, json, with_floats};
+    use crate::web::js::envelope::{envelope, floats, json, with_floats};
 
     /// A step's arrays, as they arrive beside its request.
     pub struct StepArrays {

@@ -18,7 +18,7 @@ use super::helper::HELPER_NAME;
 use super::helper_protocol::{HelperEvent, HelperRequest, pack_request, unpack_event};
 use crate::model::ModelSpec;
 use crate::train::{ModelState, ShardBatch, ShardError, ShardGradients, ShardPool};
-use crate::web::error::{js_message, worker_error_message};
+use crate::web::js::error::{js_message, worker_error_message};
 
 /// The helpers' script, relative to the training worker's: the page's module
 /// (www/worker.js).

@@ -9,7 +9,7 @@ use crate::backend::BackendKind;
 use crate::train::{RandomSteps, SpeedBudget, StepMeter, measure_speed, measure_speed_in_shards};
 use crate::web::device::DeviceDecision;
 use crate::web::device::webgpu::Gpu;
-use crate::web::gpu_meter;
+use crate::web::js::gpu_meter;
 use crate::web::parallel::{HELPER_SCRIPT, Helpers, Machine};
 use crate::web::protocol::{Event, SpeedRequest};
 

@@ -22,8 +22,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 pub use dataset::LoadError;
 
 use super::device::webgpu::{self, Gpu};
-use super::envelope;
-use super::error::js_message;
+use super::js::envelope;
+use super::js::error::js_message;
 use super::protocol::{Event, Request};
 use super::shelf::Shelf;
 use crate::data::Cifar10;
@@ -70,7 +70,7 @@ pub fn start(scope: DedicatedWorkerGlobalScope) {
     let outbox = Outbox(scope.clone());
     install_panic_hook(outbox.clone());
     // Counts every WebGPU call from here on (Measure speed reports a step's work).
-    super::gpu_meter::install();
+    super::js::gpu_meter::install();
     let worker = Rc::new(RefCell::new(Worker {
         scope: scope.clone(),
         data: None,

@@ -17,7 +17,7 @@ use web_time::Instant;
 use super::fetch::Download;
 use super::loaded::{LoadError, Tally};
 use crate::data::{BatchFile, Cifar10, META_FILE, TEST_BATCH, TRAIN_BATCHES, batch_kind};
-use crate::web::error::js_message;
+use crate::web::js::error::js_message;
 use crate::web::protocol::Event;
 use crate::web::worker::Outbox;
 

@@ -18,7 +18,7 @@ use web_time::{Duration, Instant};
 
 use super::loaded::{Fetched, LoadError, Tally};
 use crate::data::{BatchKind, DataError};
-use crate::web::error::js_message;
+use crate::web::js::error::js_message;
 use crate::web::protocol::Event;
 use crate::web::retry::{Backoff, Failure, is_busy, retry_after};
 

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::{Outbox, Worker};
 use crate::data::{Augment, Cifar10};
-use crate::web::error::js_message;
+use crate::web::js::error::js_message;
 use crate::web::protocol::{AUGMENT_EPOCHS, AUGMENT_SAMPLE, Event};
 
 /// `Request::LoadUrl`: the batches from `base`; Stop aborts the downloads.

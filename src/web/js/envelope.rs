@@ -6,7 +6,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::protocol::{Event, ProtocolError, Request};
+use crate::web::protocol::{Event, ProtocolError, Request};
 
 const JSON: &str = "json";
 const FILE: &str = "file";

@@ -29,7 +29,7 @@ pub fn set_text(element: &Element, text: &str) {
 /// rather than as raw Markdown. Each piece goes in as text.
 pub fn set_words(element: &Element, text: &str) {
     clear(element);
-    for (code, piece) in super::format::code_spans(text) {
+    for (code, piece) in crate::web::format::code_spans(text) {
         if code {
             let _ = element.append_child(&self::element("code", piece));
         } else {
