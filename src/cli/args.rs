@@ -1,3 +1,5 @@
+//! The command line's arguments (clap): one struct per subcommand.
+
 use std::path::PathBuf;
 
 use cifar_lab::backend::BackendKind;

@@ -1,3 +1,5 @@
+//! `cifar-lab evaluate`: saved weights judged on the validation set, without training.
+
 use cifar_lab::data::NUM_CLASSES;
 use cifar_lab::eval::{ClassificationReport, evaluate, set_logits};
 use cifar_lab::model::{ModelSpec, WeightsError, check_evaluation, load_weights};

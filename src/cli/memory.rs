@@ -1,9 +1,8 @@
 //! The allocator setting that training needs. A training step frees its activations and
 //! allocates the same sizes again in the next step; mimalloc by default hands freed memory
 //! back to the system after a second (its `purge_delay`), so each step of a 1,024-image batch
-//! page-faults and zeroes hundreds of megabytes anew (12 % of a `fast94` step under `perf`).
-//! Keeping the memory costs about an eighth more peak memory and makes `fast94`'s steps about
-//! 1.15× faster (docs/BENCHMARKS.md).
+//! page-faults and zeroes hundreds of megabytes anew. Keeping the memory costs some peak memory
+//! and makes large batches' steps faster (docs/BENCHMARKS.md has the figures).
 
 use std::ffi::{c_int, c_long};
 

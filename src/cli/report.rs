@@ -1,3 +1,5 @@
+//! `cifar-lab report`: one self-contained HTML page of one or more run folders.
+
 use std::path::Path;
 
 use cifar_lab::data::write_regular;

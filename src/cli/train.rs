@@ -1,3 +1,6 @@
+//! `cifar-lab train`: a run from the command line, its progress on the console and its files
+//! written as it goes.
+
 use std::time::Instant;
 
 use cifar_lab::data::{Augment, Cifar10, DataSpec, Splits, ValidationSource};

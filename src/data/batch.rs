@@ -1,3 +1,6 @@
+//! Batches of a data set as tensors: images scaled to [0, 1] (augmented or in a test-time
+//! view) and labels.
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::{Augment, Choice, IMAGE_CHANNELS, IMAGE_SIDE, ImageSet, push_augmented};

@@ -1,3 +1,5 @@
+//! How sure a model was of its right and of its wrong answers, as a histogram.
+
 use serde::{Deserialize, Serialize};
 
 /// How sure the model was of its answers: the top predicted probability in equal bins over

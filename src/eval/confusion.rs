@@ -1,3 +1,5 @@
+//! The confusion matrix, its views (counts, recall, precision) and its most confused pairs.
+
 use serde::{Deserialize, Serialize};
 
 /// `counts[t][p]`: how many images of true class `t` were predicted as `p` (rows = true class,

@@ -1,3 +1,6 @@
+//! The tutorial's reading of the curves: overfitting, still improving, not learning, or too
+//! early to say.
+
 use serde::{Deserialize, Serialize};
 
 use super::ConfusionMatrix;

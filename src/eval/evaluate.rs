@@ -1,3 +1,6 @@
+//! A model run over a labelled set without gradients (with test-time views where asked): its
+//! loss, accuracy and predictions.
+
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::activation::softmax;

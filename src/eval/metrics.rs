@@ -1,3 +1,5 @@
+//! Everything a run's evaluation says, in one record (`metrics.json`, the page).
+
 use serde::{Deserialize, Serialize};
 
 use super::{ClassificationReport, ConfusedPair, ConfusionMatrix, Diagnosis, Evaluation};

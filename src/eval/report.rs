@@ -1,3 +1,5 @@
+//! scikit-learn's classification report: precision, recall, F1 and support per class.
+
 use serde::{Deserialize, Serialize};
 
 use super::ConfusionMatrix;

@@ -1,3 +1,5 @@
+//! A checked layer list built as burn modules, and its forward pass.
+
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};

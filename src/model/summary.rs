@@ -1,3 +1,5 @@
+//! A model summary as Keras prints it: layers, output shapes and parameters.
+
 use std::fmt;
 
 use super::{LayerSpec, ModelSpec};

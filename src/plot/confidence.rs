@@ -1,3 +1,5 @@
+//! The confidence histogram as a chart.
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -1,3 +1,5 @@
+//! Training and validation curves of any number of runs, one chart a metric.
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

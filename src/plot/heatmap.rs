@@ -1,3 +1,6 @@
+//! Confusion matrices (and the difference of two) as heatmaps, with the layout that maps a
+//! pointer back to a cell.
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -1,3 +1,5 @@
+//! Text plotters cannot draw (turned by other than right angles), for the caller to paint.
+
 /// Which point of the text sits at the label's position, along its baseline direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextAnchor {

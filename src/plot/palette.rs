@@ -1,3 +1,5 @@
+//! The charts' colours: a colour-blind-safe palette for runs, the heatmaps' scales.
+
 use plotters::style::RGBColor;
 
 /// A colour as plain bytes (for serialisation and for the web layer's CSS).

@@ -1,3 +1,5 @@
+//! The report as one self-contained HTML document: inline SVG charts, no external assets.
+
 use std::fmt::Write;
 
 use super::{RunSummary, numbered};

@@ -1,3 +1,5 @@
+//! A run's folder read back for a report: its history, metrics and settings, within limits.
+
 use std::path::{Component, Path, PathBuf};
 
 use crate::data::{FileError, read_regular};

@@ -1,3 +1,5 @@
+//! A run's settings: what the loop needs (`TrainConfig`) and all a run records (`RunConfig`).
+
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;

@@ -1,3 +1,5 @@
+//! What the loop tells its observer as it goes, and how it is told to stop.
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

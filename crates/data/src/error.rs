@@ -1,3 +1,5 @@
+//! What can be wrong with CIFAR-10 input, each error naming the file or setting at fault.
+
 use thiserror::Error;
 
 /// Everything that can be wrong with CIFAR-10 input. Every variant names the file (or the

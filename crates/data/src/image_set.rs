@@ -1,3 +1,5 @@
+//! Labelled images as raw bytes, and the run's subset and validation split drawn from them.
+
 use super::{DataError, IMAGE_BYTES, IMAGES_PER_BATCH, SeededRng, TRAIN_BATCHES};
 
 /// Labelled images kept as raw CHW bytes, as they come from the batch files.

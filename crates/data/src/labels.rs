@@ -1,3 +1,5 @@
+//! The ten class names, as the official release and a run's files give them.
+
 use super::{DataError, NUM_CLASSES};
 
 /// The label names of the official release, in label-id order.

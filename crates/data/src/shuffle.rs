@@ -1,3 +1,5 @@
+//! The seeded generator behind every shuffle, split and augmentation choice.
+
 /// A small seeded generator (SplitMix64) for shuffling and splitting. Written out rather than
 /// taken from `rand` so a seed gives the same order on every platform and every version.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 //! - 10,000 idle connections held while a fresh `GET` is answered in under 100 ms;
 //! - one client holding as many connections as it can gets its share, no more, and everyone
 //!   else is still answered at once;
-//! - a classroom (20 browsers × 7 parallel fetches of the data, as `web/worker/data.rs` does)
+//! - a classroom (20 browsers × 7 parallel fetches of the data, as `web/worker/dataset/batches.rs` does)
 //!   all answered `200` and whole without a retry, beside slow readers and dribbled heads;
 //! - no answer cut short by request bytes the server does not read (a batch asked for with a
 //!   body, as round three found it reset at 29 of its 30.7 MB);

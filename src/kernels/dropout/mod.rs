@@ -1,6 +1,6 @@
 //! Dropout's random mask as an extension op. burn draws one Bernoulli sample per element from a
-//! single ChaCha stream on one thread, and then multiplies twice (by the mask, by `1 / keep`);
-//! on the CPU that was a tenth of a training step of the dropout models. Here the CPU backend
+//! single ChaCha stream on one thread, and then multiplies twice (by the mask, by `1 / keep`):
+//! a large share of a CPU training step of the dropout models. Here the CPU backend
 //! draws one seed from burn's seeded generator (so `device.seed(s)` still fixes every mask) and
 //! derives each element's draw from a counter-based hash of (seed, index): parallel, and the
 //! same mask for the same seed on any number of threads. The mask arrives already scaled, so

@@ -1,6 +1,6 @@
 //! GELU (`x · Φ(x)`, Φ the standard normal CDF) and its derivative on `f32` slices, written
 //! so that the compiler vectorises them. burn's CPU backend calls libm's `erff` per element,
-//! a branchy scalar function: 9 % of a `fast94` training step under `perf`. Here Φ comes from
+//! a branchy scalar function that `perf` showed in every `fast94` step. Here Φ comes from
 //! Abramowitz & Stegun's 7.1.26 (|error| < 1.5e-7 for erf, below `f32`'s resolution of
 //! Φ near 1) and `exp` from a Cephes-style polynomial, both branch-free.
 

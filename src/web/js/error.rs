@@ -1,3 +1,5 @@
+//! A browser API's failure in the browser's own words.
+
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A failure of a browser API, with the browser's own message.
