@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use cifar_lab::data::{Augment, augmented_images_to_tensor, synthetic};
+use cifar_lab::data::{Augment, synthetic};
+use cifar_lab::train::ShardBatch;
 
 const BATCH: usize = 1_024;
 const ROUNDS: usize = 30;
@@ -25,7 +26,9 @@ fn main() {
         let mut times: Vec<f64> = (0..ROUNDS)
             .map(|epoch| {
                 let started = Instant::now();
-                let batch = augmented_images_to_tensor(&set, &indices, augment, 5, epoch, &device);
+                // As the training loop builds a batch (one shard: all of it).
+                let shard = ShardBatch::of(&set, &indices, augment, 5, epoch);
+                let batch = shard.into_tensors(&device);
                 std::hint::black_box(batch);
                 started.elapsed().as_secs_f64() * 1e3
             })

@@ -16,22 +16,9 @@ pub fn images_to_tensor(set: &ImageSet, indices: &[usize], device: &Device) -> T
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
-/// As [`images_to_tensor`], each image flipped and shifted as `augment` chooses for it in
-/// `epoch` of a run seeded with `seed` (see [`Augment::choice`]).
-pub fn augmented_images_to_tensor(
-    set: &ImageSet,
-    indices: &[usize],
-    augment: Augment,
-    seed: u64,
-    epoch: usize,
-    device: &Device,
-) -> Tensor<4> {
-    let values = augmented_values(set, indices, augment, seed, epoch);
-    Tensor::from_data(TensorData::new(values, batch_shape(indices.len())), device)
-}
-
-/// The values of [`augmented_images_to_tensor`]'s tensor (NCHW, in [0, 1]): what a training
-/// worker sends another to compute its shard of a batch on.
+/// The images at `indices` as values (NCHW, in [0, 1]), each flipped and shifted as `augment`
+/// chooses for it in `epoch` of a run seeded with `seed` (see [`Augment::choice`]): a training
+/// shard's images (`train::ShardBatch`).
 pub fn augmented_values(
     set: &ImageSet,
     indices: &[usize],

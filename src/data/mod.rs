@@ -8,7 +8,6 @@
 mod batch;
 
 pub use batch::{
-    augmented_images_to_tensor, augmented_values, batch_shape, images_to_tensor, labels_to_tensor,
-    viewed_images_to_tensor,
+    augmented_values, batch_shape, images_to_tensor, labels_to_tensor, viewed_images_to_tensor,
 };
 pub use cifar_lab_data::*;

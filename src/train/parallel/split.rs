@@ -86,7 +86,7 @@ impl ShardBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{augmented_images_to_tensor, labels_to_tensor, synthetic};
+    use crate::data::{images_to_tensor, labels_to_tensor, synthetic};
 
     #[test]
     fn shards_cover_the_batch_in_order_and_nearly_evenly() {
@@ -98,22 +98,24 @@ mod tests {
         assert!(shards(0, 3).is_empty());
     }
 
-    /// A shard's tensors are the loop's tensors of the same images, and a slice of a batch is
-    /// the shard of those images.
+    /// A shard's tensors are the images and labels at its indices (as evaluation reads them,
+    /// without augmentation), and a slice of an augmented batch is the shard of those images:
+    /// each image's augmentation depends on its index, not on its batch.
     #[test]
     fn a_shard_is_what_the_loop_would_feed() {
         let device = Device::flex();
         let set = synthetic::banded(6, 3);
         let indices = [5, 0, 3, 2];
-        let augment = Augment::named("flip-shift-2").unwrap();
-        let batch = ShardBatch::of(&set, &indices, augment, 7, 2);
-        let (images, labels) = batch.clone().into_tensors(&device);
-        let expected = augmented_images_to_tensor(&set, &indices, augment, 7, 2, &device);
+        let plain = ShardBatch::of(&set, &indices, Augment::default(), 7, 2);
+        let (images, labels) = plain.into_tensors(&device);
+        let expected = images_to_tensor(&set, &indices, &device);
         assert_eq!(images.into_data(), expected.into_data());
         assert_eq!(
             labels.into_data(),
             labels_to_tensor(&set, &indices, &device).into_data()
         );
+        let augment = Augment::named("flip-shift-2").unwrap();
+        let batch = ShardBatch::of(&set, &indices, augment, 7, 2);
         assert_eq!(
             batch.slice(1..3),
             ShardBatch::of(&set, &indices[1..3], augment, 7, 2)
