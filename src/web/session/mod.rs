@@ -127,13 +127,26 @@ pub struct Session {
     changes: Vec<redraw::Change>,
 }
 
+/// The run named `name` among `runs`. A function of the list, not of the session, so that a
+/// part's context can borrow the runs while the part itself is borrowed to update.
+fn find_run<'a>(runs: &'a [RunView], name: &str) -> Option<&'a RunView> {
+    runs.iter().find(|r| r.name() == name)
+}
+
+/// The run whose history is shown: the one in progress, else the newest.
+fn history_run<'a>(runs: &'a [RunView], running: Option<&str>) -> Option<&'a RunView> {
+    running
+        .and_then(|name| find_run(runs, name))
+        .or(runs.last())
+}
+
 impl Session {
     pub fn runs(&self) -> &[RunView] {
         &self.runs
     }
 
     pub fn run(&self, name: &str) -> Option<&RunView> {
-        self.runs.iter().find(|r| r.name() == name)
+        find_run(&self.runs, name)
     }
 
     /// The run trains (or trained) on WebGPU, as its `RunStarted` said.
@@ -161,10 +174,7 @@ impl Session {
 
     /// The run whose history table is shown: the one in progress, else the newest.
     pub fn history_run(&self) -> Option<&RunView> {
-        self.running
-            .as_deref()
-            .and_then(|name| self.run(name))
-            .or(self.runs.last())
+        history_run(&self.runs, self.running.as_deref())
     }
 
     pub fn controls(&self) -> Controls {
@@ -231,7 +241,7 @@ impl Session {
                 RunModel::Ready
             }
         };
-        let view = run.and_then(|r| self.runs.iter().find(|v| v.name() == r));
+        let view = run.and_then(|r| find_run(&self.runs, r));
         let context = PictureContext {
             run: view.map(|view| (view.name(), model(view))),
             classes: self.data.classes(),

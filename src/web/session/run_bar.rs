@@ -198,9 +198,7 @@ impl Session {
     pub(super) fn update_bar(&mut self, msg: BarMsg, out: &mut Vec<Command>) {
         let running = self.running.as_deref();
         let context = BarContext {
-            run: running
-                .and_then(|name| self.runs.iter().find(|r| r.name() == name))
-                .or(self.runs.last()),
+            run: super::history_run(&self.runs, running),
             running: running.is_some(),
         };
         out.extend(self.bar.update(msg, &context));
