@@ -1,4 +1,5 @@
-//! The page's own training speed in headless Chromium, for `scripts/bench`: the release build
+//! The page's own training speed in headless Chromium (or Firefox or WebKit, with
+//! `CIFAR_LAB_PAGE_BENCH_ENGINE`), for `scripts/bench`: the release build
 //! served with generated data, a run of each model on the CPU backend (WebAssembly; `plain`,
 //! `deeper` and `fast94` in one worker and in two) and of `plain` on WebGPU (SwiftShader
 //! here), reading what the page shows. Before each run, Measure
@@ -22,8 +23,8 @@ use cifar_lab::model::{ModelSpec, training_flops};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use webdriver::{
-    browser, choose, chromedriver, click, fill, screenshots, serve_app, text, train_enabled,
-    wait_for,
+    browser, choose, chromedriver, click, fill, firefox, geckodriver, screenshots, serve_app, text,
+    train_enabled, wait_for, webkit, webkit_driver,
 };
 
 const BATCH: usize = 128;
@@ -203,8 +204,26 @@ fn main() {
 
 async fn page_training_speed() {
     let url = serve();
-    let (_driver, port) = chromedriver().await;
-    let client = browser(port, &screenshots()).await;
+    // `CIFAR_LAB_PAGE_BENCH_ENGINE` picks the browser: Chromium (the default), `firefox` or
+    // `webkit` (WebKitGTK's MiniBrowser, under `xvfb-run`). The other two engines have no
+    // WebGPU here, and time `plain` on the CPU in one worker and in two: the three engines
+    // side by side on one build.
+    let engine = std::env::var("CIFAR_LAB_PAGE_BENCH_ENGINE").unwrap_or_default();
+    let (_driver, client) = match engine.as_str() {
+        "" | "chromium" => {
+            let (driver, port) = chromedriver().await;
+            (driver, browser(port, &screenshots()).await)
+        }
+        "firefox" => {
+            let (driver, port) = geckodriver().await;
+            (driver, firefox(port, &screenshots()).await)
+        }
+        "webkit" => {
+            let (driver, port) = webkit_driver().await;
+            (driver, webkit(port).await)
+        }
+        other => panic!("CIFAR_LAB_PAGE_BENCH_ENGINE={other}: chromium, firefox or webkit"),
+    };
     // One CPU worker and two side by side (this machine has two cores), model by model;
     // `CIFAR_LAB_PAGE_BENCH_ONE_WORKER` keeps to one (a build from before the field).
     let mut runs = vec![
@@ -217,6 +236,9 @@ async fn page_training_speed() {
         (("fast94", "cpu", 1), 8),
         (("fast94", "cpu", 2), 8),
     ];
+    if !matches!(engine.as_str(), "" | "chromium") {
+        runs.retain(|((model, _, _), _)| *model == "plain");
+    }
     if std::env::var_os("CIFAR_LAB_PAGE_BENCH_ONE_WORKER").is_some() {
         runs.retain(|((_, _, workers), _)| *workers == 1);
     }

@@ -144,7 +144,8 @@ pub struct BenchArgs {
     /// Print the result as one JSON line.
     #[arg(long)]
     pub json: bool,
-    /// Every model on every backend, each in its own process, as one Markdown table.
+    /// Every model on the CPU and the tutorial's three on wgpu, each in its own process, as one
+    /// Markdown table.
     #[arg(long)]
     pub all: bool,
     /// With --all: only the CPU backend.

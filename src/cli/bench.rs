@@ -136,7 +136,13 @@ fn run_all(args: &BenchArgs) -> Result<(), CliError> {
     };
     let mut rows = Vec::new();
     for &backend in backends {
-        for model in Architecture::TUTORIAL {
+        // On wgpu the tutorial's three: without a GPU (lavapipe) `fast94` alone would take
+        // longer than all the rest.
+        let models: &[Architecture] = match backend {
+            BackendKind::Flex => &Architecture::ALL,
+            _ => &Architecture::TUTORIAL,
+        };
+        for &model in models {
             eprintln!("bench: {model} on {backend}…");
             let output = Command::new(&exe)
                 .args(["bench", "--json", "--model", model.name(), "--backend"])
@@ -239,7 +245,7 @@ pub fn markdown_table(rows: &[Row]) -> String {
         "| model | backend | img/s (median) | × flex | first step (s) | peak memory (MiB) |\n\
          |---|---|---:|---:|---:|---:|\n",
     );
-    for model in Architecture::TUTORIAL {
+    for model in Architecture::ALL {
         let rows: Vec<&Row> = rows.iter().filter(|r| r.is_of(model)).collect();
         let flex = rows.iter().find_map(|r| match r {
             Row::Measured(r) if r.backend == BackendKind::Flex.name() => Some(r.images_per_second),

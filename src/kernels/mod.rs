@@ -1,5 +1,6 @@
 //! The training hot spots as burn backend extensions: convolution + ReLU fused, max pooling,
-//! batch norm and GELU, each with its own backward pass, and dropout's random mask.
+//! batch norm and GELU, each with its own backward pass, dropout's random mask and
+//! Adadelta's update.
 //!
 //! One folder per op, each laid out alike: `mod.rs` (the extension trait, its default bodies
 //! in burn's own ops, and the function the model calls), `cpu.rs` (the kernels, on plain
@@ -19,8 +20,10 @@
 //! ([`DropoutBackend`]) is drawn in parallel from a counter-based hash on the CPU. Batch
 //! normalisation ([`BatchNormBackend`]) runs as two fused passes forward and two backward
 //! ([`norm::cpu`]) instead of burn's dozen, and GELU ([`GeluBackend`]) through a vectorised
-//! erf ([`gelu::cpu`]) instead of libm's scalar one.
+//! erf ([`gelu::cpu`]) instead of libm's scalar one. Adadelta's update ([`AdadeltaBackend`]) is
+//! one pass over each parameter ([`adadelta::cpu`]) instead of sixteen.
 
+pub mod adadelta;
 pub mod conv;
 mod dropout;
 mod flex;
@@ -29,6 +32,7 @@ pub mod norm;
 pub(crate) mod parallel;
 pub mod pool;
 
+pub use adadelta::{AdadeltaBackend, AdadeltaStep, adadelta_step};
 pub use conv::{ConvBackend, conv2d_linear, conv2d_relu};
 pub use dropout::{DropoutBackend, dropout};
 pub use gelu::{GeluBackend, gelu};

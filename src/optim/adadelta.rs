@@ -3,10 +3,13 @@
 //! Per parameter, with gradient `g`:
 //! `a ← ρa + (1−ρ)g²;  u = g·√(d+ε)/√(a+ε);  p ← p − lr·u;  d ← ρd + (1−ρ)u²`
 //! where `a` accumulates squared gradients and `d` squared updates, both starting at zero.
-//! Keras' defaults for the tutorial: lr 1.0, ρ 0.95, ε 1e-7.
+//! Keras' defaults for the tutorial: lr 1.0, ρ 0.95, ε 1e-7. The arithmetic is an extension op
+//! (`kernels::adadelta`): one pass on the CPU.
 
 use burn::optim::{LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
+
+use crate::kernels::{AdadeltaStep, adadelta_step};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdadeltaConfig {
@@ -62,12 +65,9 @@ impl Optimizer for Adadelta {
             Some(s) => (s.square_grad, s.square_update),
             None => (grad.zeros_like(), grad.zeros_like()),
         };
-        let square_grad = square_grad.mul_scalar(rho) + grad.clone().square().mul_scalar(1.0 - rho);
-        let update = grad * square_update.clone().add_scalar(epsilon).sqrt()
-            / square_grad.clone().add_scalar(epsilon).sqrt();
-        let square_update =
-            square_update.mul_scalar(rho) + update.clone().square().mul_scalar(1.0 - rho);
-        let tensor = tensor - update.mul_scalar(lr);
+        let settings = AdadeltaStep { lr, rho, epsilon };
+        let (tensor, square_grad, square_update) =
+            adadelta_step(tensor, grad, square_grad, square_update, settings);
         (
             tensor,
             Some(AdadeltaState {

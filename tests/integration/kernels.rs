@@ -8,7 +8,9 @@ use burn::nn::pool::MaxPool2dConfig;
 use burn::nn::{DropoutConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
-use cifar_lab::kernels::{batch_norm, conv2d_linear, conv2d_relu, dropout, gelu, max_pool2d};
+use cifar_lab::kernels::{
+    AdadeltaStep, adadelta_step, batch_norm, conv2d_linear, conv2d_relu, dropout, gelu, max_pool2d,
+};
 
 fn device() -> Device {
     let device = Device::flex().autodiff();
@@ -294,4 +296,56 @@ fn gelu_matches_burns_with_gradient() {
     let (y_ref, dx_ref) = run(false);
     assert_close("gelu", y, y_ref);
     assert_close("gelu gradient", dx, dx_ref);
+}
+
+/// Adadelta's one-pass update gives what burn's element-wise ops give, bit for bit, step after
+/// step, and leaves a tensor that shares the parameter's buffer as it was.
+#[test]
+fn adadelta_in_one_pass_rounds_as_burns_ops() {
+    let _turn = take_turn();
+    let device = Device::flex();
+    device.seed(5);
+    let settings = AdadeltaStep {
+        lr: 0.7,
+        rho: 0.95,
+        epsilon: 1e-7,
+    };
+    let AdadeltaStep { lr, rho, epsilon } = settings;
+    // The formula as the optimizer wrote it in burn's ops before the extension.
+    let reference = |p: Tensor<2>, g: Tensor<2>, a: Tensor<2>, d: Tensor<2>| {
+        let a = a.mul_scalar(rho) + g.clone().square().mul_scalar(1.0 - rho);
+        let u = g * d.clone().add_scalar(epsilon).sqrt() / a.clone().add_scalar(epsilon).sqrt();
+        let d = d.mul_scalar(rho) + u.clone().square().mul_scalar(1.0 - rho);
+        (p - u.mul_scalar(lr), a, d)
+    };
+    let random =
+        |scale: f64| Tensor::<2>::random([70, 300], Distribution::Uniform(-scale, scale), &device);
+    let start = random(1.0);
+    let before = start.clone().into_data();
+    let zeros = start.zeros_like();
+    let (mut ours, mut theirs) = (
+        (start.clone(), zeros.clone(), zeros.clone()),
+        (start.clone(), zeros.clone(), zeros),
+    );
+    for step in 0..4 {
+        let grad = random(10f64.powi(step - 2));
+        ours = adadelta_step(ours.0, grad.clone(), ours.1, ours.2, settings);
+        theirs = reference(theirs.0, grad, theirs.1, theirs.2);
+        for (what, a, b) in [
+            ("parameter", &ours.0, &theirs.0),
+            ("squared gradients", &ours.1, &theirs.1),
+            ("squared updates", &ours.2, &theirs.2),
+        ] {
+            assert_eq!(
+                a.clone().into_data().try_to_vec::<f32>().unwrap(),
+                b.clone().into_data().try_to_vec::<f32>().unwrap(),
+                "step {step}: {what}"
+            );
+        }
+    }
+    assert_eq!(
+        start.into_data(),
+        before,
+        "the shared tensor kept its values"
+    );
 }

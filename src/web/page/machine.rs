@@ -1,5 +1,5 @@
 //! The machine as the browser describes it to the page: how many workers *Auto* means, shown
-//! on the form's CPU-workers select ("Auto (7)").
+//! on the form's CPU-workers select ("Auto (8)" on 8 cores).
 
 use crate::web::parallel::{Machine, reports_cores_in_buckets};
 
