@@ -235,8 +235,8 @@ fn a_broken_form_is_not_timed() {
     assert!(s.controls().measure);
 }
 
-/// Four cores: Auto is three workers. Runs and timings are asked for with that count, and a
-/// speed is kept for its count: one worker's speed does not time three.
+/// Four cores: Auto is four workers. Runs and timings are asked for with that count, and a
+/// speed is kept for its count: one worker's speed does not time four.
 #[test]
 fn speeds_are_kept_for_each_count_of_cpu_workers() {
     let mut s = ready();
@@ -249,11 +249,11 @@ fn speeds_are_kept_for_each_count_of_cpu_workers() {
     s.update(form_is(form.clone()));
     let commands = s.update(Input::MeasureSpeed(form.clone()));
     let asked = timing_request(&commands);
-    assert_eq!(asked.workers, crate::web::parallel::CpuWorkers::Count(3));
+    assert_eq!(asked.workers, crate::web::parallel::CpuWorkers::Count(4));
     // A part of the tutorial's 128 images a worker, as one worker is timed on 64.
     assert_eq!(asked.batch_size, 128);
     let line = estimate(&commands);
-    assert!(line.contains("(CPU, 3 workers)"), "{line}");
+    assert!(line.contains("(CPU, 4 workers)"), "{line}");
     let sample = SpeedSample {
         gpu: None,
         batch_size: 128,
@@ -264,11 +264,11 @@ fn speeds_are_kept_for_each_count_of_cpu_workers() {
     let measured = Event::SpeedMeasured {
         backend: BackendKind::Flex,
         sample,
-        workers: 3,
+        workers: 4,
     };
     let line = estimate(&worker(&mut s, measured)).to_string();
     assert!(line.starts_with("About "), "{line}");
-    assert!(line.contains("(CPU, 3 workers)"), "{line}");
+    assert!(line.contains("(CPU, 4 workers)"), "{line}");
     form.set(Field::CpuWorkers, "1");
     let out = s.update(form_is(form.clone()));
     let line = estimate(&out);
@@ -278,7 +278,7 @@ fn speeds_are_kept_for_each_count_of_cpu_workers() {
     let [Request::Train(request)] = posted(&commands)[..] else {
         panic!("one train request: {commands:?}");
     };
-    assert_eq!(request.workers, crate::web::parallel::CpuWorkers::Count(3));
+    assert_eq!(request.workers, crate::web::parallel::CpuWorkers::Count(4));
 }
 
 #[test]
