@@ -483,7 +483,7 @@ fn bench_prints_json_and_a_table_of_every_model() {
         "{result}"
     );
 
-    // --all, with a peer's line added: one row per model and backend, ratios to flex.
+    // --all, with a peer's line added: one row per model (all five) and backend, ratios to flex.
     let tmp = tempfile::tempdir().unwrap();
     let peers = tmp.path().join("peers.jsonl");
     let peer = r#"{"model":"plain","backend":"Other 1.0","batch_size":2,"first_step_seconds":1.0,"images_per_second":1e9,"peak_rss_mib":null}"#;
@@ -503,8 +503,8 @@ fn bench_prints_json_and_a_table_of_every_model() {
     let table = std::fs::read_to_string(table).unwrap();
     assert_eq!(table.trim(), stdout.trim());
     let rows: Vec<&str> = table.lines().skip(2).collect();
-    assert_eq!(rows.len(), 4, "{table}");
-    for model in ["plain", "dropout", "deeper"] {
+    assert_eq!(rows.len(), 6, "{table}");
+    for model in ["plain", "dropout", "deeper", "deeper-bn", "fast94"] {
         assert!(
             rows.iter().any(|r| r.starts_with(&format!("| {model} | flex | ")) && r.contains(" | 1.00 | ")),
             "{table}"
