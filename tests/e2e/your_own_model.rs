@@ -98,7 +98,10 @@ pub async fn augmentation_strip_and_your_own_model(client: &Client, url: &str) {
     fill(client, "batch-size", "100").await;
     // Before any run, the estimate waits for a measured speed: Measure speed times the model.
     let estimate = content(client, "estimate").await;
-    assert!(estimate.contains("on this device (CPU") && estimate.contains("): not measured yet"), "{estimate}");
+    assert!(
+        estimate.contains("on this device (CPU") && estimate.contains("): not measured yet"),
+        "{estimate}"
+    );
     click(client, "measure").await;
     wait_for(
         client,
