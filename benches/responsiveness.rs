@@ -101,29 +101,23 @@ async fn responsiveness(client: &Client, url: &str, workers: usize) -> Value {
             size.3 * ((f * 7.0).fract() - 0.5) * 0.8,
         )
     };
+    // The pointer moved onto the matrix at `point`.
+    let move_to = |(x, y): (f64, f64)| {
+        MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+            element: canvas.clone(),
+            duration: None,
+            x,
+            y,
+        })
+    };
     for i in 0..HOVERS {
-        let (x, y) = point(i, HOVERS);
-        let hover = MouseActions::new("mouse".into())
-            .then(PointerAction::MoveToElement {
-                element: canvas.clone(),
-                duration: None,
-                x,
-                y,
-            })
-            .then(PointerAction::Pause {
-                duration: std::time::Duration::from_millis(150),
-            });
+        let hover = move_to(point(i, HOVERS)).then(PointerAction::Pause {
+            duration: std::time::Duration::from_millis(150),
+        });
         client.perform_actions(hover).await.unwrap();
     }
     for i in 0..CLICKS {
-        let (x, y) = point(i, CLICKS);
-        let press = MouseActions::new("mouse".into())
-            .then(PointerAction::MoveToElement {
-                element: canvas.clone(),
-                duration: None,
-                x,
-                y,
-            })
+        let press = move_to(point(i, CLICKS))
             .then(PointerAction::Down { button: 0 })
             .then(PointerAction::Up { button: 0 })
             .then(PointerAction::Pause {
