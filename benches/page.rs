@@ -6,7 +6,10 @@
 //! speed times the model, so the estimate's speed can be set beside the run's. Prints one
 //! JSON line per run in `cifar-lab bench --json`'s fields. A benchmark, not a test: it needs
 //! the trunk build (`CIFAR_LAB_DIST`) and chromedriver, and `cargo test` never builds it;
-//! `scripts/bench` runs it (`cargo bench --bench page`).
+//! `scripts/bench` runs it (`cargo bench --bench page`). The page loads the CPU module's
+//! relaxed-SIMD build where the engine has relaxed SIMD (Chromium, Firefox); each line names
+//! the build it ran (`wasm`), and scripts/bench also runs a copy of the build that always
+//! picks the baseline, for the two side by side.
 //!
 //! The speed is the steady one: a MutationObserver stamps every change of the progress line,
 //! and the rate is taken between the end of the second batch and the last batch seen, so the
@@ -24,7 +27,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use webdriver::{
     browser, choose, chromedriver, click, fill, firefox, geckodriver, screenshots, serve_app, text,
-    train_enabled, wait_for, webkit, webkit_driver,
+    train_enabled, wait_for, wasm_fetched, webkit, webkit_driver,
 };
 
 const BATCH: usize = 128;
@@ -174,11 +177,17 @@ async fn measure(
         // Too few progress lines to leave the first batches out: the page's own figure.
         _ => shown.parse::<f64>().unwrap_or(0.0),
     };
+    // Which build of the CPU module the page loaded (www/cpu-module.js).
+    let wasm = wasm_fetched(client).await;
+    let cpu = match wasm.iter().any(|name| name.contains("relaxed")) {
+        true => "page, CPU (wasm, relaxed SIMD)",
+        false => "page, CPU (wasm)",
+    };
     json!({
         "model": model,
         "backend": match (backend, workers) {
-            ("cpu", 1) => "page, CPU (wasm)".to_string(),
-            ("cpu", n) => format!("page, CPU (wasm), {n} workers"),
+            ("cpu", 1) => cpu.to_string(),
+            ("cpu", n) => format!("{cpu}, {n} workers"),
             _ => "page, WebGPU".to_string(),
         },
         "workers": workers,
@@ -189,6 +198,7 @@ async fn measure(
         "peak_rss_mib": memory_mb.map(|mb| mb * 1e6 / (1024.0 * 1024.0)),
         "first_step_parts": first_step_parts(pressed, &stages, points.first().map(|p| p.0)),
         "page_shows": shown,
+        "wasm": wasm,
         // What Measure speed found before the run, for the estimate under the form.
         "timed_images_per_second": timed,
     })

@@ -17,9 +17,9 @@ mod webdriver;
 
 use fantoccini::{Client, Locator};
 use webdriver::{
-    assert_charts_drawn, cell_count, charts_fit_their_boxes, choose, click, fill, firefox,
-    first_cell_by_keyboard, geckodriver, screenshots, serve_app, text, train_enabled, viewport,
-    wait_for, webkit, webkit_driver,
+    BASELINE_MODULE, RELAXED_MODULE, assert_charts_drawn, cell_count, charts_fit_their_boxes,
+    choose, click, fill, firefox, first_cell_by_keyboard, geckodriver, screenshots, serve_app,
+    text, train_enabled, viewport, wait_for, wasm_fetched, webkit, webkit_driver,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -59,6 +59,13 @@ async fn core_flow(client: &Client, engine: &str) {
     )
     .await;
     println!("{engine}'s WebGPU line: {adapter}");
+    // One build of the CPU module, the one the engine runs: relaxed SIMD in Firefox 145 and
+    // later (ESR 153 here), the baseline in WebKit, which has no relaxed SIMD.
+    let expected = match engine {
+        "firefox" => RELAXED_MODULE,
+        _ => BASELINE_MODULE,
+    };
+    assert_eq!(wasm_fetched(client).await, [expected], "{engine}");
 
     choose(client, "model", "plain").await;
     fill(client, "epochs", "1").await;

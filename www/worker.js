@@ -1,9 +1,12 @@
-// The training worker: one of the app's two builds, named by this script's address. Plain
-// `worker.js` runs the CPU-only module (the page's own); `worker.js?module=gpu` the GPU module,
-// with burn's WebGPU backend (src/web/page/worker.rs chooses). Its entry point sees a worker
-// scope and starts the training side (src/web/worker/), which posts "ready" when it listens.
+// The training worker: one of the app's builds, named by this script's address. Plain
+// `worker.js` runs the CPU-only module (the page's own, chosen as the page chose it:
+// cpu-module.js); `worker.js?module=gpu` the GPU module, with burn's WebGPU backend
+// (src/web/page/worker.rs chooses). Its entry point sees a worker scope and starts the
+// training side (src/web/worker/), which posts "ready" when it listens.
+import { cpuModule } from './cpu-module.js';
+
 const gpu = new URL(import.meta.url).searchParams.get('module') === 'gpu';
-const name = gpu ? 'cifar-lab-web-gpu' : 'cifar-lab-web';
+const name = gpu ? 'cifar-lab-web-gpu' : cpuModule;
 
 try {
   const { default: init } = await import(`./${name}.js`);

@@ -422,6 +422,24 @@ pub async fn assert_charts_drawn(client: &Client) {
     }
 }
 
+/// The CPU module's two builds (www/cpu-module.js): with relaxed SIMD, and without.
+pub const RELAXED_MODULE: &str = "cifar-lab-web-relaxed_bg.wasm";
+pub const BASELINE_MODULE: &str = "cifar-lab-web_bg.wasm";
+
+/// The WebAssembly files the page itself fetched, by name, in order (a worker's fetches are
+/// its own: www/worker.js picks its module as the page did).
+pub async fn wasm_fetched(client: &Client) -> Vec<String> {
+    let names = client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name)
+                .filter(n => n.endsWith('.wasm')).map(n => n.split('/').pop());",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(names).unwrap()
+}
+
 /// Serves the app under [`BASE`] with `files` (a data set in the official layout) where the
 /// page looks for its batches; returns the page's URL.
 pub fn serve_app(files: Vec<(String, Vec<u8>)>) -> String {

@@ -5,7 +5,9 @@
 
 use fantoccini::Client;
 
-use super::webdriver::{choose, click, fill, text, train_enabled, wait_for};
+use super::webdriver::{
+    RELAXED_MODULE, choose, click, fill, text, train_enabled, wait_for, wasm_fetched,
+};
 
 const MODULE: &str = "document.getElementById('compute-panel').dataset.workerModule";
 
@@ -19,6 +21,8 @@ pub async fn webgpu_loads_its_own_module_and_counts_a_step(client: &Client, url:
         .await
         .unwrap();
     assert_eq!(module, "cpu", "a software adapter gets the CPU-only module");
+    // Chromium has relaxed SIMD: the CPU module's build with it, and only that one, fetched.
+    assert_eq!(wasm_fetched(client).await, [RELAXED_MODULE]);
 
     choose(client, "backend", "webgpu").await;
     let switched = format!("{MODULE} === 'gpu'");
