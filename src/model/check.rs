@@ -3,6 +3,7 @@
 
 use super::layer::{LayerSpec, Padding};
 use crate::data::{IMAGE_CHANNELS, IMAGE_SIDE, NUM_CLASSES};
+use crate::kernels::conv::cpu::{self, ConvGeometry};
 
 /// More parameters than this is refused before training starts: with the optimiser's state
 /// and the gradients the model takes four times its size (320 MB at the cap), and a browser
@@ -140,8 +141,11 @@ pub fn check_batch(
     let threads = threads.clamp(1, batch.max(1));
     let mut input: &[usize] = &[IMAGE_SIDE, IMAGE_SIDE, IMAGE_CHANNELS];
     for (i, (layer, shape)) in layers.iter().zip(shapes).enumerate() {
-        if let LayerSpec::Conv2d { kernel, .. } = *layer {
-            let per_thread = conv_workspace_bytes(input, kernel, &shape.output);
+        if let LayerSpec::Conv2d {
+            kernel, padding, ..
+        } = *layer
+        {
+            let per_thread = conv_workspace_bytes(input, kernel, padding, &shape.output, batch);
             let total = per_thread.saturating_mul(threads).saturating_add(bytes);
             if total > MAX_ACTIVATION_BYTES {
                 return Err(ModelError::TooMuchWorkspace {
@@ -159,17 +163,26 @@ pub fn check_batch(
     Ok(())
 }
 
-/// What the CPU kernel (`kernels/conv/cpu.rs`) holds per thread for a convolution from
-/// `input [h, w, c]` to `output [oh, ow, filters]`: the unfolded image, `c·k²` rows of
-/// `oh·ow`, and for the weight gradient a partial sum of the weights and biases. Saturates
-/// instead of wrapping (a 32-bit `usize` in WebAssembly overflows at 4 GiB).
-pub fn conv_workspace_bytes(input: &[usize], kernel: usize, output: &[usize]) -> usize {
-    let product = |factors: &[usize]| factors.iter().fold(1usize, |p, f| p.saturating_mul(*f));
-    let (channels, filters) = (input[2], output[2]);
-    let patch = product(&[channels, kernel, kernel]);
-    let unfolded = product(&[patch, output[0], output[1]]);
-    let weights = product(&[patch, filters]).saturating_add(filters);
-    unfolded.saturating_add(weights).saturating_mul(4)
+/// What the CPU kernels ([`cpu::workspace_len`]) hold per thread for a convolution from
+/// `input [h, w, c]` to `output [oh, ow, filters]` in a batch of `batch`. A layer too large to
+/// address counts as `usize::MAX` (a 32-bit `usize` in WebAssembly overflows at 4 GiB).
+pub fn conv_workspace_bytes(
+    input: &[usize],
+    kernel: usize,
+    padding: Padding,
+    output: &[usize],
+    batch: usize,
+) -> usize {
+    let pad = match padding {
+        Padding::Same => kernel.saturating_sub(1) / 2,
+        Padding::Valid => 0,
+    };
+    let (x, weight) = (
+        [batch, input[2], input[0], input[1]],
+        [output[2], input[2], kernel, kernel],
+    );
+    ConvGeometry::new(x, weight, [pad, pad])
+        .map_or(usize::MAX, |g| cpu::workspace_len(&g).saturating_mul(4))
 }
 
 fn image(shape: &[usize], what: &str) -> Result<(usize, usize, usize), String> {

@@ -13,11 +13,15 @@
 //! memory stays at one unfolded image per thread. Images run in parallel on rayon's pool
 //! natively; WebAssembly has one thread and runs them in order.
 //!
+//! A 3×3 convolution on 8 or more input channels goes through [`winograd`] instead, a quarter
+//! of the multiply-adds; [`forward`], [`param_grads`] and [`input_grad`] pick the route.
+//!
 //! Only what the tutorial's models use is handled: stride 1, dilation 1, one group, the same
 //! zero padding on both sides of each axis. [`ConvGeometry::new`] says no to anything else.
 
 use gemm::{Parallelism, gemm};
 
+use super::winograd;
 use crate::kernels::parallel;
 
 /// The shapes of one convolution: input `[batch, channels_in, height, width]`, weight
@@ -146,6 +150,19 @@ impl ConvGeometry {
     }
 }
 
+/// The floats one thread holds for this convolution, whichever route it takes: for the GEMM
+/// route one unfolded image (`K × P`) and the weight gradient's partial sums (`Cout × K +
+/// Cout`). Saturates rather than wraps.
+pub fn workspace_len(g: &ConvGeometry) -> usize {
+    if winograd::handles(g) {
+        return winograd::workspace(g).unwrap_or(usize::MAX);
+    }
+    let (k, p, co) = (g.patch_len(), g.out_pixels(), g.channels_out);
+    k.saturating_mul(p)
+        .saturating_add(co.saturating_mul(k))
+        .saturating_add(co)
+}
+
 /// `side + 2·pad`, unless that overflows.
 fn padded(side: usize, pad: usize) -> Option<usize> {
     pad.checked_mul(2)?.checked_add(side)
@@ -194,22 +211,42 @@ pub fn col2im_add(g: &ConvGeometry, cols: &[f32], image_grad: &mut [f32]) {
 
 /// A row-major view of a matrix inside a slice: element `(i, j)` is at `i·row + j·col`.
 #[derive(Clone, Copy)]
-struct Strides {
-    row: usize,
-    col: usize,
+pub(super) struct Strides {
+    pub row: usize,
+    pub col: usize,
+}
+
+/// A matrix: its values and how they are laid out.
+#[derive(Clone, Copy)]
+pub(super) struct Matrix<'a> {
+    pub values: &'a [f32],
+    pub strides: Strides,
+}
+
+impl<'a> Matrix<'a> {
+    /// Row-major, `cols` to a row.
+    pub fn rows(values: &'a [f32], cols: usize) -> Self {
+        let strides = Strides { row: cols, col: 1 };
+        Self { values, strides }
+    }
+
+    /// The transpose of a row-major matrix of `cols` to a row.
+    pub fn transposed(values: &'a [f32], cols: usize) -> Self {
+        let strides = Strides { row: 1, col: cols };
+        Self { values, strides }
+    }
 }
 
 /// `dst [m, n] (+)= lhs [m, k] · rhs [k, n]` on one thread, with bounds checked up front.
-#[allow(clippy::too_many_arguments)]
-fn matmul(
+pub(super) fn matmul(
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],
     accumulate: bool,
-    lhs: &[f32],
-    lhs_strides: Strides,
-    rhs: &[f32],
-    rhs_strides: Strides,
+    lhs: Matrix,
+    rhs: Matrix,
 ) {
+    let (lhs_strides, rhs_strides) = (lhs.strides, rhs.strides);
+    let (lhs, rhs) = (lhs.values, rhs.values);
     let last = |rows: usize, cols: usize, s: Strides| (rows - 1) * s.row + (cols - 1) * s.col;
     if m == 0 || n == 0 {
         return;
@@ -264,12 +301,14 @@ pub fn forward(
     assert_eq!(weight.len(), g.weight_len());
     assert_eq!(bias.len(), g.channels_out);
     assert_eq!(out.len(), g.batch * g.out_image_len());
+    if winograd::handles(g) {
+        return winograd::forward(g, x, weight, bias, with_relu, out);
+    }
     let (k, p) = (g.patch_len(), g.out_pixels());
     parallel::for_each_image(out, g.out_image_len(), k * p, |cols, b, out| {
         im2col(g, &x[b * g.image_len()..][..g.image_len()], cols);
-        let w = Strides { row: k, col: 1 };
-        let c = Strides { row: p, col: 1 };
-        matmul((g.channels_out, p, k), out, false, weight, w, cols, c);
+        let (w, c) = (Matrix::rows(weight, k), Matrix::rows(cols, p));
+        matmul((g.channels_out, p, k), out, false, w, c);
         for (row, &bias) in out.chunks_exact_mut(p).zip(bias) {
             if with_relu {
                 row.iter_mut().for_each(|v| *v = relu(*v + bias));
@@ -290,14 +329,16 @@ fn relu(v: f32) -> f32 {
 pub fn param_grads(g: &ConvGeometry, x: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
     assert_eq!(x.len(), g.batch * g.image_len());
     assert_eq!(grad.len(), g.batch * g.out_image_len());
+    if winograd::handles(g) {
+        return winograd::param_grads(g, x, grad);
+    }
     let (k, p, co) = (g.patch_len(), g.out_pixels(), g.channels_out);
     let mut sums = parallel::sum_over_images(g.batch, co * k + co, k * p, |cols, b, sums| {
         im2col(g, &x[b * g.image_len()..][..g.image_len()], cols);
         let grad_b = &grad[b * g.out_image_len()..][..g.out_image_len()];
         let (dw, db) = sums.split_at_mut(co * k);
-        let gs = Strides { row: p, col: 1 };
-        let cols_t = Strides { row: 1, col: p };
-        matmul((co, k, p), dw, true, grad_b, gs, cols, cols_t);
+        let (gs, cols_t) = (Matrix::rows(grad_b, p), Matrix::transposed(cols, p));
+        matmul((co, k, p), dw, true, gs, cols_t);
         for (db, row) in db.iter_mut().zip(grad_b.chunks_exact(p)) {
             *db += parallel::sum(row);
         }
@@ -311,13 +352,15 @@ pub fn param_grads(g: &ConvGeometry, x: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<
 pub fn input_grad(g: &ConvGeometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
     assert_eq!(weight.len(), g.weight_len());
     assert_eq!(grad.len(), g.batch * g.out_image_len());
+    if winograd::handles(g) {
+        return winograd::input_grad(g, weight, grad);
+    }
     let (k, p, co) = (g.patch_len(), g.out_pixels(), g.channels_out);
     let mut dx = vec![0.0; g.batch * g.image_len()];
     parallel::for_each_image(&mut dx, g.image_len(), k * p, |cols, b, dx| {
         let grad_b = &grad[b * g.out_image_len()..][..g.out_image_len()];
-        let w_t = Strides { row: 1, col: k };
-        let gs = Strides { row: p, col: 1 };
-        matmul((k, p, co), cols, false, weight, w_t, grad_b, gs);
+        let (w_t, gs) = (Matrix::transposed(weight, k), Matrix::rows(grad_b, p));
+        matmul((k, p, co), cols, false, w_t, gs);
         col2im_add(g, cols, dx);
     });
     dx
@@ -383,6 +426,12 @@ mod tests {
             ([2, 2, 5, 5], [3, 2, 3, 3], [1, 1]),
             ([2, 1, 4, 3], [2, 1, 2, 3], [2, 1]),
             ([1, 2, 1, 1], [2, 2, 3, 3], [1, 1]),
+            // Through Winograd: whole tiles, a ragged edge and a short last block of images,
+            // no padding and unequal padding, channels in whole lanes and not.
+            ([3, 9, 9, 9], [4, 9, 3, 3], [1, 1]),
+            ([3, 8, 6, 10], [8, 8, 3, 3], [0, 0]),
+            ([2, 8, 7, 6], [5, 8, 3, 3], [0, 0]),
+            ([5, 8, 10, 12], [3, 8, 3, 3], [1, 0]),
         ]
         .into_iter()
         .map(|(x, w, p)| ConvGeometry::new(x, w, p).unwrap())
@@ -440,6 +489,15 @@ mod tests {
             }
             close(&db, &expected_db);
         }
+    }
+
+    #[test]
+    fn three_by_three_kernels_on_enough_channels_go_through_winograd() {
+        let routes: Vec<bool> = geometries().iter().map(winograd::handles).collect();
+        assert_eq!(routes, [false, false, false, false, true, true, true, true]);
+        // A 2×2 output is one tile of 4×4: no saving.
+        let small = ConvGeometry::new([1, 8, 4, 4], [1, 8, 3, 3], [0, 0]).unwrap();
+        assert!(!winograd::handles(&small));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod autodiff;
 pub mod cpu;
 mod flex;
+mod winograd;
 
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
