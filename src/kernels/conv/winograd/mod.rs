@@ -229,8 +229,9 @@ fn set_points(dst: &mut [f32], index: usize, tiles: usize, c: usize, d: &[[Lanes
     }
 }
 
-/// `V = Bᵀ d B` for every tile of the block's channels-last inputs.
 // The passes below are kept out of line: each runs once per block, and a profile names it.
+
+/// `V = Bᵀ d B` for every tile of the block's channels-last inputs.
 #[inline(never)]
 fn transform_inputs(t: &Tiling, input: &[f32], v: &mut [f32]) {
     let (c, cols, tiles) = (t.channels_in, t.input_cols(), t.tiles());
