@@ -3,9 +3,6 @@
 //! array, so that both sides are read and written in runs instead of one strided element at a
 //! time.
 
-use super::{M, Tiling};
-use crate::kernels::conv::cpu::ConvGeometry;
-
 /// Side of the blocks the transposes move.
 const BLOCK: usize = 8;
 
@@ -44,94 +41,55 @@ fn transpose(
     }
 }
 
-/// Copies images `[channels, height, width]` into `dst`, each channels last (`channels_in`
-/// of the tiling, the extra ones zero) inside a zero border: the padding before, the rest of
-/// the tiles' windows after.
-#[inline(never)]
-pub fn inputs_channels_last(g: &ConvGeometry, t: &Tiling, x: &[f32], dst: &mut [f32]) {
-    let covered = [g.pad_h, g.pad_w] == [0, 0]
-        && g.height == t.rows * M + 2
-        && g.width == t.input_cols()
-        && g.channels_in == t.channels_in;
-    if !covered {
-        dst.fill(0.0);
-    }
-    let (c, cols, plane) = (t.channels_in, t.input_cols(), g.height * g.width);
-    for (image, out) in x
-        .chunks_exact(g.image_len())
-        .zip(dst.chunks_exact_mut(t.input_len()))
-    {
-        for y in 0..g.height {
-            // Row `y` of every channel, `[channels, width]`, to `[width, channels]`.
-            let out = &mut out[((y + g.pad_h) * cols + g.pad_w) * c..];
-            let src = &image[y * g.width..];
-            transpose(src, plane, out, c, (g.channels_in, g.width));
-        }
+/// Where each image sits in a channels-last buffer: `rows × cols` pixels of `channels`
+/// values, the image's first pixel at row `top`, column `left`; the rest is zero.
+pub struct Frame {
+    pub rows: usize,
+    pub cols: usize,
+    pub channels: usize,
+    pub top: usize,
+    pub left: usize,
+}
+
+impl Frame {
+    /// One image's buffer.
+    pub fn len(&self) -> usize {
+        self.rows * self.cols * self.channels
     }
 }
 
-/// The inverse of [`inputs_channels_last`] for gradients: the image part of each padded
-/// channels-last buffer into `dx [images, Cin, height, width]`.
+/// Copies images `[channels, height, width]` into `dst`, each in its `frame`.
 #[inline(never)]
-pub fn inputs_from_channels_last(g: &ConvGeometry, t: &Tiling, src: &[f32], dx: &mut [f32]) {
-    let (c, cols, plane) = (t.channels_in, t.input_cols(), g.height * g.width);
-    for (image, dx) in src
-        .chunks_exact(t.input_len())
-        .zip(dx.chunks_exact_mut(g.image_len()))
-    {
-        for y in 0..g.height {
-            let src = &image[((y + g.pad_h) * cols + g.pad_w) * c..];
-            let out = &mut dx[y * g.width..];
-            transpose(src, c, out, plane, (g.width, g.channels_in));
-        }
-    }
-}
-
-/// Copies output gradients `[images, Cout, out_h, out_w]` into `dst`, each channels last in
-/// whole tiles (`channels_out` of the tiling), zero past the edges.
-#[inline(never)]
-pub fn outputs_channels_last(g: &ConvGeometry, t: &Tiling, grad: &[f32], dst: &mut [f32]) {
+pub fn to_channels_last(src: &[f32], [c, h, w]: [usize; 3], frame: &Frame, dst: &mut [f32]) {
+    // Zero only where the images leave a border or spare channels.
     let covered =
-        g.out_h() == t.rows * M && g.out_w() == t.output_cols() && g.channels_out == t.channels_out;
+        [frame.top, frame.left] == [0, 0] && [h, w, c] == [frame.rows, frame.cols, frame.channels];
     if !covered {
         dst.fill(0.0);
     }
-    let (c, cols, pixels) = (t.channels_out, t.output_cols(), g.out_pixels());
-    for (image, out) in grad
-        .chunks_exact(g.out_image_len())
-        .zip(dst.chunks_exact_mut(t.output_len()))
+    for (image, out) in src
+        .chunks_exact(c * h * w)
+        .zip(dst.chunks_exact_mut(frame.len()))
     {
-        for y in 0..g.out_h() {
-            let out = &mut out[y * cols * c..];
-            transpose(
-                &image[y * g.out_w()..],
-                pixels,
-                out,
-                c,
-                (g.channels_out, g.out_w()),
-            );
+        for y in 0..h {
+            // Row `y` of every channel, `[channels, width]`, to `[width, channels]`.
+            let out = &mut out[((y + frame.top) * frame.cols + frame.left) * frame.channels..];
+            transpose(&image[y * w..], h * w, out, frame.channels, (c, w));
         }
     }
 }
 
-/// The part of each channels-last output in whole tiles inside `out [images, Cout, out_h,
-/// out_w]`.
+/// The inverse of [`to_channels_last`]: each image's part of its frame into `dst`, images
+/// `[channels, height, width]`.
 #[inline(never)]
-pub fn outputs_from_channels_last(g: &ConvGeometry, t: &Tiling, src: &[f32], out: &mut [f32]) {
-    let (c, cols, pixels) = (t.channels_out, t.output_cols(), g.out_pixels());
+pub fn from_channels_last(src: &[f32], frame: &Frame, [c, h, w]: [usize; 3], dst: &mut [f32]) {
     for (image, out) in src
-        .chunks_exact(t.output_len())
-        .zip(out.chunks_exact_mut(g.out_image_len()))
+        .chunks_exact(frame.len())
+        .zip(dst.chunks_exact_mut(c * h * w))
     {
-        for y in 0..g.out_h() {
-            let dst = &mut out[y * g.out_w()..];
-            transpose(
-                &image[y * cols * c..],
-                c,
-                dst,
-                pixels,
-                (g.out_w(), g.channels_out),
-            );
+        for y in 0..h {
+            let row = &image[((y + frame.top) * frame.cols + frame.left) * frame.channels..];
+            transpose(row, frame.channels, &mut out[y * w..], h * w, (w, c));
         }
     }
 }

@@ -17,10 +17,7 @@
 mod layout;
 mod transform;
 
-use layout::{
-    inputs_channels_last, inputs_from_channels_last, outputs_channels_last,
-    outputs_from_channels_last,
-};
+use layout::{Frame, from_channels_last, to_channels_last};
 use transform::{ALPHA, L, Lanes, M, POINTS};
 
 use super::cpu::{ConvGeometry, Matrix, matmul};
@@ -74,9 +71,11 @@ impl Tiling {
         }
     }
 
-    /// The same for the block's run of `images` (the last may be shorter).
-    fn block(&self, images: usize) -> Self {
-        Self { images, ..*self }
+    /// Block `block`'s first image, and its tiling (the last block may have fewer images).
+    fn block(&self, block: usize, batch: usize) -> (usize, Self) {
+        let first = block * self.images;
+        let images = self.images.min(batch - first);
+        (first, Self { images, ..*self })
     }
 
     fn per_image(&self) -> usize {
@@ -96,6 +95,31 @@ impl Tiling {
     /// One image's padded input, channels last.
     fn input_len(&self) -> usize {
         (self.rows * M + 2) * self.input_cols() * self.channels_in
+    }
+
+    /// Where an image's input sits in its padded buffer.
+    fn input_frame(&self, g: &ConvGeometry) -> Frame {
+        let (rows, cols, channels) = (self.rows * M + 2, self.input_cols(), self.channels_in);
+        let (top, left) = (g.pad_h, g.pad_w);
+        Frame {
+            rows,
+            cols,
+            channels,
+            top,
+            left,
+        }
+    }
+
+    /// Where an image's output sits in its whole tiles.
+    fn output_frame(&self) -> Frame {
+        let (rows, cols, channels) = (self.rows * M, self.output_cols(), self.channels_out);
+        Frame {
+            rows,
+            cols,
+            channels,
+            top: 0,
+            left: 0,
+        }
     }
 
     /// Columns of one image's output rounded up to whole tiles.
@@ -340,6 +364,16 @@ fn each_point(
     }
 }
 
+/// One image's input, `[channels, height, width]`.
+fn input_shape(g: &ConvGeometry) -> [usize; 3] {
+    [g.channels_in, g.height, g.width]
+}
+
+/// One image's output, `[channels, height, width]`.
+fn output_shape(g: &ConvGeometry) -> [usize; 3] {
+    [g.channels_out, g.out_h(), g.out_w()]
+}
+
 /// The forward pass: as [`cpu::forward`](super::cpu::forward), for a convolution
 /// [`handles`] accepts.
 pub fn forward(
@@ -357,17 +391,16 @@ pub fn forward(
     bias.resize(co, 0.0);
     let chunk = tiling.images * g.out_image_len();
     parallel::for_each_image(out, chunk, tiling.scratch_len(), |scratch, block, out| {
-        let t = tiling.block(out.len() / g.out_image_len());
-        let first = block * tiling.images;
+        let (first, t) = tiling.block(block, g.batch);
         let x = &x[first * g.image_len()..][..t.images * g.image_len()];
         let buffers = Buffers::new(&t, scratch);
-        inputs_channels_last(g, &t, x, buffers.input);
+        to_channels_last(x, input_shape(g), &t.input_frame(g), buffers.input);
         transform_inputs(&t, buffers.input, buffers.v);
         let n = t.tiles();
         let (v, u) = (Matrix::rows(buffers.v, ci), Matrix::rows(&u, co));
         each_point((n, co, ci), buffers.m, false, v, u);
         transform_outputs(&t, buffers.m, &bias, with_relu, buffers.output);
-        outputs_from_channels_last(g, &t, buffers.output, out);
+        from_channels_last(buffers.output, &t.output_frame(), output_shape(g), out);
     });
 }
 
@@ -379,14 +412,13 @@ pub fn param_grads(g: &ConvGeometry, x: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<
     let len = POINTS * ci * co + g.channels_out;
     let sums =
         parallel::sum_over_images(blocks, len, tiling.scratch_len(), |scratch, block, sums| {
-            let first = block * tiling.images;
-            let t = tiling.block(tiling.images.min(g.batch - first));
+            let (first, t) = tiling.block(block, g.batch);
             let x = &x[first * g.image_len()..][..t.images * g.image_len()];
             let grad = &grad[first * g.out_image_len()..][..t.images * g.out_image_len()];
             let buffers = Buffers::new(&t, scratch);
-            inputs_channels_last(g, &t, x, buffers.input);
+            to_channels_last(x, input_shape(g), &t.input_frame(g), buffers.input);
             transform_inputs(&t, buffers.input, buffers.v);
-            outputs_channels_last(g, &t, grad, buffers.output);
+            to_channels_last(grad, output_shape(g), &t.output_frame(), buffers.output);
             transform_output_grads(&t, buffers.output, buffers.m);
             let (du, db) = sums.split_at_mut(POINTS * ci * co);
             let n = t.tiles();
@@ -415,18 +447,17 @@ pub fn input_grad(g: &ConvGeometry, weight: &[f32], grad: &[f32]) -> Vec<f32> {
         chunk,
         tiling.scratch_len(),
         |scratch, block, dx| {
-            let t = tiling.block(dx.len() / g.image_len());
-            let first = block * tiling.images;
+            let (first, t) = tiling.block(block, g.batch);
             let grad = &grad[first * g.out_image_len()..][..t.images * g.out_image_len()];
             let buffers = Buffers::new(&t, scratch);
-            outputs_channels_last(g, &t, grad, buffers.output);
+            to_channels_last(grad, output_shape(g), &t.output_frame(), buffers.output);
             transform_output_grads(&t, buffers.output, buffers.m);
             let n = t.tiles();
             let (mg, u_t) = (Matrix::rows(buffers.m, co), Matrix::transposed(&u, co));
             each_point((n, ci, co), buffers.v, false, mg, u_t);
             buffers.input.fill(0.0);
             add_transformed_back(&t, buffers.v, buffers.input);
-            inputs_from_channels_last(g, &t, buffers.input, dx);
+            from_channels_last(buffers.input, &t.input_frame(g), input_shape(g), dx);
         },
     );
     dx
